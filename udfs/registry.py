@@ -1,0 +1,66 @@
+"""The one list of Python UDFs the warehouse registers, and how they are registered.
+
+Each UDF is a pure function over Arrow arrays (`pa.Array` in, `pa.Array` out) that lives in its
+own module; this file only adapts them to DuckDB's arrow-UDF calling convention.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import duckdb
+import pyarrow as pa
+
+try:  # DuckDB >= 1.4 / 2.0
+    from duckdb import sqltypes as T
+except ImportError:  # pragma: no cover - older DuckDB
+    from duckdb import typing as T
+
+
+@dataclass(frozen=True)
+class UdfSpec:
+    name: str
+    fn: Callable[..., pa.Array]
+    params: list
+    returns: object
+    description: str
+
+
+def _as_array(value):
+    # DuckDB 2.0 hands arrow UDFs ChunkedArrays; our functions take plain Arrays.
+    return value.combine_chunks() if isinstance(value, pa.ChunkedArray) else value
+
+
+def _arrow_adapter(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
+    def call(*args):
+        return fn(*(_as_array(a) for a in args))
+
+    call.__name__ = fn.__name__
+    return call
+
+
+def udf_specs() -> list[UdfSpec]:
+    """All UDFs, imported lazily so that importing the registry stays cheap."""
+    from udfs import lang, minhash, text_stats, tokens
+
+    return [
+        UdfSpec("sftmart_detect_lang", lang.detect_language, [T.VARCHAR], lang.RESULT_TYPE,
+                "Language tag (en, zh, other) and confidence by lingua"),
+        UdfSpec("sftmart_quality_stats", text_stats.quality_stats, [T.VARCHAR, T.VARCHAR],
+                text_stats.RESULT_TYPE, "Data-Juicer style quality statistics of a text"),
+        UdfSpec("sftmart_minhash_band_keys", minhash.band_keys_udf,
+                [T.VARCHAR, T.VARCHAR, T.INTEGER, T.DOUBLE, T.BIGINT], duckdb.list_type(T.UBIGINT),
+                "MinHash LSH band keys (text, lang, num_perm, threshold, seed)"),
+        UdfSpec("sftmart_count_tokens", tokens.count_tokens, [T.VARCHAR, T.VARCHAR], T.BIGINT,
+                "Number of tokens of a text under a tokenizer (text, tokenizer path or 'default')"),
+    ]
+
+
+def registered_names() -> set[str]:
+    return {spec.name for spec in udf_specs()}
+
+
+def register_all(conn: duckdb.DuckDBPyConnection) -> None:
+    for spec in udf_specs():
+        conn.create_function(spec.name, _arrow_adapter(spec.fn), spec.params, spec.returns,
+                             type="arrow", side_effects=False)
