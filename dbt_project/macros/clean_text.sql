@@ -1,0 +1,52 @@
+{#- Cleaning rules in the order they apply: (rule name, RE2 pattern, replacement SQL expression).
+    The rule names are what `cleaning_rules` reports per row. -#}
+{% macro cleaning_steps() -%}
+{{ return([
+    ('html_tags', '<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(\\s[^<>]*)?/?>', "''"),
+    ('html_entities', '&lt;', "'<'"),
+    ('html_entities', '&gt;', "'>'"),
+    ('html_entities', '&quot;', "'\"'"),
+    ('html_entities', '&#39;', "''''"),
+    ('html_entities', '&nbsp;', "' '"),
+    ('html_entities', '&amp;', "'&'"),
+    ('links', "(https?|ftp)://[^\\s<>\"'']+|www\\.[^\\s<>\"'']+", "''"),
+    ('emails', '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}', "''"),
+    ('control_chars', '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]', "''"),
+    ('whitespace', '\\r\\n?', "chr(10)"),
+    ('whitespace', '[\\t\\x{00A0}\\x{2000}-\\x{200B}\\x{3000}\\x{FEFF}]', "' '"),
+    ('whitespace', '([^\\s]) {2,}', "'\\1 '"),
+    ('whitespace', ' +\\n', "chr(10)"),
+    ('whitespace', '\\n{3,}', "chr(10) || chr(10)"),
+]) }}
+{%- endmacro %}
+
+{#- Double-escaped newlines: a literal backslash-n in a text that has no real newline. -#}
+{% macro has_literal_newlines(column) -%}
+(strpos({{ column }}, chr(10)) = 0 and strpos({{ column }}, '\n') > 0)
+{%- endmacro %}
+
+{#- NFC, literal "\n" to newlines (only where the text has no real newline), HTML tags removed and
+    common entities decoded, links and e-mail addresses removed, control characters dropped, and
+    whitespace normalised while keeping leading indentation (code blocks). -#}
+{% macro clean_text(column) -%}
+{%- set expr = "nfc_normalize(case when " ~ has_literal_newlines(column) ~ " then replace(" ~ column ~ ", '\\n', chr(10)) else " ~ column ~ " end)" -%}
+{%- for rule, pattern, replacement in cleaning_steps() -%}
+    {%- set expr = "regexp_replace(" ~ expr ~ ", '" ~ pattern ~ "', " ~ replacement ~ ", 'g')" -%}
+{%- endfor -%}
+trim({{ expr }}, ' ' || chr(10))
+{%- endmacro %}
+
+{#- The cleaning rules that fire on any of the given columns, as a list of rule names. -#}
+{% macro cleaning_rules_fired(columns) -%}
+{%- set patterns = {} -%}
+{%- for rule, pattern, replacement in cleaning_steps() -%}
+    {%- do patterns.update({rule: patterns.get(rule, []) + [pattern]}) -%}
+{%- endfor -%}
+list_filter([
+    case when {% for c in columns %}{{ has_literal_newlines(c) }}{% if not loop.last %} or {% endif %}{% endfor %} then 'literal_newlines' end,
+    case when {% for c in columns %}nfc_normalize({{ c }}) <> {{ c }}{% if not loop.last %} or {% endif %}{% endfor %} then 'unicode_nfc' end,
+  {%- for rule, rule_patterns in patterns.items() %}
+    case when {% for c in columns %}regexp_matches({{ c }}, '{{ rule_patterns | join("|") }}'){% if not loop.last %} or {% endif %}{% endfor %} then '{{ rule }}' end{% if not loop.last %},{% endif %}
+  {%- endfor %}
+], rule -> rule is not null)
+{%- endmacro %}

@@ -1,0 +1,37 @@
+{% test dbt_expression_between(model, column_name, min_value, max_value) %}
+select * from {{ model }}
+where {{ column_name }} is not null
+  and not ({{ column_name }} between {{ min_value }} and {{ max_value }} and isfinite({{ column_name }}))
+{% endtest %}
+
+{% test dbt_one_kept_per_cluster(model) %}
+select cluster_id, count(*) filter (where is_kept) as n_kept
+from {{ model }}
+group by cluster_id
+having count(*) filter (where is_kept) <> 1
+{% endtest %}
+
+{#- Each language's tokens stay within its share, exceeding it by less than one sample. -#}
+{% test dbt_mix_within_budget(model) %}
+{%- set budget = var('token_budget') | float -%}
+{%- set en_ratio = var('en_ratio') | float -%}
+with per_lang as (
+    select lang, sum(n_tokens) as tokens, max(n_tokens) as largest
+    from {{ model }} group by lang
+), budgets as (
+    select 'en' as lang, {{ budget * en_ratio }} as lang_budget
+    union all select 'zh', {{ budget * (1 - en_ratio) }}
+)
+select * from per_lang join budgets using (lang)
+where tokens - largest >= lang_budget
+{% endtest %}
+
+{#- Rows out of each stage are the rows into the next, and removed = in - out. -#}
+{% test dbt_funnel_reconciles(model) %}
+select * from (
+    select *, lead(rows_in) over (partition by lang order by stage_order) as next_rows_in
+    from {{ model }}
+)
+where rows_removed <> rows_in - rows_out
+   or (next_rows_in is not null and next_rows_in <> rows_out)
+{% endtest %}

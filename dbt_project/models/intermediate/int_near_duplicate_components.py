@@ -1,0 +1,31 @@
+"""Near-duplicate components: samples sharing any MinHash LSH band are linked (union-find).
+
+Rows are numbered best-first (quality_score desc, sample_id asc), so each component's label is
+the row number of the member it keeps.
+"""
+import numpy as np
+import pyarrow as pa
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from udfs.minhash import connected_components
+
+    samples = dbt.ref("int_samples_minhashed").order("quality_score desc, sample_id").arrow()
+    if isinstance(samples, pa.RecordBatchReader):
+        samples = samples.read_all()
+    n_rows = samples.num_rows
+    band_lists = samples.column("band_keys").combine_chunks()
+    n_bands = len(band_lists[0]) if n_rows else 0
+    keys = band_lists.flatten().to_numpy(zero_copy_only=False).reshape(n_rows, n_bands)
+    labels = connected_components(np.arange(n_rows, dtype=np.int64), keys)
+    sample_ids = samples.column("sample_id")
+    kept_ids = sample_ids.take(pa.array(labels))
+    sizes = np.bincount(labels, minlength=n_rows)[labels] if n_rows else labels
+    return pa.table({
+        "sample_id": sample_ids,
+        "lang": samples.column("lang"),
+        "kept_sample_id": kept_ids,
+        "component_size": pa.array(sizes, pa.int64()),
+        "is_kept": pa.array(labels == np.arange(n_rows)),
+    })

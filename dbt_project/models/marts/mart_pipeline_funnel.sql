@@ -1,0 +1,65 @@
+-- Rows (and characters, and tokens once counted) per stage and language, from the input files to
+-- the training mix, with the rows each stage removed and why.
+{%- set budget = var('token_budget') | float -%}
+{%- set en_ratio = var('en_ratio') | float -%}
+with stages (stage_order, stage) as (
+    values (1, 'landed'), (2, 'cleaned'), (3, 'language_tagged'), (4, 'quality_filtered'),
+           (5, 'exact_deduped'), (6, 'near_deduped'), (7, 'candidate_pool'), (8, 'training_mix')
+),
+
+outcomes as (
+    select *, coalesce(dropped_at_stage, 99) as last_stage from {{ ref('int_records_outcomes') }}
+),
+
+counts as (
+    select
+        s.stage_order,
+        s.stage,
+        o.lang,
+        count(*) filter (where o.last_stage >= s.stage_order) as rows_in,
+        count(*) filter (where o.last_stage > s.stage_order) as rows_out,
+        count(*) filter (where o.last_stage = s.stage_order) as rows_removed,
+        sum(o.n_chars) filter (where o.last_stage > s.stage_order) as chars_out,
+        case when s.stage_order >= 7
+             then coalesce(sum(o.n_tokens) filter (where o.last_stage > s.stage_order), 0) end as tokens_out
+    from stages as s
+    cross join outcomes as o
+    group by all
+),
+
+reasons as (
+    select dropped_at_stage as stage_order, lang, map(list(drop_reason order by drop_reason), list(n order by drop_reason)) as removed_by_reason
+    from (
+        select dropped_at_stage, lang, drop_reason, count(*) as n
+        from outcomes
+        where dropped_at_stage is not null
+        group by all
+    )
+    group by all
+),
+
+shortfalls as (
+    select
+        8 as stage_order,
+        lang,
+        'shortfall: the pool holds ' || pool_tokens || ' tokens of the ' || lang_budget::bigint
+            || '-token ' || lang || ' share' as note
+    from (
+        select b.lang, b.lang_budget, coalesce(sum(p.n_tokens), 0) as pool_tokens
+        from (select 'en' as lang, {{ budget * en_ratio }} as lang_budget
+              union all select 'zh', {{ budget * (1 - en_ratio) }}) as b
+        left join {{ ref('mart_candidate_pool') }} as p using (lang)
+        group by all
+    )
+    where pool_tokens < lang_budget
+)
+
+select
+    c.*,
+    coalesce(r.removed_by_reason, map()) as removed_by_reason,
+    s.note
+from counts as c
+left join reasons as r using (stage_order, lang)
+left join shortfalls as s using (stage_order, lang)
+where c.rows_in > 0 or s.note is not null
+order by c.stage_order, c.lang
