@@ -329,7 +329,7 @@ def test_duckdb_udf(en_rows, zh_rows, en_long_rows):
     tbl = pa.table({"id": pa.array(range(len(texts)), pa.int64()),
                     "text": pa.array(texts), "lang": pa.array(langs)})
     con.register("docs", tbl)
-    res = con.execute(
+    res = con.sql(
         "SELECT id, sftmart_minhash_band_keys(text, lang, 256, 0.7, 1) AS keys "
         "FROM docs ORDER BY id").to_arrow_table()
     keys_col = res.column("keys").combine_chunks()
