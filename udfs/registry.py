@@ -5,6 +5,7 @@ own module; this file only adapts them to DuckDB's arrow-UDF calling convention.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -32,10 +33,10 @@ def _as_array(value):
 
 
 def _arrow_adapter(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
+    @functools.wraps(fn)  # DuckDB checks the wrapped function's parameter count
     def call(*args):
         return fn(*(_as_array(a) for a in args))
 
-    call.__name__ = fn.__name__
     return call
 
 

@@ -11,9 +11,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from udfs.minhash import connected_components
 
-    samples = dbt.ref("int_samples_minhashed").order("quality_score desc, sample_id").arrow()
-    if isinstance(samples, pa.RecordBatchReader):
-        samples = samples.read_all()
+    samples = dbt.ref("int_samples_minhashed").order("quality_score desc, sample_id").to_arrow_table()
     n_rows = samples.num_rows
     band_lists = samples.column("band_keys").combine_chunks()
     n_bands = len(band_lists[0]) if n_rows else 0
