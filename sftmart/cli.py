@@ -4,20 +4,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 
 from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, warehouse_path
 
 
 def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -> bool:
-    """Runs a dbt command in-process against the sftmart project; True when it succeeded."""
-    from dbt.cli.main import dbtRunner
+    """Runs a dbt command against the sftmart project; True when it succeeded.
 
-    os.environ.setdefault("SFTMART_DB", str(warehouse_path()))
-    args = [command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
+    A child process, because dbt-duckdb keeps its database connection open for the life of the
+    process it runs in."""
+    env = dict(os.environ, SFTMART_DB=str(warehouse_path()))
+    args = [sys.executable, "-m", "dbt.cli.main", command,
+            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    return dbtRunner().invoke(args + (extra_args or [])).success
+    return subprocess.run(args + (extra_args or []), env=env).returncode == 0
 
 
 def prepare_assets(tokenizer: str) -> None:
@@ -61,7 +64,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     build = sub.add_parser("build", help="dbt build of the whole warehouse")
     build.add_argument("--raw-root", help="input folder (default: the bundled sample)")
     build.add_argument("--vars", default="{}", help="extra dbt vars as JSON")
-    build.add_argument("--select", help="dbt node selection")
+    build.add_argument("--select", nargs="+", help="dbt node selection")
     sub.add_parser("funnel", help="print the pipeline funnel of the last build")
     return parser.parse_args(argv)
 
@@ -75,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.raw_root:
         dbt_vars["raw_root"] = os.path.abspath(args.raw_root)
     prepare_assets(dbt_vars.get("tokenizer", ""))
-    ok = run_dbt("build", dbt_vars, ["--select", args.select] if args.select else None)
+    ok = run_dbt("build", dbt_vars, ["--select", *args.select] if args.select else None)
     if ok:
         print_funnel()
     return 0 if ok else 1

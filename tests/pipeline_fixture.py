@@ -106,7 +106,7 @@ def write_fixture(root: Path) -> dict:
     return {
         "input_units": len(en) + 3 + 2 + 4 + 1 + len(zh) + 1 + 1 + 4 + 1,
         "rejected": {"broken_json": 1, "not_an_object": 1, "missing_field": 1, "unsupported_file_type": 1},
-        "empty_after_cleaning": 1,
+        "empty_instruction_or_output": 1,
         "language_other": 1,
         "quality_dropped": 2,
         "exact_duplicate": 3 + 1,

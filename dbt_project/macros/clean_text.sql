@@ -20,20 +20,23 @@
 ]) }}
 {%- endmacro %}
 
-{#- Double-escaped newlines: a literal backslash-n in a text that has no real newline. -#}
+{#- Double-escaped newlines: literal backslash-n sequences outnumber real newlines (Alpaca-CoT ships
+    CoT text escaped twice; code that prints "\n" has real newlines around it). -#}
 {% macro has_literal_newlines(column) -%}
-(strpos({{ column }}, chr(10)) = 0 and strpos({{ column }}, '\n') > 0)
+((length({{ column }}) - length(replace({{ column }}, '\n', ''))) / 2
+    > length({{ column }}) - length(replace({{ column }}, chr(10), '')))
 {%- endmacro %}
 
-{#- NFC, literal "\n" to newlines (only where the text has no real newline), HTML tags removed and
+{#- NFC, literal "\n" to newlines (where they outnumber real ones), HTML tags removed and
     common entities decoded, links and e-mail addresses removed, control characters dropped, and
     whitespace normalised while keeping leading indentation (code blocks). -#}
 {% macro clean_text(column) -%}
-{%- set expr = "nfc_normalize(case when " ~ has_literal_newlines(column) ~ " then replace(" ~ column ~ ", '\\n', chr(10)) else " ~ column ~ " end)" -%}
+{#- a namespace, because a plain `set` inside a Jinja loop does not outlive the iteration -#}
+{%- set ns = namespace(expr="nfc_normalize(case when " ~ has_literal_newlines(column) ~ " then replace(" ~ column ~ ", '\\n', chr(10)) else " ~ column ~ " end)") -%}
 {%- for rule, pattern, replacement in cleaning_steps() -%}
-    {%- set expr = "regexp_replace(" ~ expr ~ ", '" ~ pattern ~ "', " ~ replacement ~ ", 'g')" -%}
+    {%- set ns.expr = "regexp_replace(" ~ ns.expr ~ ", '" ~ pattern ~ "', " ~ replacement ~ ", 'g')" -%}
 {%- endfor -%}
-trim({{ expr }}, ' ' || chr(10))
+trim({{ ns.expr }}, ' ' || chr(10))
 {%- endmacro %}
 
 {#- The cleaning rules that fire on any of the given columns, as a list of rule names. -#}
@@ -48,5 +51,5 @@ list_filter([
   {%- for rule, rule_patterns in patterns.items() %}
     case when {% for c in columns %}regexp_matches({{ c }}, '{{ rule_patterns | join("|") }}'){% if not loop.last %} or {% endif %}{% endfor %} then '{{ rule }}' end{% if not loop.last %},{% endif %}
   {%- endfor %}
-], rule -> rule is not null)
+], lambda rule: rule is not null)
 {%- endmacro %}

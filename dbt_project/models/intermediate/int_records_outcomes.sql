@@ -25,7 +25,7 @@ select
     end as dropped_at_stage,
     case
         when l.status = 'rejected' then 'rejected:' || l.reject_reason_code
-        when c.is_empty_after_cleaning then 'empty_after_cleaning'
+        when c.is_empty_after_cleaning then 'empty_instruction_or_output'
         when not t.is_kept_language then 'language_not_kept:' || t.lang
         when not q.passes_quality then q.drop_reason
         when not e.is_kept then 'exact_duplicate'

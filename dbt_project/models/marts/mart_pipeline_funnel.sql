@@ -1,7 +1,7 @@
 -- Rows (and characters, and tokens once counted) per stage and language, from the input files to
 -- the training mix, with the rows each stage removed and why.
-{%- set budget = var('token_budget') | float -%}
-{%- set en_ratio = var('en_ratio') | float -%}
+{% set budget = var('token_budget') | float %}
+{% set en_ratio = var('en_ratio') | float %}
 with stages (stage_order, stage) as (
     values (1, 'landed'), (2, 'cleaned'), (3, 'language_tagged'), (4, 'quality_filtered'),
            (5, 'exact_deduped'), (6, 'near_deduped'), (7, 'candidate_pool'), (8, 'training_mix')
@@ -24,7 +24,7 @@ counts as (
              then coalesce(sum(o.n_tokens) filter (where o.last_stage > s.stage_order), 0) end as tokens_out
     from stages as s
     cross join outcomes as o
-    group by all
+    group by s.stage_order, s.stage, o.lang
 ),
 
 reasons as (

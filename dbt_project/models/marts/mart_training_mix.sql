@@ -1,8 +1,8 @@
 {{ config(post_hook="{{ log_mix_shortfall() }}") }}
 -- The ratio-balanced training mix: each language fills its share of token_budget in a seeded random
 -- order, and stops at the first sample that reaches its share (so it overshoots by at most one sample).
-{%- set budget = var('token_budget') | float -%}
-{%- set en_ratio = var('en_ratio') | float -%}
+{% set budget = var('token_budget') | float %}
+{% set en_ratio = var('en_ratio') | float %}
 with budgets as (
     select 'en' as lang, {{ budget * en_ratio }} as lang_budget
     union all
