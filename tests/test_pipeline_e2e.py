@@ -1,0 +1,137 @@
+"""`dbt build` end to end on a generated raw_root with known duplicates, junk and broken files."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from pipeline_fixture import write_fixture
+from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def dbt_build(db_path, raw_root, select: str | None = None, **dbt_vars) -> str:
+    env = dict(os.environ, SFTMART_DB=str(db_path))
+    args = [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps({"raw_root": str(raw_root), **dbt_vars})]
+    if select:
+        args += ["--select", select]
+    done = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("raw")
+    expected = write_fixture(root)
+    db_path = root.parent / "warehouse.duckdb"
+    log = dbt_build(db_path, root)
+    return root, db_path, expected, log
+
+
+def query(db_path, sql):
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def test_every_input_unit_is_accounted_for(built):
+    _, db, expected, _ = built
+    assert query(db, "select count(*) from raw.alpaca_cot_landing") == [(expected["input_units"],)]
+    rejected = dict(query(db, "select reject_reason_code, count(*) from raw.rejected_records group by 1"))
+    assert rejected == expected["rejected"]
+    outcomes = query(db, "select count(*) from intermediate.int_records_outcomes")
+    assert outcomes == [(expected["input_units"],)]
+
+
+def test_exact_counts_reach_each_stage(built):
+    _, db, expected, _ = built
+    reasons = dict(query(db, """select coalesce(drop_reason, 'in_mix'), count(*)
+                                from intermediate.int_records_outcomes group by 1"""))
+    assert reasons["empty_instruction_or_output"] == expected["empty_instruction_or_output"]
+    assert reasons["language_not_kept:other"] == expected["language_other"]
+    assert sum(n for r, n in reasons.items() if r.startswith("quality:")) == expected["quality_dropped"]
+    assert reasons["exact_duplicate"] == expected["exact_duplicate"]
+    assert reasons["near_duplicate"] == expected["near_duplicate"]
+    pool = dict(query(db, "select lang, count(*) from marts.mart_candidate_pool group by 1"))
+    assert pool == expected["pool"]
+
+
+def test_duplicate_clusters_keep_one_member_each(built):
+    _, db, _, _ = built
+    clusters = query(db, """select dedup_kind, cluster_size, count(*) filter (where is_kept)
+                            from intermediate.int_duplicate_clusters group by cluster_id, dedup_kind, cluster_size
+                            order by 1, 2""")
+    assert clusters == [("exact", 2, 1), ("exact", 4, 1), ("near", 2, 1), ("near", 3, 1)]
+
+
+def test_cleaning_strips_markup_and_keeps_the_text(built):
+    _, db, _, _ = built
+    [(instruction, output, rules)] = query(db, """
+        select instruction, output, cleaning_rules from intermediate.int_records_cleaned
+        where instruction_before like 'Visit%'""")
+    assert "http" not in instruction and "@" not in instruction and "<b>" not in instruction
+    assert "describe a rainbow" in instruction
+    assert "\n" in output and "\\n" not in output
+    assert {"html_tags", "links", "emails", "literal_newlines"} <= set(rules)
+    diff = query(db, "select count(*) from intermediate.int_records_cleaning_diff where field = 'instruction'")
+    assert diff[0][0] >= 1
+
+
+def test_mix_takes_the_whole_small_pool_and_reports_the_shortfall(built):
+    _, db, expected, log = built
+    mix = dict(query(db, "select lang, count(*) from marts.mart_training_mix group by 1"))
+    assert mix == expected["pool"]
+    notes = query(db, "select lang, note from marts.mart_pipeline_funnel where stage = 'training_mix' order by 1")
+    assert all(note.startswith("shortfall") for _, note in notes) and len(notes) == 2
+    assert "ran out of candidates" in log
+
+
+def test_funnel_reconciles_from_input_to_mix(built):
+    _, db, expected, _ = built
+    landed = query(db, "select sum(rows_in) from marts.mart_pipeline_funnel where stage = 'landed'")
+    assert landed == [(expected["input_units"],)]
+    tokens = query(db, """select sum(tokens_out) from marts.mart_pipeline_funnel where stage = 'training_mix'""")
+    assert tokens == query(db, "select sum(n_tokens) from marts.mart_training_mix")
+
+
+def test_budget_is_filled_per_language_within_one_sample_and_seeded(built):
+    root, db, _, _ = built
+    pool = dict(query(db, "select lang, sum(n_tokens) from marts.mart_candidate_pool group by 1"))
+    budget = int(min(pool.values()) * 1.2)   # en share (70%) fits in the pool, zh share (30%) too
+    dbt_build(db, root, "mart_training_mix", token_budget=budget, en_ratio=0.7, sample_seed=1)
+    first = query(db, "select sample_id from marts.mart_training_mix order by 1")
+    per_lang = query(db, "select lang, sum(n_tokens), arg_max(n_tokens, sample_id) from marts.mart_training_mix group by 1")
+    for lang, tokens, _ in per_lang:
+        share = budget * (0.7 if lang == "en" else 0.3)
+        assert tokens >= share or tokens == pool[lang]
+        largest = query(db, f"select max(n_tokens) from marts.mart_training_mix where lang = '{lang}'")[0][0]
+        assert tokens - largest < share
+    dbt_build(db, root, "mart_training_mix", token_budget=budget, en_ratio=0.7, sample_seed=1)
+    assert query(db, "select sample_id from marts.mart_training_mix order by 1") == first
+    dbt_build(db, root, "mart_training_mix", token_budget=budget, en_ratio=0.7, sample_seed=2)
+    assert query(db, "select sample_id from marts.mart_training_mix order by 1") != first
+
+
+def test_every_relation_answers_plain_sql_without_the_udfs(built):
+    _, db, _, _ = built
+    with duckdb.connect(str(db), read_only=True) as con:
+        relations = con.sql("""select table_schema, table_name from information_schema.tables
+                               where table_schema in ('raw', 'staging', 'intermediate', 'marts')""").fetchall()
+        assert len(relations) >= 18
+        for schema, name in relations:
+            con.sql(f'select count(*) from "{schema}"."{name}"').fetchall()
+
+
+def test_rebuild_lands_nothing_new_and_gives_the_same_tables(built):
+    root, db, _, _ = built
+    before = query(db, "select record_id, loaded_at from raw.alpaca_cot_landing order by 1")
+    pool_before = query(db, "select sample_id, n_tokens from marts.mart_candidate_pool order by 1")
+    dbt_build(db, root, "alpaca_cot_landing+", token_budget=10_000_000)
+    assert query(db, "select record_id, loaded_at from raw.alpaca_cot_landing order by 1") == before
+    assert query(db, "select sample_id, n_tokens from marts.mart_candidate_pool order by 1") == pool_before
