@@ -1,0 +1,152 @@
+"""Benchmark: the whole `dbt build` on generated corpora of N rows; rows/s per stage and in total, peak RSS.
+
+    python bench/bench_build.py --rows 50000 100000 200000 [--source ../shared/data/alpaca-cot]
+                                [--data-juicer /path/to/venv/bin/python]
+
+For each N it makes (or reuses) bench/corpus/<N>, builds a fresh warehouse with `dbt build` in a
+child process, reads per-model timings from dbt's run_results.json, and takes the child's peak RSS
+from getrusage. With --data-juicer it also runs Data-Juicer's equivalent recipe on the same corpus
+in the same run (bench/data_juicer_baseline.py) and reports our speed as a ratio of it. Results go
+to bench/results/build-<N>.json and bench/results/build_scaling.png.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+RESULTS = BENCH / "results"
+STAGES = {  # dbt model -> stage label
+    "alpaca_cot_landing": "landing",
+    "int_records_cleaned": "cleaning",
+    "int_records_lang_tagged": "language tagging",
+    "int_records_quality_scored": "quality stats",
+    "int_samples_exact_deduped": "exact dedup",
+    "int_samples_minhashed": "minhash",
+    "int_near_duplicate_components": "near-dup components",
+    "int_samples_tokenized": "token counting",
+    "mart_candidate_pool": "candidate pool",
+    "mart_training_mix": "training mix",
+    "mart_pipeline_funnel": "funnel",
+}
+
+
+def make_corpus(rows: int, source: Path) -> Path:
+    out = BENCH / "corpus" / str(rows)
+    if not (out / "manifest.json").exists():
+        subprocess.run([sys.executable, str(BENCH / "make_corpus.py"), "--rows", str(rows),
+                        "--source", str(source), "--out", str(out)], check=True)
+    return out
+
+
+def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Runs a command; returns (wall seconds, that child's own peak RSS in MB, its stdout)."""
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        child = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(child.pid, 0)  # rusage of this child alone (ru_maxrss in KiB)
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        stdout = out.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{args[:4]} failed:\n{stdout[-5000:]}")
+    return elapsed, usage.ru_maxrss / 1024, stdout
+
+
+def run_dbt_build(corpus: Path, rows: int) -> dict:
+    db = RESULTS / f"build-{rows}.duckdb"
+    for stale in (db, db.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    target = RESULTS / f"target-{rows}"
+    env = dict(os.environ, SFTMART_DB=str(db))
+    args = [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(REPO / "dbt_project"),
+            "--profiles-dir", str(REPO / "profiles"), "--target-path", str(target),
+            "--vars", json.dumps({"raw_root": str(corpus)})]
+    wall, peak_mb, _ = timed_child(args, env)
+    timings = json.loads((target / "run_results.json").read_text())["results"]
+    per_model = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in timings}
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        pool = con.sql("select count(*) from marts.mart_candidate_pool").fetchone()[0]
+    return {
+        "rows": rows, "wall_s": wall, "rows_per_s": rows / wall, "peak_rss_mb": peak_mb, "pool_rows": pool,
+        "stages": {label: {"seconds": per_model.get(model, 0.0),
+                           "rows_per_s": rows / per_model[model] if per_model.get(model) else None}
+                   for model, label in STAGES.items()},
+        "dbt_tests_s": sum(t for name, t in per_model.items() if name not in STAGES),
+    }
+
+
+def run_data_juicer(corpus: Path, rows: int, python: str) -> dict:
+    out = RESULTS / f"dj-{rows}"
+    wall, peak_mb, stdout = timed_child([python, str(BENCH / "data_juicer_baseline.py"), "--corpus", str(corpus),
+                                         "--out", str(out)])
+    kept = json.loads(stdout.strip().splitlines()[-1])["kept"]
+    return {"rows": rows, "wall_s": wall, "rows_per_s": rows / wall, "peak_rss_mb": peak_mb, "kept": kept}
+
+
+def plot(results: list[dict]) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    rows = [r["rows"] for r in results]
+    left.plot(rows, [r["wall_s"] for r in results], "o-", label="sftmart dbt build")
+    if all("data_juicer" in r for r in results):
+        left.plot(rows, [r["data_juicer"]["wall_s"] for r in results], "s--", label="Data-Juicer")
+    left.set_xlabel("input rows"), left.set_ylabel("seconds"), left.set_title("Build time vs rows"), left.legend()
+    last = results[-1]["stages"]
+    labels = [k for k, v in last.items() if v["seconds"]]
+    right.barh(labels, [last[k]["seconds"] for k in labels])
+    right.set_xlabel("seconds"), right.set_title(f"Per stage at {results[-1]['rows']:,} rows")
+    fig.tight_layout()
+    path = RESULTS / "build_scaling.png"
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, nargs="+", default=[200_000])
+    parser.add_argument("--source", type=Path, default=REPO.parent / "shared" / "data" / "alpaca-cot")
+    parser.add_argument("--data-juicer", help="python of a venv with py-data-juicer, for the same-run baseline")
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results = []
+    for rows in args.rows:
+        corpus = make_corpus(rows, args.source)
+        result = run_dbt_build(corpus, rows)
+        if args.data_juicer:
+            result["data_juicer"] = run_data_juicer(corpus, rows, args.data_juicer)
+            result["speedup_vs_data_juicer"] = result["rows_per_s"] / result["data_juicer"]["rows_per_s"]
+        (RESULTS / f"build-{rows}.json").write_text(json.dumps(result, indent=2))
+        results.append(result)
+        print(f"\n{rows:,} rows: {result['wall_s']:.1f} s, {result['rows_per_s']:,.0f} rows/s, "
+              f"peak RSS {result['peak_rss_mb']:,.0f} MB, pool {result['pool_rows']:,}")
+        for label, stage in result["stages"].items():
+            if stage["rows_per_s"]:
+                print(f"  {label:<22} {stage['seconds']:7.2f} s  {stage['rows_per_s']:>12,.0f} rows/s")
+        print(f"  {'dbt data tests':<22} {result['dbt_tests_s']:7.2f} s")
+        if "data_juicer" in result:
+            dj = result["data_juicer"]
+            print(f"  Data-Juicer same run: {dj['wall_s']:.1f} s, {dj['rows_per_s']:,.0f} rows/s, peak RSS "
+                  f"{dj['peak_rss_mb']:,.0f} MB, kept {dj['kept']:,} -> sftmart is {result['speedup_vs_data_juicer']:.1f}x")
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        growth = (last["wall_s"] / first["wall_s"]) / (last["rows"] / first["rows"])
+        print(f"\ntime growth vs row growth from {first['rows']:,} to {last['rows']:,}: {growth:.2f} (1.0 = linear)")
+    print(f"plot: {plot(results)}")
+
+
+if __name__ == "__main__":
+    main()
