@@ -43,7 +43,7 @@ def make_corpus(rows: int, source: Path) -> Path:
     if not (out / "manifest.json").exists():
         subprocess.run([sys.executable, str(BENCH / "make_corpus.py"), "--rows", str(rows),
                         "--source", str(source), "--out", str(out)], check=True)
-    return out
+    return out / "raw"
 
 
 def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float, str]:

@@ -19,8 +19,8 @@ Every output row is one of these kinds (shares are of N and configurable):
 the number of distinct real rows. The en:zh ratio of the source is kept (a row is Chinese when its
 instruction or input contains a Han character, like the warehouse's template_lang).
 
-Output: `<out>/cot-en/part-00000.jsonl`, ... and `<out>/alpaca-zh/part-00000.jsonl`, ... with at most
---files-of rows per file, and `<out>/manifest.json` with the counts (also printed). With --labels PATH,
+Output: `<out>/raw/cot-en/part-00000.jsonl`, ... and `<out>/raw/alpaca-zh/part-00000.jsonl`, ... with at most
+--files-of rows per file (`<out>/raw` is the raw_root to build), and `<out>/manifest.json` with the counts (also printed). With --labels PATH,
 a TSV with one line per row (seq, file, line, kind, of_seq, detail) says what each row is; of_seq is
 the row a duplicate, near-duplicate or variant was made from (-1 otherwise).
 
@@ -308,10 +308,10 @@ class RotatingWriter:
             if st is not None:
                 self._close(st)
             idx = 0 if st is None else st[0] + 1
-            path = self.out / collection / f"part-{idx:05d}.jsonl"
+            path = self.out / "raw" / collection / f"part-{idx:05d}.jsonl"
             path.parent.mkdir(parents=True, exist_ok=True)
             st = [idx, 0, open(path, "w", encoding="utf-8"), []]
-            self.files.append({"path": str(path.relative_to(self.out)), "rows": 0})
+            self.files.append({"path": str(path.relative_to(self.out / "raw")), "rows": 0})
             st.append(len(self.files) - 1)
             self.state[collection] = st
         st[3].append(line)

@@ -19,7 +19,8 @@ N = 3000
 
 
 def read_rows(out: Path) -> dict[str, list[dict]]:
-    """Rows of every part file, by path relative to out."""
+    """Rows of every part file, by path relative to out/raw (the raw_root)."""
+    out = out / "raw"
     return {str(p.relative_to(out)): [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
             for p in sorted(out.rglob("*.jsonl"))}
 
