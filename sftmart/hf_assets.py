@@ -7,6 +7,7 @@ plain `tokenizer.json` directory that the `tokenizers` library loads in millisec
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 from sftmart.paths import cache_dir
@@ -28,17 +29,46 @@ def smollm2_gguf_path() -> Path:
     return ggufs[0]
 
 
+# llama.cpp's "smollm" pre-tokenizer isolates every number character before the GPT-2 regex, as
+# SmolLM2's own tokenizer.json does with a Digits(individual_digits) step. transformers' GGUF
+# converter drops that step, so the converted tokenizer.json gets it back.
+SMOLLM_PRE_TOKENIZER = {
+    "type": "Sequence",
+    "pretokenizers": [
+        {"type": "Digits", "individual_digits": True},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+    ],
+}
+CONVERSION_VERSION = "2"  # bump when the conversion changes, so stale caches are rebuilt
+
+
+def gguf_pre_tokenizer(gguf: Path) -> str | None:
+    from gguf import GGUFReader
+
+    field = GGUFReader(str(gguf)).fields.get("tokenizer.ggml.pre")
+    return bytes(field.parts[field.data[0]]).decode() if field else None
+
+
+def convert_gguf_tokenizer(gguf: Path, target: Path) -> None:
+    from transformers import AutoTokenizer
+
+    staging = target.with_name(target.name + ".tmp")
+    AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name).save_pretrained(str(staging))
+    if gguf_pre_tokenizer(gguf) == "smollm":
+        tokenizer_json = staging / "tokenizer.json"
+        spec = json.loads(tokenizer_json.read_text(encoding="utf-8"))
+        spec["pre_tokenizer"] = SMOLLM_PRE_TOKENIZER
+        tokenizer_json.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    if not target.exists():
+        staging.rename(target)
+
+
 def default_tokenizer_dir() -> Path:
     """Directory with SmolLM2-135M-Instruct's tokenizer.json, converting the GGUF on first use."""
     gguf = smollm2_gguf_path()
-    target = cache_dir() / "tokenizers" / gguf.stem
+    target = cache_dir() / "tokenizers" / f"{gguf.stem}-v{CONVERSION_VERSION}"
     if not (target / "tokenizer.json").exists():
-        from transformers import AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        staging = target.with_name(target.name + ".tmp")
-        tokenizer.save_pretrained(str(staging))
-        staging.rename(target) if not target.exists() else None
+        convert_gguf_tokenizer(gguf, target)
     return target
 
 

@@ -24,3 +24,30 @@ def test_arrow_udf_with_nulls_and_explicit_local_path():
 def test_missing_tokenizer_path_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         token_counts(["x"], str(tmp_path / "nope"))
+
+
+def test_smollm2_splits_digits_one_by_one_like_its_own_tokenizer():
+    tokenizer = load_tokenizer("default")
+    assert tokenizer.encode("x 12345", add_special_tokens=False).tokens == ["x", "Ġ", "1", "2", "3", "4", "5"]
+
+
+def test_fast_path_is_used_and_counts_exactly_like_tokenizers_on_real_rows(real_en, real_zh):
+    from udfs.tokens import fast_encoder
+
+    assert fast_encoder("default") is not None
+    texts = [r["instruction"] + "\n" + (r.get("input") or "") for r in real_en[::7] + real_zh[::3]]
+    texts += [r["output"] for r in real_en[::7] + real_zh[::3]]
+    reference = [len(e.ids) for e in load_tokenizer("default").encode_batch(texts, add_special_tokens=False)]
+    assert token_counts(texts) == reference
+
+
+def test_tokenizers_without_byte_level_bpe_fall_back(tmp_path):
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    from udfs.tokens import fast_encoder
+
+    word_level = Tokenizer(models.WordLevel({"hello": 0, "world": 1, "[UNK]": 2}, unk_token="[UNK]"))
+    word_level.pre_tokenizer = pre_tokenizers.Whitespace()
+    word_level.save(str(tmp_path / "tokenizer.json"))
+    assert fast_encoder(str(tmp_path)) is None
+    assert token_counts(["hello world again"], str(tmp_path)) == [3]
