@@ -75,7 +75,7 @@ def run_dbt_build(corpus: Path, rows: int) -> dict:
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
-        pool = con.sql("select count(*) from marts.mart_candidate_pool").fetchone()[0]
+        pool = con.execute("select count(*) from marts.mart_candidate_pool").fetchone()[0]
     return {
         "rows": rows, "wall_s": wall, "rows_per_s": rows / wall, "peak_rss_mb": peak_mb, "pool_rows": pool,
         "stages": {label: {"seconds": per_model.get(model, 0.0),

@@ -27,27 +27,37 @@
     > length({{ column }}) - length(replace({{ column }}, chr(10), '')))
 {%- endmacro %}
 
-{#- NFC, literal "\n" to newlines (where they outnumber real ones), HTML tags removed and
-    common entities decoded, links and e-mail addresses removed, control characters dropped, and
-    whitespace normalised while keeping leading indentation (code blocks). -#}
-{% macro clean_text(column) -%}
+{#- NFC, with double-escaped "\n" turned into newlines (where they outnumber real ones). -#}
+{% macro prepare_text(column) -%}
+nfc_normalize(case when {{ has_literal_newlines(column) }} then replace({{ column }}, '\n', chr(10)) else {{ column }} end)
+{%- endmacro %}
+
+{#- One pattern that matches wherever any cleaning step would change the text. -#}
+{% macro any_cleaning_pattern() -%}
+{%- set patterns = [] -%}
+{%- for rule, pattern, replacement in cleaning_steps() -%}{%- do patterns.append(pattern) -%}{%- endfor -%}
+{{ patterns | unique | join('|') }}
+{%- endmacro %}
+
+{#- The cleaning steps applied in order to an already prepared column: HTML tags removed and common
+    entities decoded, links and e-mail addresses removed, control characters dropped, whitespace
+    normalised while keeping leading indentation (code blocks). -#}
+{% macro apply_cleaning_steps(column) -%}
 {#- a namespace, because a plain `set` inside a Jinja loop does not outlive the iteration -#}
-{%- set ns = namespace(expr="nfc_normalize(case when " ~ has_literal_newlines(column) ~ " then replace(" ~ column ~ ", '\\n', chr(10)) else " ~ column ~ " end)") -%}
+{%- set ns = namespace(expr=column) -%}
 {%- for rule, pattern, replacement in cleaning_steps() -%}
     {%- set ns.expr = "regexp_replace(" ~ ns.expr ~ ", '" ~ pattern ~ "', " ~ replacement ~ ", 'g')" -%}
 {%- endfor -%}
-trim({{ ns.expr }}, ' ' || chr(10))
+{{ ns.expr }}
 {%- endmacro %}
 
-{#- The cleaning rules that fire on any of the given columns, as a list of rule names. -#}
-{% macro cleaning_rules_fired(columns) -%}
+{#- The step rules whose pattern occurs in any of the given (prepared) columns. -#}
+{% macro cleaning_step_rules_fired(columns) -%}
 {%- set patterns = {} -%}
 {%- for rule, pattern, replacement in cleaning_steps() -%}
     {%- do patterns.update({rule: patterns.get(rule, []) + [pattern]}) -%}
 {%- endfor -%}
 list_filter([
-    case when {% for c in columns %}{{ has_literal_newlines(c) }}{% if not loop.last %} or {% endif %}{% endfor %} then 'literal_newlines' end,
-    case when {% for c in columns %}nfc_normalize({{ c }}) <> {{ c }}{% if not loop.last %} or {% endif %}{% endfor %} then 'unicode_nfc' end,
   {%- for rule, rule_patterns in patterns.items() %}
     case when {% for c in columns %}regexp_matches({{ c }}, '{{ rule_patterns | join("|") }}'){% if not loop.last %} or {% endif %}{% endfor %} then '{{ rule }}' end{% if not loop.last %},{% endif %}
   {%- endfor %}

@@ -1,18 +1,26 @@
--- Language tag and confidence per cleaned, non-empty sample (Python UDF on lingua).
+-- Language tag and confidence per cleaned, non-empty sample (Python UDF on lingua). Exact
+-- duplicates share one detection: they differ at most in case, punctuation and spacing.
 with cleaned as (
-    select sample_id, sample_text
+    select sample_id, exact_hash, sample_text
     from {{ ref('int_records_cleaned') }}
     where not is_empty_after_cleaning
 ),
 
-tagged as (
-    select sample_id, sftmart_detect_lang(sample_text) as detected
+distinct_texts as (
+    select exact_hash, arg_min(sample_text, sample_id) as sample_text
     from cleaned
+    group by exact_hash
+),
+
+tagged as (
+    select exact_hash, sftmart_detect_lang(sample_text) as detected
+    from distinct_texts
 )
 
 select
-    sample_id,
-    detected.lang as lang,
-    detected.score as lang_score,
-    detected.lang in ({{ "'" ~ var('keep_languages') | join("', '") ~ "'" }}) as is_kept_language
-from tagged
+    c.sample_id,
+    t.detected.lang as lang,
+    t.detected.score as lang_score,
+    t.detected.lang in ({{ "'" ~ var('keep_languages') | join("', '") ~ "'" }}) as is_kept_language
+from cleaned as c
+inner join tagged as t using (exact_hash)

@@ -1,6 +1,6 @@
 -- Token counts of the deduplicated samples under the configured tokenizer (Python UDF).
 with deduped as (
-    select n.sample_id, n.lang, c.prompt, c.response
+    select n.sample_id, n.lang, c.prompt, c.output as response
     from {{ ref('int_near_duplicate_components') }} as n
     inner join {{ ref('int_records_cleaned') }} as c using (sample_id)
     where n.is_kept

@@ -9,7 +9,7 @@ select
     c.input,
     c.output,
     c.prompt,
-    c.response,
+    c.output as response,
     q.n_chars,
     q.n_words,
     q.alnum_ratio,
