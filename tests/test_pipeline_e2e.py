@@ -45,14 +45,14 @@ def test_every_input_unit_is_accounted_for(built):
     assert query(db, "select count(*) from raw.alpaca_cot_landing") == [(expected["input_units"],)]
     rejected = dict(query(db, "select reject_reason_code, count(*) from raw.rejected_records group by 1"))
     assert rejected == expected["rejected"]
-    outcomes = query(db, "select count(*) from intermediate.int_records_outcomes")
+    outcomes = query(db, "select count(*) from marts.mart_record_outcomes")
     assert outcomes == [(expected["input_units"],)]
 
 
 def test_exact_counts_reach_each_stage(built):
     _, db, expected, _ = built
     reasons = dict(query(db, """select coalesce(drop_reason, 'in_mix'), count(*)
-                                from intermediate.int_records_outcomes group by 1"""))
+                                from marts.mart_record_outcomes group by 1"""))
     assert reasons["empty_instruction_or_output"] == expected["empty_instruction_or_output"]
     assert reasons["language_not_kept:other"] == expected["language_other"]
     assert sum(n for r, n in reasons.items() if r.startswith("quality:")) == expected["quality_dropped"]

@@ -12,15 +12,12 @@ having count(*) filter (where is_kept) <> 1
 {% endtest %}
 
 {#- Each language's tokens stay within its share, exceeding it by less than one sample. -#}
-{% test dbt_mix_within_budget(model) %}
-{%- set budget = var('token_budget') | float -%}
-{%- set en_ratio = var('en_ratio') | float -%}
+{% test dbt_mix_within_budget(model, token_budget_var='token_budget', en_ratio_var='en_ratio') %}
 with per_lang as (
     select lang, sum(n_tokens) as tokens, max(n_tokens) as largest
     from {{ model }} group by lang
 ), budgets as (
-    select 'en' as lang, {{ budget * en_ratio }} as lang_budget
-    union all select 'zh', {{ budget * (1 - en_ratio) }}
+    {{ language_budgets(var(token_budget_var), var(en_ratio_var)) }}
 )
 select * from per_lang join budgets using (lang)
 where tokens - largest >= lang_budget

@@ -1,14 +1,12 @@
 -- Rows (and characters, and tokens once counted) per stage and language, from the input files to
 -- the training mix, with the rows each stage removed and why.
-{% set budget = var('token_budget') | float %}
-{% set en_ratio = var('en_ratio') | float %}
 with stages (stage_order, stage) as (
     values (1, 'landed'), (2, 'cleaned'), (3, 'language_tagged'), (4, 'quality_filtered'),
            (5, 'exact_deduped'), (6, 'near_deduped'), (7, 'candidate_pool'), (8, 'training_mix')
 ),
 
 outcomes as (
-    select *, coalesce(dropped_at_stage, 99) as last_stage from {{ ref('int_records_outcomes') }}
+    select *, coalesce(dropped_at_stage, 99) as last_stage from {{ ref('mart_record_outcomes') }}
 ),
 
 counts as (
@@ -46,8 +44,7 @@ shortfalls as (
             || '-token ' || lang || ' share' as note
     from (
         select b.lang, b.lang_budget, coalesce(sum(p.n_tokens), 0) as pool_tokens
-        from (select 'en' as lang, {{ budget * en_ratio }} as lang_budget
-              union all select 'zh', {{ budget * (1 - en_ratio) }}) as b
+        from ({{ language_budgets(var('token_budget'), var('en_ratio')) }}) as b
         left join {{ ref('mart_candidate_pool') }} as p using (lang)
         group by all
     )

@@ -1,25 +1,8 @@
-{{ config(post_hook="{{ log_mix_shortfall() }}") }}
+{{ config(post_hook="{{ log_mix_shortfall(this, var('token_budget'), var('en_ratio')) }}") }}
 -- The ratio-balanced training mix: each language fills its share of token_budget in a seeded random
--- order, and stops at the first sample that reaches its share (so it overshoots by at most one sample).
-{% set budget = var('token_budget') | float %}
-{% set en_ratio = var('en_ratio') | float %}
-with budgets as (
-    select 'en' as lang, {{ budget * en_ratio }} as lang_budget
-    union all
-    select 'zh', {{ budget * (1 - en_ratio) }}
-),
-
-drawn as (
-    select
-        p.*,
-        b.lang_budget,
-        sum(p.n_tokens) over (
-            partition by p.lang
-            order by md5(p.sample_id || ':' || '{{ var("sample_seed") }}'), p.sample_id
-            rows between unbounded preceding and current row
-        ) as cumulative_tokens
-    from {{ ref('mart_candidate_pool') }} as p
-    inner join budgets as b using (lang)
+-- order and stops at the first sample that reaches its share (so it overshoots by at most one sample).
+with sampled as (
+    {{ ratio_sample(ref('mart_candidate_pool'), var('token_budget'), var('en_ratio'), var('sample_seed')) }}
 )
 
 select
@@ -32,5 +15,4 @@ select
     n_tokens,
     source_collection,
     source_file
-from drawn
-where cumulative_tokens - n_tokens < lang_budget
+from sampled

@@ -1,0 +1,34 @@
+{#- Token budget per language: en gets budget * en_ratio, zh the rest. -#}
+{% macro language_budgets(token_budget, en_ratio) -%}
+{%- set budget = token_budget | float -%}
+{%- set ratio = en_ratio | float -%}
+select 'en' as lang, {{ budget * ratio }} as lang_budget
+union all
+select 'zh', {{ budget * (1 - ratio) }}
+{%- endmacro %}
+
+{#- A ratio-balanced sample of `pool` (a relation with sample_id, lang, n_tokens): each language fills
+    its share of the budget in a seeded random order and stops at the first sample that reaches the
+    share, so a share is exceeded by at most one sample. Returns the pool's columns. -#}
+{% macro ratio_sample(pool, token_budget, en_ratio, seed) -%}
+with budgets as (
+    {{ language_budgets(token_budget, en_ratio) }}
+),
+
+drawn as (
+    select
+        p.*,
+        b.lang_budget,
+        sum(p.n_tokens) over (
+            partition by p.lang
+            order by md5(p.sample_id || ':' || '{{ seed }}'), p.sample_id
+            rows between unbounded preceding and current row
+        ) as cumulative_tokens
+    from {{ pool }} as p
+    inner join budgets as b using (lang)
+)
+
+select * exclude (lang_budget, cumulative_tokens)
+from drawn
+where cumulative_tokens - n_tokens < lang_budget
+{%- endmacro %}
