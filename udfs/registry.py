@@ -42,7 +42,7 @@ def _arrow_adapter(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
 
 def udf_specs() -> list[UdfSpec]:
     """All UDFs, imported lazily so that importing the registry stays cheap."""
-    from udfs import lang, minhash, text_stats, tokens
+    from udfs import lang, lm_scoring, minhash, text_stats, tokens
 
     return [
         UdfSpec("sftmart_detect_lang", lang.detect_language, [T.VARCHAR], lang.RESULT_TYPE,
@@ -54,6 +54,10 @@ def udf_specs() -> list[UdfSpec]:
                 "MinHash LSH band keys (text, lang, num_perm, threshold, seed)"),
         UdfSpec("sftmart_count_tokens", tokens.count_tokens, [T.VARCHAR, T.VARCHAR], T.BIGINT,
                 "Number of tokens of a text under a tokenizer (text, tokenizer path or 'default')"),
+        UdfSpec("sftmart_lm_scores", lm_scoring.lm_scores_udf,
+                [lm_scoring.ITEM_LIST_TYPE, T.VARCHAR, T.VARCHAR, T.VARCHAR], lm_scoring.RESULT_TYPE,
+                "Mean token entropy, NLL and perplexity per sample under a causal LM "
+                "(list of samples, model spec JSON, scope, score cache path)"),
     ]
 
 

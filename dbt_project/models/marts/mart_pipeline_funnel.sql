@@ -2,7 +2,8 @@
 -- the training mix, with the rows each stage removed and why.
 with stages (stage_order, stage) as (
     values (1, 'landed'), (2, 'cleaned'), (3, 'language_tagged'), (4, 'quality_filtered'),
-           (5, 'exact_deduped'), (6, 'near_deduped'), (7, 'candidate_pool'), (8, 'training_mix')
+           (5, 'exact_deduped'), (6, 'near_deduped'), (7, 'candidate_pool'), (8, 'learnability_filtered'),
+           (9, 'training_mix')
 ),
 
 outcomes as (
@@ -38,7 +39,7 @@ reasons as (
 
 shortfalls as (
     select
-        8 as stage_order,
+        9 as stage_order,
         lang,
         'shortfall: the pool holds ' || pool_tokens || ' tokens of the ' || lang_budget::bigint
             || '-token ' || lang || ' share' as note

@@ -1,8 +1,15 @@
 {{ config(post_hook="{{ log_mix_shortfall(this, var('token_budget'), var('en_ratio')) }}") }}
--- The ratio-balanced training mix: each language fills its share of token_budget in a seeded random
+-- The ratio-balanced training mix, drawn from the learnable candidates: each language fills its share of token_budget in a seeded random
 -- order and stops at the first sample that reaches its share (so it overshoots by at most one sample).
-with sampled as (
-    {{ ratio_sample(ref('mart_candidate_pool'), var('token_budget'), var('en_ratio'), var('sample_seed')) }}
+with learnable_pool as (
+    select p.*
+    from {{ ref('mart_candidate_pool') }} as p
+    inner join {{ ref('mart_sample_learnability') }} as l using (sample_id)
+    where l.is_learnable
+),
+
+sampled as (
+    {{ ratio_sample('learnable_pool', var('token_budget'), var('en_ratio'), var('sample_seed')) }}
 )
 
 select

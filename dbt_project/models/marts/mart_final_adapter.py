@@ -1,0 +1,13 @@
+"""The final model: a LoRA adapter trained on the training mix (the curated, learnable data).
+
+Retrained only when its fingerprint changes; one row records the run (full history in
+marts.training_runs) and where the adapter is, in standard peft format.
+"""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from training.dag import adapter_node, settings_from_config
+
+    settings = settings_from_config(dbt.config.get("training_settings"))
+    return adapter_node(session, dbt.ref("mart_training_mix"), settings, node="final", merge=False)

@@ -1,0 +1,47 @@
+-- What the guide learned: entropy and loss under base and guide per candidate, and the verdict of
+-- the learnability rule (entropy_drop: keep H_guide < H_base; top_fraction: keep the highest
+-- relative loss drops per language), with optional base-perplexity bounds per language.
+{% set bounds = var('perplexity_bounds') %}
+with scores as (
+    select
+        b.sample_id,
+        b.lang,
+        b.n_tokens as n_scored_tokens,
+        b.mean_entropy as h_base,
+        g.mean_entropy as h_guide,
+        b.mean_entropy - g.mean_entropy as entropy_delta,
+        b.mean_nll as loss_base,
+        g.mean_nll as loss_guide,
+        (b.mean_nll - g.mean_nll) / nullif(b.mean_nll, 0) as relative_loss_drop,
+        b.perplexity as perplexity_base
+    from {{ ref('mart_base_scores') }} as b
+    inner join {{ ref('mart_guide_scores') }} as g using (sample_id)
+),
+
+ranked as (
+    select *, percent_rank() over (partition by lang order by relative_loss_drop desc nulls last) as loss_drop_rank
+    from scores
+),
+
+judged as (
+    select
+        *,
+        case
+            when not {{ var('model_layer') }} then null
+            when h_base is null or h_guide is null then 'learnability:not_scored'
+            {% for lang, (low, high) in bounds.items() %}
+            when lang = '{{ lang }}' and not perplexity_base between {{ low }} and {{ high }} then 'learnability:perplexity_out_of_bounds'
+            {% endfor %}
+            {% if var('learnability_rule') == 'top_fraction' %}
+            when loss_drop_rank >= {{ var('learnability_top_fraction') }} then 'learnability:below_top_fraction'
+            {% elif var('learnability_rule') == 'entropy_drop' %}
+            when not entropy_delta > 0 then 'learnability:no_entropy_drop'
+            {% else %}
+            {{ exceptions.raise_compiler_error("learnability_rule must be entropy_drop or top_fraction, not " ~ var('learnability_rule')) }}
+            {% endif %}
+        end as drop_reason
+    from ranked
+)
+
+select * exclude (loss_drop_rank), drop_reason is null as is_learnable
+from judged

@@ -1,0 +1,76 @@
+"""Training as nodes of the dbt DAG: the guide adapter and the final adapter are dbt Python models
+that call `adapter_node`, which trains (or reuses, by fingerprint) a LoRA adapter on a mart and
+returns a one-row record of the run. Adapters live beside the warehouse file, in adapters/<name>.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from pathlib import Path
+
+import pyarrow as pa
+
+from training.models import ModelSpec, merge_adapter
+from training.train import TrainConfig, TrainingRun, train_lora, training_run_columns
+
+RUNS_TABLE = "marts.training_runs"
+
+
+def warehouse_dir(con) -> Path:
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    return Path(path).resolve().parent
+
+
+def specs_from_settings(settings: dict) -> tuple[ModelSpec, TrainConfig]:
+    spec = ModelSpec(path=settings["base_model"], dtype=settings["model_dtype"], device=settings["model_device"],
+                     max_length=int(settings["model_max_length"]),
+                     trust_remote_code=bool(settings["trust_remote_code"]))
+    config = TrainConfig(lora_r=int(settings["lora_r"]), lora_alpha=int(settings["lora_alpha"]),
+                         lora_dropout=float(settings["lora_dropout"]),
+                         learning_rate=float(settings["learning_rate"]), epochs=int(settings["epochs"]),
+                         batch_size=int(settings["train_batch_size"]), grad_accumulation=1,
+                         max_length=int(settings["model_max_length"]),
+                         max_steps=int(settings["max_steps"]) if settings.get("max_steps") else None,
+                         seed=int(settings["sample_seed"]))
+    return spec, config
+
+
+def record_run(con, run: TrainingRun, node: str) -> None:
+    """Appends the run to marts.training_runs on dbt's own connection (history across builds)."""
+    columns = training_run_columns() | {"node": "VARCHAR"}
+    con.execute("create schema if not exists marts")
+    con.execute(f"create table if not exists {RUNS_TABLE} ("
+                + ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items()) + ")")
+    row = asdict(run) | {"node": node}
+    con.execute(f"insert into {RUNS_TABLE} ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
+                [row[name] for name in columns])
+
+
+def run_record(node: str, status: str, run: TrainingRun | None, merged_path: str | None) -> pa.Table:
+    names = [f.name for f in fields(TrainingRun)]
+    values = asdict(run) if run else dict.fromkeys(names)
+    columns = {"node": [node], "status": [status]} | {n: [values[n]] for n in names}
+    columns["merged_model_path"] = [merged_path]
+    return pa.table(columns)
+
+
+def adapter_node(con, relation, settings: dict, node: str, merge: bool) -> pa.Table:
+    """Trains a LoRA adapter on the rows of `relation` (sample_id, prompt, response), or skips when
+    the model layer is off; returns one row describing the run and where the adapter is."""
+    if not settings["model_layer"]:
+        return run_record(node, "skipped: model_layer is off", None, None)
+    spec, config = specs_from_settings(settings)
+    # a fixed order: the data fingerprint (and so the reuse of a trained adapter) depends on it
+    rows = relation.select("sample_id, prompt, response").order("sample_id").to_arrow_table().to_pylist()
+    if not rows:
+        raise ValueError(f"{node}: no training rows in {relation.alias}")
+    out_dir = warehouse_dir(con) / "adapters" / node
+    run = train_lora(spec, rows, config, out_dir, data_source=relation.alias)
+    merged = str(merge_adapter(spec, run.adapter_path, out_dir / "merged")) if merge else None
+    if not run.reused:
+        record_run(con, run, node)
+    return run_record(node, "reused" if run.reused else "trained", run, merged)
+
+
+def settings_from_config(raw: str) -> dict:
+    return json.loads(raw)
