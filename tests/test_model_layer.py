@@ -1,0 +1,117 @@
+"""The model layer as part of the DAG, on the fixture with a tiny random model (fast, offline)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from lm_fixtures import make_tiny_model_dir
+from pipeline_fixture import write_fixture
+from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def dbt(command: str, db_path, dbt_vars: dict, select: str | None = None) -> str:
+    args = [sys.executable, "-m", "dbt.cli.main", command, "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)]
+    if select:
+        args += ["--select", select]
+    done = subprocess.run(args, cwd=REPO_ROOT, env=dict(os.environ, SFTMART_DB=str(db_path)),
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def dag(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dag")
+    write_fixture(root / "raw")
+    model_dir = make_tiny_model_dir(root / "tiny-model")
+    dbt_vars = {"raw_root": str(root / "raw"), "base_model": str(model_dir), "max_steps": 2,
+                "train_batch_size": 4}
+    db_path = root / "warehouse.duckdb"
+    dbt("build", db_path, dbt_vars)
+    return db_path, dbt_vars
+
+
+def query(db_path, sql):
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_every_step_is_a_table_with_what_it_promises(dag):
+    db, _ = dag
+    [(guide_status, merged, guide_adapter)] = query(db, "select status, merged_model_path, adapter_path from marts.mart_guide_adapter")
+    assert guide_status == "trained" and os.path.exists(os.path.join(merged, "config.json"))
+    assert os.path.exists(os.path.join(guide_adapter, "adapter_config.json"))
+    pool = query(db, "select count(*) from marts.mart_candidate_pool")[0][0]
+    for scores in ("mart_base_scores", "mart_guide_scores"):
+        assert query(db, f"""select count(*), count(*) filter (where isfinite(mean_entropy) and n_tokens > 0)
+                             from marts.{scores}""") == [(pool, pool)]
+    guide_sample = query(db, "select count(*) from marts.mart_guide_sample")[0][0]
+    assert guide_sample == pool   # the guide budget (30M tokens) takes the whole small pool
+    [(final_status, adapter_path, steps)] = query(db, "select status, adapter_path, steps from marts.mart_final_adapter")
+    assert final_status == "trained" and steps == 2
+    assert query(db, "select node from marts.training_runs order by node") == [("final",), ("guide",)]
+
+
+def test_mix_is_drawn_from_learnable_samples_only(dag):
+    db, _ = dag
+    outside = query(db, """select count(*) from marts.mart_training_mix as m
+                           join marts.mart_sample_learnability as l using (sample_id) where not l.is_learnable""")
+    assert outside == [(0,)]
+    verdicts = query(db, "select count(*) filter (where is_learnable <> (entropy_delta > 0)) from marts.mart_sample_learnability")
+    assert verdicts == [(0,)]
+    funnel = dict(query(db, "select lang, rows_removed from marts.mart_pipeline_funnel where stage = 'learnability_filtered'"))
+    assert sum(funnel.values()) == query(db, "select count(*) from marts.mart_sample_learnability where not is_learnable")[0][0]
+
+
+def test_final_adapter_reloads_with_peft(dag):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    db, dbt_vars = dag
+    [(adapter_path,)] = query(db, "select adapter_path from marts.mart_final_adapter")
+    base = AutoModelForCausalLM.from_pretrained(dbt_vars["base_model"])
+    model = PeftModel.from_pretrained(base, adapter_path)
+    assert any("lora_" in name for name, _ in model.named_parameters())
+
+
+def test_plain_sql_answers_which_chinese_samples_the_guide_learned_most(dag):
+    db, _ = dag
+    rows = query(db, """select l.sample_id, l.entropy_delta, left(p.instruction, 20)
+                        from marts.mart_sample_learnability as l join marts.mart_candidate_pool as p using (sample_id)
+                        where l.lang = 'zh' order by l.entropy_delta desc limit 3""")
+    assert rows and all(r[1] is not None for r in rows)
+
+
+def test_rebuild_reuses_adapters_and_cached_scores(dag):
+    db, dbt_vars = dag
+    cache = f"{db}.scores.sqlite"
+    assert os.path.exists(cache)
+    dbt("build", db, dbt_vars, select="path:models/marts")
+    assert query(db, "select status from marts.mart_guide_adapter union all select status from marts.mart_final_adapter") == [("reused",), ("reused",)]
+    assert query(db, "select count(*) from marts.training_runs") == [(2,)]
+
+
+def test_learnability_rules_keep_what_the_guide_learned(dag):
+    """Constructed scores: the guide lowered entropy on half the samples; each rule keeps those."""
+    db, dbt_vars = dag
+    with duckdb.connect(str(db)) as con:
+        ids = [r[0] for r in con.execute("select sample_id from marts.mart_base_scores order by sample_id").fetchall()]
+        learned = set(ids[::2])
+        con.execute("update marts.mart_base_scores set mean_entropy = 2.0, mean_nll = 2.0")
+        con.execute("update marts.mart_guide_scores set mean_entropy = case when sample_id in ? then 1.5 else 2.5 end, "
+                    "mean_nll = case when sample_id in ? then 1.0 else 2.2 end", [list(learned), list(learned)])
+    dbt("run", db, dbt_vars, select="mart_sample_learnability")
+    kept = {r[0] for r in query(db, "select sample_id from marts.mart_sample_learnability where is_learnable")}
+    assert kept == learned
+    dbt("run", db, dbt_vars | {"learnability_rule": "top_fraction", "learnability_top_fraction": 0.5},
+        select="mart_sample_learnability")
+    kept = {r[0] for r in query(db, "select sample_id from marts.mart_sample_learnability where is_learnable")}
+    assert kept <= learned and len(kept) >= len(learned) // 2
