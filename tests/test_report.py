@@ -1,0 +1,212 @@
+"""The HTML pipeline report, built from a small dbt warehouse and checked in headless Chromium."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline_fixture import write_fixture
+from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from sftmart.report import REPORT_FILE, TITLE, write_report
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+REQUIRED_SECTIONS = ["overview", "funnel", "quarantine", "quality", "mix"]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("raw")
+    expected = write_fixture(root)
+    db_path = root.parent / "report_warehouse.duckdb"
+    env = dict(os.environ, SFTMART_DB=str(db_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(PROFILES_DIR),
+         # no language models: the report needs none, and the optional tables are planted below
+         "--vars", json.dumps({"raw_root": str(root), "model_layer": False})],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:]
+    return db_path, expected
+
+
+@pytest.fixture(scope="module")
+def report(warehouse, tmp_path_factory) -> Path:
+    db_path, _ = warehouse
+    return write_report(db_path, tmp_path_factory.mktemp("report"))
+
+
+def query(db_path, sql):
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def section_ids(page: str) -> list[str]:
+    return re.findall(r'<section id="([^"]+)"', page)
+
+
+def copy_without_optional_tables(db_path, copy) -> Path:
+    """The warehouse without data quality results or learnability scores, whatever the build made."""
+    shutil.copy(db_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        optional = con.execute("""
+            select t.table_schema, t.table_name, t.table_type from information_schema.tables as t
+            where t.table_name = 'data_quality_results'
+               or (select count(*) from information_schema.columns as c
+                   where c.table_schema = t.table_schema and c.table_name = t.table_name
+                     and c.column_name in ('h_base', 'h_guide')) = 2""").fetchall()
+        for schema, table, kind in optional:
+            con.execute(f'drop {"view" if kind == "VIEW" else "table"} "{schema}"."{table}"')
+    return Path(copy)
+
+
+def test_report_renders_without_the_optional_tables(warehouse, tmp_path):
+    db_path, _ = warehouse
+    bare = copy_without_optional_tables(db_path, tmp_path / "bare.duckdb")
+    report = write_report(bare, tmp_path / "out", gx_docs="")
+    assert report.name == REPORT_FILE and report.exists()
+    page = report.read_text(encoding="utf-8")
+    assert f"<title>{TITLE}</title>" in page
+    assert section_ids(page) == REQUIRED_SECTIONS
+    assert "Not available in this warehouse" not in page
+    # the optional sections are left out, and the footer says why
+    assert 'id="data-quality"' not in page and 'id="learnability"' not in page
+    assert "marts.data_quality_results" in page
+    # offline: every image is an embedded PNG and nothing points at the network
+    images = re.findall(r'<img [^>]*src="([^"]{0,40})', page)
+    assert len(images) >= 3 and all(src.startswith("data:image/png;base64,") for src in images)
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "<script" not in page
+    # the header totals match the warehouse
+    [(units, landed, rejected)] = query(db_path, """
+        select count(*), count(*) filter (where status = 'landed'), count(*) filter (where status = 'rejected')
+        from raw.alpaca_cot_landing""")
+    for key, value in (("input_units", units), ("landed", landed), ("rejected", rejected)):
+        assert f'data-total="{key}" data-value="{value}"' in page
+
+
+def test_optional_sections_render_when_their_tables_exist(warehouse, tmp_path):
+    db_path, _ = warehouse
+    copy = copy_without_optional_tables(db_path, tmp_path / "with_optional.duckdb")
+    with duckdb.connect(str(copy)) as con:
+        con.execute("""
+            create table marts.data_quality_results as select * from (values
+              ('r1', timestamp '2026-01-01 09:00', 'marts', 'mix', 'expect_column_values_to_be_unique',
+               'sample_id', 'error', false, 9, null),
+              ('r2', timestamp '2026-01-02 09:00', 'raw', 'landing', 'expect_column_values_to_not_be_null',
+               'record_id', 'error', true, 0, null),
+              ('r2', timestamp '2026-01-02 09:00', 'marts', 'mix', 'expect_column_values_to_be_between',
+               'n_tokens', 'warning', false, 3, '{"max_value": 4096}'))
+            as t(run_id, validated_at, layer, suite, expectation, "column", severity, success,
+                 unexpected_count, details)""")
+        con.execute("""
+            create table marts.mart_sample_learnability as
+            select sample_id, lang, 2.0 + (n_tokens % 7) / 3.0 as h_base, 1.5 + (n_tokens % 5) / 3.0 as h_guide,
+                   h_guide < h_base as is_learnable
+            from marts.mart_training_mix""")
+    docs = tmp_path / "gx_docs"
+    docs.mkdir()
+    (docs / "index.html").write_text("<html></html>", encoding="utf-8")
+
+    page = write_report(copy, tmp_path / "out", gx_docs=docs).read_text(encoding="utf-8")
+    assert section_ids(page) == REQUIRED_SECTIONS + ["data-quality", "learnability"]
+    dq = page.split('id="data-quality"')[1].split("</section>")[0]
+    assert "r2" in dq and "r1" not in dq                       # only the latest run
+    assert "1/1" in dq and "0/1" in dq                          # raw passed, marts failed
+    assert "expect_column_values_to_be_between" in dq and "warning" in dq
+    assert "expect_column_values_to_be_unique" not in dq        # failed in the older run only
+    assert f'href="{(docs / "index.html").resolve().as_uri()}"' in dq
+    learn = page.split('id="learnability"')[1].split("</section>")[0]
+    assert "marts.mart_sample_learnability" in learn and "data:image/png;base64," in learn
+    assert "Learnable" in learn
+
+
+def test_cli_prints_the_report_path(warehouse, tmp_path):
+    db_path, _ = warehouse
+    done = subprocess.run([sys.executable, "-m", "sftmart.report", "--db", str(db_path), "--out", str(tmp_path)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str(tmp_path / REPORT_FILE)
+    assert (tmp_path / REPORT_FILE).stat().st_size > 10_000
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.skip("headless browser test needs /usr/bin/chromium and /usr/bin/chromedriver "
+                    "(apt-get install chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", "--window-size=1360,900"):
+        options.add_argument(arg)
+    # an explicit driver path keeps selenium-manager from looking anything up on the network
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def test_report_in_a_real_browser(warehouse, report, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    db_path, expected = warehouse
+    browser.get(report.as_uri())
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "return document.readyState === 'complete' && [...document.images].every(i => i.complete)"))
+    assert browser.title == TITLE
+    assert browser.find_element(By.TAG_NAME, "h1").text == TITLE
+    shown_sections = [s.get_attribute("id") for s in browser.find_elements(By.TAG_NAME, "section")]
+    assert shown_sections[:len(REQUIRED_SECTIONS)] == REQUIRED_SECTIONS
+
+    # every plot decoded to a real image
+    widths = browser.execute_script("return [...document.images].map(i => [i.alt, i.naturalWidth])")
+    assert len(widths) >= 3
+    assert all(width > 0 for _, width in widths), widths
+    # nothing was fetched from the network
+    resources = browser.execute_script("return performance.getEntriesByType('resource').map(r => r.name)")
+    assert not [r for r in resources if not r.startswith(("data:", "file:"))], resources
+
+    # the funnel's numbers are the warehouse's
+    funnel = browser.find_element(By.ID, "funnel-table")
+    landed_rows_in = [int(cell.get_attribute("data-value")) for cell in funnel.find_elements(
+        By.CSS_SELECTOR, 'tr[data-stage="landed"]:not([data-lang="all"]) td[data-col="rows_in"]')]
+    [(db_rows_in, db_rows_out)] = query(db_path, """select sum(rows_in)::bigint, sum(rows_out)::bigint
+                                                    from marts.mart_pipeline_funnel where stage = 'landed'""")
+    assert sum(landed_rows_in) == db_rows_in == expected["input_units"]
+    total = funnel.find_element(By.CSS_SELECTOR, 'tr[data-stage="landed"][data-lang="all"]')
+    assert total.find_element(By.CSS_SELECTOR, 'td[data-col="rows_in"]').text == f"{db_rows_in:,}"
+    assert total.find_element(By.CSS_SELECTOR, 'td[data-col="rows_out"]').text == f"{db_rows_out:,}"
+    for lang, rows_out in query(db_path, """select lang, rows_out from marts.mart_pipeline_funnel
+                                            where stage = 'training_mix'"""):
+        cell = funnel.find_element(By.CSS_SELECTOR, f'tr[data-stage="training_mix"][data-lang="{lang}"] '
+                                                    'td[data-col="rows_out"]')
+        assert cell.text == f"{rows_out:,}"
+
+    # the quarantine lists each reject code with its count (and an example)
+    quarantine = browser.find_element(By.ID, "quarantine-table")
+    shown = {row.get_attribute("data-code"): int(row.find_element(By.CSS_SELECTOR, 'td[data-col="count"]').text)
+             for row in quarantine.find_elements(By.CSS_SELECTOR, "tbody tr")}
+    assert shown == expected["rejected"]
+    assert len(quarantine.find_elements(By.CSS_SELECTOR, "pre.excerpt")) == len(expected["rejected"])
+
+    # a full-page screenshot
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1360, min(height + 120, 16000))
+    shot = tmp_path / "pipeline_report.png"
+    assert browser.save_screenshot(str(shot))
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
