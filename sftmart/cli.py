@@ -24,7 +24,9 @@ def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -
     A child process, because dbt-duckdb keeps its database connection open for the life of the
     process it runs in, and the validation that follows needs the file."""
     env = dict(os.environ, SFTMART_DB=str(warehouse_path()))
-    args = [sys.executable, "-m", "dbt.cli.main", command,
+    dbt_script = Path(sys.executable).with_name("dbt")
+    launcher = [str(dbt_script)] if dbt_script.exists() else [sys.executable, "-m", "dbt.cli.main"]
+    args = [*launcher, command,
             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
@@ -62,7 +64,10 @@ def validate(layer: str, dbt_vars: dict) -> bool:
 
 
 def build_layers(dbt_vars: dict, validate_each: bool) -> bool:
+    from rich.console import Console
+
     for layer in LAYERS:
+        Console().rule(f"[bold]{layer} layer")
         # cautious: a test that spans layers runs with the later layer, once all its parents exist
         if not run_dbt("build", dbt_vars, ["--select", *layer_selector(layer), "--indirect-selection", "cautious"]):
             print(f"dbt build of the {layer} layer failed; later layers were not built.", file=sys.stderr)
