@@ -3,6 +3,7 @@ learning, saving/reloading, resuming, reuse and the CLI against a small DuckDB f
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +123,25 @@ def test_model_spec_and_target_modules(spec):
 
 
 # -- training -----------------------------------------------------------------------------------
+
+def test_trimmed_logits_give_the_same_loss(spec, tokenizer):
+    from training.train import accepts_logits_to_keep, attach_lora, batch_loss_sum
+
+    model, _ = load_model_and_tokenizer(spec)
+    model = attach_lora(model, fast_config())
+    assert accepts_logits_to_keep(model)
+    rows = make_rows(3) + [{"sample_id": "x", "prompt": alpaca_prompt("Longer instruction " * 5), "response": "ok"}]
+    batch = collate(encode_rows(tokenizer, rows, 256).examples, tokenizer.pad_token_id)
+    model.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(batch_loss_sum(model, batch, True), batch_loss_sum(model, batch, False))
+
+
+def test_bfloat16_on_cpu_trains_under_autocast(spec, tmp_path):
+    bf16 = ModelSpec(path=spec.path, device="cpu", dtype="bfloat16")
+    run = train_lora(bf16, make_rows(8), fast_config(max_steps=2), tmp_path / "bf16", progress=False)
+    assert run.steps == 2 and all(map(math.isfinite, (run.first_loss, run.last_loss)))
+
 
 @pytest.fixture(scope="module")
 def trained(spec, tmp_path_factory):

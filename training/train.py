@@ -151,11 +151,13 @@ def attach_lora(model, config: TrainConfig):
 
 
 def token_loss_sum(logits, labels):
-    """Summed next-token cross-entropy over the labelled positions (labels not yet shifted)."""
+    """Summed next-token cross-entropy over the labelled positions. `labels` are unshifted and
+    cover the whole sequence; `logits` may cover only its last positions (see batch_loss_sum)."""
     import torch
     import torch.nn.functional as F
 
     shifted = torch.cat([labels[:, 1:], torch.full_like(labels[:, :1], IGNORE_INDEX)], dim=1)
+    shifted = shifted[:, shifted.shape[1] - logits.shape[1]:]
     return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), shifted.reshape(-1),
                            ignore_index=IGNORE_INDEX, reduction="sum")
 
@@ -164,10 +166,33 @@ def n_label_tokens(example: Example) -> int:
     return sum(1 for label in example.labels[1:] if label != IGNORE_INDEX)
 
 
-def autocast_for(device: str):
+def accepts_logits_to_keep(model) -> bool:
+    import inspect
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "logits_to_keep" in inspect.signature(base.forward).parameters
+
+
+def batch_loss_sum(model, batch: dict, trim_logits: bool):
+    """Summed response loss of a collated batch. With trim_logits, the LM head runs only from the
+    first position that predicts a labelled token (in any row) to the end: the prompt part every
+    row shares costs no vocabulary-sized logits."""
+    kwargs = {}
+    if trim_logits:
+        needed = (batch["labels"][:, 1:] != IGNORE_INDEX).any(dim=0).nonzero()
+        first = int(needed[0]) if len(needed) else batch["labels"].shape[1] - 1
+        kwargs["logits_to_keep"] = batch["labels"].shape[1] - first
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], **kwargs).logits
+    return token_loss_sum(logits, batch["labels"])
+
+
+def autocast_for(device: str, dtype):
+    """Mixed precision when the model computes in bf16/fp16 (CUDA by default; CPU when asked)."""
     import torch
 
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else nullcontext()
+    if dtype == torch.float32:
+        return nullcontext()
+    return torch.autocast(torch.device(device).type, dtype=dtype)
 
 
 def evaluate_loss(model, examples: list[Example], pad_token_id: int, batch_size: int = 8) -> float:
@@ -175,6 +200,8 @@ def evaluate_loss(model, examples: list[Example], pad_token_id: int, batch_size:
     import torch
 
     device = next(model.parameters()).device
+    dtype = getattr(model, "dtype", torch.float32)
+    trim = accepts_logits_to_keep(model)
     was_training = model.training
     model.eval()
     total, n_tokens = 0.0, 0
@@ -182,9 +209,8 @@ def evaluate_loss(model, examples: list[Example], pad_token_id: int, batch_size:
         for start in range(0, len(examples), batch_size):
             part = examples[start:start + batch_size]
             batch = {k: v.to(device) for k, v in collate(part, pad_token_id).items()}
-            with autocast_for(str(device)):
-                logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-            total += token_loss_sum(logits, batch["labels"]).item()
+            with autocast_for(str(device), dtype):
+                total += batch_loss_sum(model, batch, trim).item()
             n_tokens += sum(n_label_tokens(e) for e in part)
     model.train(was_training)
     return total / max(n_tokens, 1)
@@ -224,7 +250,8 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_checkpoint(checkpoints: Path, fingerprint: str, state: TrainState, plan, model, optimizer, scheduler) -> Path:
+def save_checkpoint(checkpoints: Path, fingerprint: str, state: TrainState, plan, model, optimizer, scheduler,
+                    scaler) -> Path:
     """Writes checkpoints/step-N atomically (tmp dir + rename) and removes older checkpoints."""
     import torch
 
@@ -234,6 +261,7 @@ def save_checkpoint(checkpoints: Path, fingerprint: str, state: TrainState, plan
     model.save_pretrained(str(staging / ADAPTER_DIR))
     torch.save(optimizer.state_dict(), staging / "optimizer.pt")
     torch.save(scheduler.state_dict(), staging / "scheduler.pt")
+    torch.save(scaler.state_dict(), staging / "scaler.pt")
     torch.save(state.rng or rng_state(), staging / "rng.pt")
     (staging / "data_order.json").write_text(json.dumps(plan))
     meta = {"fingerprint": fingerprint, "step": state.step, "tokens_seen": state.tokens_seen,
@@ -264,7 +292,7 @@ def latest_checkpoint(checkpoints: Path, fingerprint: str) -> Path | None:
     return None
 
 
-def load_checkpoint(path: Path, model, optimizer, scheduler, state: TrainState) -> list:
+def load_checkpoint(path: Path, model, optimizer, scheduler, scaler, state: TrainState) -> list:
     """Restores adapter, optimizer, scheduler, RNG and counters in place; returns the data order."""
     import torch
     from peft import set_peft_model_state_dict
@@ -276,6 +304,9 @@ def load_checkpoint(path: Path, model, optimizer, scheduler, state: TrainState) 
         raise RuntimeError(f"checkpoint {path} does not fit the model: {result.unexpected_keys[:3]}")
     optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=False))
     scheduler.load_state_dict(torch.load(path / "scheduler.pt", weights_only=False))
+    scaler_state = torch.load(path / "scaler.pt", weights_only=False)
+    if scaler_state:
+        scaler.load_state_dict(scaler_state)
     meta = json.loads((path / "state.json").read_text())
     state.step, state.tokens_seen, state.losses = meta["step"], meta["tokens_seen"], meta["losses"]
     state.seconds, state.started_at = meta["seconds"], meta["started_at"]
@@ -358,16 +389,19 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
     plan = plan_steps(data.lengths, config)
     total_steps = len(plan)
     scheduler = get_cosine_schedule_with_warmup(optimizer, math.ceil(config.warmup_ratio * total_steps), total_steps)
+    device, compute_dtype = spec.resolved_device(), spec.resolved_dtype()
+    # float16 needs loss scaling; bfloat16 and float32 do not (the scaler is then a pass-through)
+    scaler = torch.amp.GradScaler(torch.device(device).type, enabled=compute_dtype == torch.float16)
 
     state = TrainState(started_at=utc_now())
     checkpoints = out_dir / CHECKPOINT_DIR
     resume_from = latest_checkpoint(checkpoints, fingerprint)
     if resume_from is not None:
-        plan = load_checkpoint(resume_from, model, optimizer, scheduler, state)
+        plan = load_checkpoint(resume_from, model, optimizer, scheduler, scaler, state)
         print(f"Resuming from {resume_from} (step {state.step} of {total_steps})", file=sys.stderr)
     state.rng = state.rng or rng_state()
 
-    device = spec.resolved_device()
+    trim_logits = accepts_logits_to_keep(model)
     model.train()
     session_start, session_tokens, saved_step = time.time(), 0, state.step
     seconds_before = state.seconds
@@ -381,16 +415,17 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
             for indices in step_batches:
                 batch = {k: v.to(device) for k, v in
                          collate([data.examples[i] for i in indices], tokenizer.pad_token_id).items()}
-                with autocast_for(device):
-                    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-                loss_sum = token_loss_sum(logits, batch["labels"])
-                (loss_sum / max(n_labels, 1)).backward()
+                with autocast_for(device, compute_dtype):
+                    loss_sum = batch_loss_sum(model, batch, trim_logits)
+                scaler.scale(loss_sum / max(n_labels, 1)).backward()
                 step_loss += loss_sum.item()
                 step_tokens += int(batch["attention_mask"].sum())
             consistent = False
             if config.max_grad_norm:
+                scaler.unscale_(optimizer)
                 torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
-            optimizer.step()
+            scaler.step(optimizer)
+            scaler.update()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             loss = step_loss / max(n_labels, 1)
@@ -405,7 +440,7 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
             bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{session_tokens / max(elapsed, 1e-9):,.0f}")
             if config.checkpoint_every and state.step % config.checkpoint_every == 0 and state.step < total_steps:
                 state.seconds = seconds_before + time.time() - session_start
-                save_checkpoint(checkpoints, fingerprint, state, plan, model, optimizer, scheduler)
+                save_checkpoint(checkpoints, fingerprint, state, plan, model, optimizer, scheduler, scaler)
                 saved_step = state.step
             if callback is not None:
                 callback(state.step, loss, model)
@@ -413,7 +448,7 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
         if consistent and state.step > saved_step:
             try:
                 state.seconds = seconds_before + time.time() - session_start
-                path = save_checkpoint(checkpoints, fingerprint, state, plan, model, optimizer, scheduler)
+                path = save_checkpoint(checkpoints, fingerprint, state, plan, model, optimizer, scheduler, scaler)
                 print(f"\nInterrupted: checkpoint saved in {path}; run again with the same --out to resume",
                       file=sys.stderr)
             except Exception as error:  # the original exception matters more
