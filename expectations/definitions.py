@@ -415,6 +415,27 @@ MARTS = SuiteDef(
                               as en_share_deviation
                    from mix as m cross join notes as n cross join _gx_params as p"""),
         Target(
+            name="learnability_rows", table="marts.mart_sample_learnability", kind="rows",
+            description=("Base and guide scores per candidate; *_is_finite is NULL where the model layer "
+                         "is off and nothing was scored."),
+            id_columns=["sample_id"],
+            sql="""select sample_id, is_learnable,
+                          isfinite(h_base) as h_base_is_finite, isfinite(h_guide) as h_guide_is_finite,
+                          isfinite(relative_loss_drop) as relative_loss_drop_is_finite
+                   from marts.mart_sample_learnability"""),
+        Target(
+            name="mix_learnable", table="marts.mart_training_mix", kind="aggregate",
+            description="The mix is drawn from the learnable pool only.",
+            sql="""select count(*) as n_mix_rows_not_learnable
+                   from marts.mart_training_mix as m
+                   join marts.mart_sample_learnability as l using (sample_id)
+                   where not l.is_learnable""",
+            examples={
+                "n_mix_rows_not_learnable": """
+                    select m.sample_id, l.drop_reason from marts.mart_training_mix as m
+                    join marts.mart_sample_learnability as l using (sample_id)
+                    where not l.is_learnable order by 1 limit 5"""}),
+        Target(
             name="funnel_matches_mix", table="marts.mart_pipeline_funnel", kind="aggregate",
             description="Per language: the funnel's training_mix stage against the mix itself.",
             id_columns=["lang"],
@@ -448,6 +469,10 @@ MARTS = SuiteDef(
         Check("mix_budget", "ExpectColumnPairValuesAToBeGreaterThanB",
               {"column_A": "lang_budget", "column_B": "tokens_without_largest_sample", "or_equal": False},
               "error", "token_budget * ratio is exceeded by at most one sample per language."),
+        _not_null("learnability_rows", "is_learnable", "Every candidate has a learnability verdict."),
+        *[_in_set("learnability_rows", f"{c}_is_finite", [True], f"{c} is finite where the model layer scored it.")
+          for c in ("h_base", "h_guide", "relative_loss_drop")],
+        _zero("mix_learnable", "n_mix_rows_not_learnable", "Every mix row passed the learnability filter."),
         _zero("funnel_matches_mix", "rows_difference",
               "The funnel's training_mix rows per language equal the mix's."),
         _zero("funnel_matches_mix", "tokens_difference",
