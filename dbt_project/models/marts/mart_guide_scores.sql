@@ -1,6 +1,7 @@
--- Every candidate scored under the guide model (the base with the guide LoRA adapter merged in).
-{% set guide_model_path = '' %}
-{% if execute and var('model_layer') %}
+-- Every candidate scored under the guide model (the base with the guide adapter merged in).
+{#- The merged model's path is a result of mart_guide_adapter, so it is only known when running. -#}
+{% set guide_model_path = '<merged guide model, from mart_guide_adapter at run time>' %}
+{% if execute and var('model_layer') and flags.WHICH in ('run', 'build') %}
     {% set guide_model_path = run_query("select merged_model_path from " ~ ref('mart_guide_adapter')).columns[0].values()[0] %}
 {% else %}
     -- depends on {{ ref('mart_guide_adapter') }}
