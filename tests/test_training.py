@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import training  # noqa: F401  (first: it sets OMP_WAIT_POLICY=PASSIVE before torch loads)
+
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 

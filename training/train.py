@@ -350,6 +350,65 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
+def prepare_data(tokenizer, rows: list[dict], config: TrainConfig) -> EncodedData:
+    data = encode_rows(tokenizer, rows, config.max_length)
+    if data.n_dropped_over_length:
+        print(f"Dropped {data.n_dropped_over_length:,} of {len(rows):,} samples longer than "
+              f"{config.max_length} tokens", file=sys.stderr)
+    if not data.examples:
+        raise ValueError(f"No sample fits in max_length={config.max_length} tokens ({len(rows)} rows given)")
+    return data
+
+
+def prepare_model(model, config: TrainConfig):
+    """The peft model (LoRA on the target modules, everything else frozen) and its trainable params."""
+    if config.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    model.config.use_cache = False
+    model = attach_lora(model, config)
+    return model, [p for p in model.parameters() if p.requires_grad]
+
+
+def make_optimization(params, config: TrainConfig, total_steps: int, device: str, compute_dtype):
+    """AdamW, cosine schedule with linear warmup, and a loss scaler (active for float16 only)."""
+    import torch
+    from transformers import get_cosine_schedule_with_warmup
+
+    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    scheduler = get_cosine_schedule_with_warmup(optimizer, math.ceil(config.warmup_ratio * total_steps), total_steps)
+    scaler = torch.amp.GradScaler(torch.device(device).type, enabled=compute_dtype == torch.float16)
+    return optimizer, scheduler, scaler
+
+
+def accumulate_step(model, data: EncodedData, step_batches: list[list[int]], pad_token_id: int, device: str,
+                    compute_dtype, trim_logits: bool, scaler) -> tuple[float, int]:
+    """Forward/backward over one optimizer step's micro-batches, the loss normalised by the step's
+    response tokens (so every token weighs the same whatever the batch split). Returns (mean loss,
+    non-padding tokens)."""
+    n_labels = max(1, sum(n_label_tokens(data.examples[i]) for batch in step_batches for i in batch))
+    loss_total, tokens = 0.0, 0
+    for indices in step_batches:
+        batch = {k: v.to(device) for k, v in collate([data.examples[i] for i in indices], pad_token_id).items()}
+        with autocast_for(device, compute_dtype):
+            loss_sum = batch_loss_sum(model, batch, trim_logits)
+        scaler.scale(loss_sum / n_labels).backward()
+        loss_total += loss_sum.item()
+        tokens += int(batch["attention_mask"].sum())
+    return loss_total / n_labels, tokens
+
+
+def apply_update(params, optimizer, scheduler, scaler, max_grad_norm: float) -> None:
+    import torch
+
+    if max_grad_norm:
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
+    scaler.step(optimizer)
+    scaler.update()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+
+
 def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: str | Path, *,
                data_source: str = "", progress: bool = True,
                callback: Callable[[int, float, object], None] | None = None) -> TrainingRun:
@@ -360,7 +419,6 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
     checkpoint saved first."""
     import torch
     from tqdm.auto import tqdm
-    from transformers import get_cosine_schedule_with_warmup
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -373,31 +431,19 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
 
     torch.manual_seed(config.seed)
     model, tokenizer = load_model_and_tokenizer(spec)
-    data: EncodedData = encode_rows(tokenizer, rows, config.max_length)
-    if data.n_dropped_over_length:
-        print(f"Dropped {data.n_dropped_over_length:,} of {len(rows):,} samples longer than "
-              f"{config.max_length} tokens", file=sys.stderr)
-    if not data.examples:
-        raise ValueError(f"No sample fits in max_length={config.max_length} tokens ({len(rows)} rows given)")
-
-    if config.gradient_checkpointing:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-    model.config.use_cache = False
-    model = attach_lora(model, config)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    data = prepare_data(tokenizer, rows, config)
+    model, params = prepare_model(model, config)
     plan = plan_steps(data.lengths, config)
     total_steps = len(plan)
-    scheduler = get_cosine_schedule_with_warmup(optimizer, math.ceil(config.warmup_ratio * total_steps), total_steps)
     device, compute_dtype = spec.resolved_device(), spec.resolved_dtype()
-    # float16 needs loss scaling; bfloat16 and float32 do not (the scaler is then a pass-through)
-    scaler = torch.amp.GradScaler(torch.device(device).type, enabled=compute_dtype == torch.float16)
+    optimizer, scheduler, scaler = make_optimization(params, config, total_steps, device, compute_dtype)
+    parts = (model, optimizer, scheduler, scaler)
 
     state = TrainState(started_at=utc_now())
     checkpoints = out_dir / CHECKPOINT_DIR
     resume_from = latest_checkpoint(checkpoints, fingerprint)
     if resume_from is not None:
-        plan = load_checkpoint(resume_from, model, optimizer, scheduler, scaler, state)
+        plan = load_checkpoint(resume_from, *parts, state)
         print(f"Resuming from {resume_from} (step {state.step} of {total_steps})", file=sys.stderr)
     state.rng = state.rng or rng_state()
 
@@ -410,54 +456,49 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
     consistent = True  # False while an optimizer update is half applied
     try:
         for step_batches in plan[state.step:]:
-            n_labels = sum(n_label_tokens(data.examples[i]) for batch in step_batches for i in batch)
-            step_loss, step_tokens = 0.0, 0
-            for indices in step_batches:
-                batch = {k: v.to(device) for k, v in
-                         collate([data.examples[i] for i in indices], tokenizer.pad_token_id).items()}
-                with autocast_for(device, compute_dtype):
-                    loss_sum = batch_loss_sum(model, batch, trim_logits)
-                scaler.scale(loss_sum / max(n_labels, 1)).backward()
-                step_loss += loss_sum.item()
-                step_tokens += int(batch["attention_mask"].sum())
+            loss, tokens = accumulate_step(model, data, step_batches, tokenizer.pad_token_id, device,
+                                           compute_dtype, trim_logits, scaler)
             consistent = False
-            if config.max_grad_norm:
-                scaler.unscale_(optimizer)
-                torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            loss = step_loss / max(n_labels, 1)
-            state.step += 1
-            state.tokens_seen += step_tokens
+            apply_update(params, optimizer, scheduler, scaler, config.max_grad_norm)
+            state.step, state.tokens_seen = state.step + 1, state.tokens_seen + tokens
             state.losses.append(loss)
             state.rng = rng_state()
             consistent = True
-            session_tokens += step_tokens
-            elapsed = time.time() - session_start
+            session_tokens += tokens
             bar.update(1)
-            bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{session_tokens / max(elapsed, 1e-9):,.0f}")
+            bar.set_postfix(loss=f"{loss:.4f}",
+                            tok_s=f"{session_tokens / max(time.time() - session_start, 1e-9):,.0f}")
             if config.checkpoint_every and state.step % config.checkpoint_every == 0 and state.step < total_steps:
                 state.seconds = seconds_before + time.time() - session_start
-                save_checkpoint(checkpoints, fingerprint, state, plan, model, optimizer, scheduler, scaler)
+                save_checkpoint(checkpoints, fingerprint, state, plan, *parts)
                 saved_step = state.step
             if callback is not None:
                 callback(state.step, loss, model)
     except BaseException:
         if consistent and state.step > saved_step:
-            try:
-                state.seconds = seconds_before + time.time() - session_start
-                path = save_checkpoint(checkpoints, fingerprint, state, plan, model, optimizer, scheduler, scaler)
-                print(f"\nInterrupted: checkpoint saved in {path}; run again with the same --out to resume",
-                      file=sys.stderr)
-            except Exception as error:  # the original exception matters more
-                print(f"\nInterrupted, and the checkpoint could not be saved: {error}", file=sys.stderr)
+            save_on_interrupt(checkpoints, fingerprint, state, plan, parts,
+                              seconds_before + time.time() - session_start)
         raise
     finally:
         bar.close()
     state.seconds = seconds_before + time.time() - session_start
+    return finish_run(out_dir, model, state, spec, config, data, fingerprint, model_fp, data_fp, data_source)
 
+
+def save_on_interrupt(checkpoints: Path, fingerprint: str, state: TrainState, plan, parts, seconds: float) -> None:
+    try:
+        state.seconds = seconds
+        path = save_checkpoint(checkpoints, fingerprint, state, plan, *parts)
+        print(f"\nInterrupted: checkpoint saved in {path}; run again with the same out_dir to resume",
+              file=sys.stderr)
+    except Exception as error:  # the original exception matters more
+        print(f"\nInterrupted, and the checkpoint could not be saved: {error}", file=sys.stderr)
+
+
+def finish_run(out_dir: Path, model, state: TrainState, spec: ModelSpec, config: TrainConfig, data: EncodedData,
+               fingerprint: str, model_fp: str, data_fp: str, data_source: str) -> TrainingRun:
+    """Saves the adapter and run.json (run.json last: it vouches for the adapter), drops checkpoints."""
+    (out_dir / RUN_FILE).unlink(missing_ok=True)
     adapter = save_adapter(model, out_dir)
     run = TrainingRun(
         run_id=f"{state.started_at.replace(':', '').replace('-', '')[:15]}-{fingerprint[:10]}",
@@ -468,7 +509,7 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
         **loss_summary(state.losses), adapter_path=str(adapter), started_at=state.started_at,
         seconds=round(state.seconds, 3))
     write_run(out_dir, run, state.losses)
-    shutil.rmtree(checkpoints, ignore_errors=True)
+    shutil.rmtree(out_dir / CHECKPOINT_DIR, ignore_errors=True)
     return run
 
 
