@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     if not args.no_record:
-        record_run(db, run, table=args.runs_table)
+        record_run(db, run, table=args.runs_table, extra={"node": "cli"})
     summary = {k: getattr(run, k) for k in ("run_id", "reused", "n_samples", "n_dropped_over_length", "steps",
                                             "tokens_seen", "first_loss", "last_loss", "tail_loss_mean",
                                             "seconds", "adapter_path")}

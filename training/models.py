@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import sys
+import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -205,7 +206,9 @@ def merge_adapter(spec: ModelSpec, adapter_dir: str | Path, out_dir: str | Path)
     saved_dtype = base_config.get("dtype") or base_config.get("torch_dtype") or "float32"
     base = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32,
                                                 trust_remote_code=spec.trust_remote_code)
-    merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
+    with warnings.catch_warnings():  # peft 0.21 reads an attribute transformers 5 deprecates
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
     merged.to(getattr(torch, saved_dtype))
     staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)

@@ -20,6 +20,7 @@ import shutil
 import sys
 import time
 import uuid
+import warnings
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
@@ -147,7 +148,9 @@ def attach_lora(model, config: TrainConfig):
     lora = LoraConfig(task_type=TaskType.CAUSAL_LM, r=config.lora_r, lora_alpha=config.lora_alpha,
                       lora_dropout=config.lora_dropout,
                       target_modules=target_modules_for(model, config.target_modules))
-    return get_peft_model(model, lora)
+    with warnings.catch_warnings():  # peft 0.21 reads an attribute transformers 5 deprecates
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return get_peft_model(model, lora)
 
 
 def token_loss_sum(logits, labels):
@@ -526,24 +529,32 @@ def training_run_columns() -> dict[str, str]:
     return columns
 
 
-def record_run(db_path: str | Path, run: TrainingRun, table: str = "marts.training_runs") -> None:
-    """Appends one row for `run` to `table` in the DuckDB file, creating the table (and schema) if missing."""
-    import duckdb
-
+def record_run_on(con, run: TrainingRun, table: str = "marts.training_runs", extra: dict | None = None) -> None:
+    """Appends one row for `run` (plus `extra` string columns, e.g. {"node": "guide"}) on an open
+    DuckDB connection, creating the table (and schema) if missing and adding missing columns."""
     if not _TABLE.match(table):
         raise ValueError(f"{table!r} is not a [schema.]table name")
-    columns = training_run_columns()
-    row = asdict(run)
+    extra = extra or {}
+    columns = training_run_columns() | {name: "VARCHAR" for name in extra}
+    row = asdict(run) | {name: None if value is None else str(value) for name, value in extra.items()}
     row["started_at"] = datetime.fromisoformat(run.started_at).astimezone(timezone.utc).replace(tzinfo=None)
+    if "." in table:
+        con.execute(f"create schema if not exists {table.split('.')[0]}")
+    con.execute(f"create table if not exists {table} ("
+                + ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items()) + ")")
+    existing = {r[0] for r in con.sql(f"describe {table}").fetchall()}
+    for name, sql_type in columns.items():
+        if name not in existing:
+            con.execute(f"alter table {table} add column {name} {sql_type}")
+    names = list(columns)
+    con.execute(f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})",
+                [row[name] for name in names])
+
+
+def record_run(db_path: str | Path, run: TrainingRun, table: str = "marts.training_runs",
+               extra: dict | None = None) -> None:
+    """Appends one row for `run` to `table` in the DuckDB file (see record_run_on)."""
+    import duckdb
+
     with duckdb.connect(str(db_path)) as con:
-        if "." in table:
-            con.execute(f"create schema if not exists {table.split('.')[0]}")
-        con.execute(f"create table if not exists {table} ("
-                    + ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items()) + ")")
-        existing = {r[0] for r in con.sql(f"describe {table}").fetchall()}
-        for name, sql_type in columns.items():
-            if name not in existing:
-                con.execute(f"alter table {table} add column {name} {sql_type}")
-        names = list(columns)
-        con.execute(f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})",
-                    [row[name] for name in names])
+        record_run_on(con, run, table, extra)
