@@ -370,7 +370,9 @@ def _register_inputs(con, targets: dict, params: dict, raw_root: Optional[str]) 
     from sftmart.landing import reconcile
 
     root = Path(raw_root)
-    expected = reconcile(root) if root.is_dir() else {}
+    # the same file-size cap as the build, so an over-cap file counts as one rejected unit on both sides
+    max_file_bytes = int(params.get("max_file_bytes") or 2_000_000_000)
+    expected = reconcile(root, max_file_bytes=max_file_bytes) if root.is_dir() else {}
     con.register("_gx_expected_units", pd.DataFrame(
         {"source_file": pd.Series(list(expected), dtype=object),
          "expected_units": pd.Series(list(expected.values()), dtype="int64")}))

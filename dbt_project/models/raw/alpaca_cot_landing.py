@@ -19,5 +19,6 @@ def model(dbt, session):
         raw_root=raw_root,
         previous_table="raw.alpaca_cot_landing" if previous else None,
         max_record_bytes=int(dbt.config.get("max_record_bytes")),
+        max_file_bytes=int(dbt.config.get("max_file_bytes")),
         show_progress=True,
     )
