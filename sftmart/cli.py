@@ -24,6 +24,7 @@ def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -
     A child process, because dbt-duckdb keeps its database connection open for the life of the
     process it runs in, and the validation that follows needs the file."""
     env = dict(os.environ, SFTMART_DB=str(warehouse_path()))
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # torch threads that spin collapse on shared cores
     dbt_script = Path(sys.executable).with_name("dbt")
     launcher = [str(dbt_script)] if dbt_script.exists() else [sys.executable, "-m", "dbt.cli.main"]
     args = [*launcher, command,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from training.models import ModelSpec, merge_adapter
-from training.train import TrainConfig, TrainingRun, train_lora, training_run_columns
+from training.train import TrainConfig, TrainingRun, record_run_on, train_lora
 
 RUNS_TABLE = "marts.training_runs"
 
@@ -33,17 +33,6 @@ def specs_from_settings(settings: dict) -> tuple[ModelSpec, TrainConfig]:
                          max_steps=int(settings["max_steps"]) if settings.get("max_steps") else None,
                          seed=int(settings["sample_seed"]))
     return spec, config
-
-
-def record_run(con, run: TrainingRun, node: str) -> None:
-    """Appends the run to marts.training_runs on dbt's own connection (history across builds)."""
-    columns = training_run_columns() | {"node": "VARCHAR"}
-    con.execute("create schema if not exists marts")
-    con.execute(f"create table if not exists {RUNS_TABLE} ("
-                + ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items()) + ")")
-    row = asdict(run) | {"node": node}
-    con.execute(f"insert into {RUNS_TABLE} ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
-                [row[name] for name in columns])
 
 
 def run_record(node: str, status: str, run: TrainingRun | None, merged_path: str | None) -> pa.Table:
@@ -68,7 +57,7 @@ def adapter_node(con, relation, settings: dict, node: str, merge: bool) -> pa.Ta
     run = train_lora(spec, rows, config, out_dir, data_source=relation.alias)
     merged = str(merge_adapter(spec, run.adapter_path, out_dir / "merged")) if merge else None
     if not run.reused:
-        record_run(con, run, node)
+        record_run_on(con, run, RUNS_TABLE, {"node": node})  # history across builds
     return run_record(node, "reused" if run.reused else "trained", run, merged)
 
 
