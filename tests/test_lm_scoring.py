@@ -136,9 +136,14 @@ def test_truncation_from_the_left_of_the_prompt(model_and_tokenizer):
     got = L.score_samples(model, tok, [prompt], [response], max_length=max_length, progress=False)[0]
     assert_close(got, manual_scores(model, p[-10:] + r, 10))
     # the response alone does not fit: not scored; an empty response: nothing to score
+    null = {"n_tokens": 0, "mean_entropy": None, "mean_nll": None, "perplexity": None}
     too_long, empty = L.score_samples(model, tok, [prompt, prompt], [response, ""], max_length=len(r) - 1,
                                       progress=False)
-    assert too_long == empty == {"n_tokens": 0, "mean_entropy": None, "mean_nll": None, "perplexity": None}
+    assert too_long == empty == null
+    # the response fits only without any prompt token: its first token would have no context
+    assert L.score_samples(model, tok, [prompt], [response], max_length=len(r), progress=False)[0] == null
+    fits = L.score_samples(model, tok, [prompt], [response], max_length=len(r) + 1, progress=False)[0]
+    assert_close(fits, manual_scores(model, p[-1:] + r, 1))
     got = L.score_samples(model, tok, [prompt], [""], scope="prompt", max_length=16, progress=False)[0]
     assert_close(got, manual_scores(model, p[-16:], 1))
 
@@ -227,13 +232,15 @@ def test_udf_through_duckdb_list_unnest_pattern(model_dir, tmp_path, monkeypatch
     spec = json.dumps({"path": str(model_dir), "max_length": 256, "progress": False})
     cache = tmp_path / "warehouse.scores.sqlite"
     sql = """
-    with s as (select sample_id, md5(prompt || chr(1) || response) as content_hash, prompt, response,
+    with s as (select sample_id, md5(prompt || chr(31) || response) as content_hash, prompt, response,
                       length(prompt) + length(response) as n_chars from pool),
     buckets as (select list({'sample_id': sample_id, 'content_hash': content_hash, 'prompt': prompt,
                              'response': response} order by n_chars) as items
                 from (select *, (row_number() over (order by n_chars)) // 4 as bucket from s) group by bucket)
     select unnest(sftmart_lm_scores(items, $spec, 'response', $cache), recursive := true) from buckets
     """
+    assert con.execute("select md5(? || chr(31) || ?)", [PROMPTS[0], RESPONSES[0]]).fetchone()[0] == \
+        L.content_hash(PROMPTS[0], RESPONSES[0])
     result = con.execute(sql, {"spec": spec, "cache": str(cache)}).fetchall()
     columns = [d[0] for d in con.description]
     assert columns == ["sample_id", "n_tokens", "mean_entropy", "mean_nll", "perplexity"]
@@ -255,3 +262,24 @@ def test_udf_through_duckdb_list_unnest_pattern(model_dir, tmp_path, monkeypatch
     assert sorted(again, key=lambda r: r[0]) == sorted(result, key=lambda r: r[0])
     assert con.execute("select sftmart_lm_scores(null, $spec, 'response', $cache)",
                        {"spec": spec, "cache": str(cache)}).fetchone()[0] is None
+
+
+def test_required_bos_is_prepended(model_and_tokenizer, model_dir):
+    """A tokenizer that adds BOS itself gets it in front; then the prompt's 1st token is scored too."""
+    from tokenizers import Tokenizer
+    from tokenizers.processors import TemplateProcessing
+
+    model, tok = model_and_tokenizer
+    raw = Tokenizer.from_file(str(model_dir / "tokenizer.json"))  # plain `tokenizers` works as well
+    assert L.bos_prefix(raw) == []
+    raw.post_processor = TemplateProcessing(single="<|endoftext|> $A", special_tokens=[("<|endoftext|>", 0)])
+    assert L.bos_prefix(raw) == [0]
+    prompt, response = PROMPTS[0], RESPONSES[0]
+    p, r = ids_of(tok, prompt), ids_of(tok, response)
+    got = L.score_samples(model, raw, [prompt], [response], progress=False)[0]
+    assert_close(got, manual_scores(model, [0] + p + r, 1 + len(p)))
+    got = L.score_samples(model, raw, [prompt], [response], scope="prompt", progress=False)[0]
+    assert got["n_tokens"] == len(p)
+    assert_close(got, manual_scores(model, [0] + p, 1))
+    got = L.score_samples(model, raw, [prompt], [response], scope="prompt", max_length=8, progress=False)[0]
+    assert_close(got, manual_scores(model, [0] + p[-7:], 1))

@@ -29,9 +29,10 @@ perplexity = exp(mean NLL). A sample with nothing to score has n_tokens = 0 and 
 
 Truncation rule (sequences longer than `max_length` tokens): tokens are dropped from the LEFT of the
 prompt (BOS, if any, is kept), so the response keeps as much immediate context as fits. If the
-response alone (plus BOS) does not fit in `max_length`, the sample is not scored (n_tokens = 0,
-null scores) rather than scored on a fragment. With scope 'prompt' the last `max_length` prompt
-tokens are kept.
+whole response does not fit in `max_length` together with BOS and at least one prompt token (so
+that every response token is scored with context), the sample is not scored (n_tokens = 0, null
+scores) rather than scored on a fragment. With scope 'prompt' the last `max_length` tokens of
+BOS + prompt are kept (BOS first).
 
 How it runs
 -----------
@@ -49,7 +50,7 @@ similar length pad little) and the result is unnested back into rows. `content_h
 whenever the scored text changes; a separator keeps ('ab', 'c') and ('a', 'bc') apart::
 
     with s as (
-        select sample_id, md5(prompt || chr(1) || response) as content_hash, prompt, response,
+        select sample_id, md5(prompt || chr(31) || response) as content_hash, prompt, response,
                length(prompt) + length(response) as n_chars
         from pool),
     buckets as (
@@ -94,7 +95,7 @@ SCORER_VERSION = "1"  # bump when scores change for the same model and text, so 
 SCORE_FIELDS = ("n_tokens", "mean_entropy", "mean_nll", "perplexity")
 DEFAULT_CPU_BUDGET = 4096      # padded tokens per batch
 DEFAULT_CUDA_BUDGET = 32768
-LOGITS_BUDGET_BYTES = 64 << 20  # fp32 logits of one head chunk (x ~3 with log_softmax and exp)
+LOGITS_BUDGET_BYTES = {"cpu": 64 << 20, "cuda": 1 << 30}  # fp32 logits of one head chunk (x ~3 in use)
 
 ITEM_TYPE = duckdb.struct_type({"sample_id": T.VARCHAR, "content_hash": T.VARCHAR,
                                 "prompt": T.VARCHAR, "response": T.VARCHAR})
@@ -167,7 +168,7 @@ def build_sequences(tokenizer, prompts: Sequence[str], responses: Sequence[str] 
     response_ids = _encode(tokenizer, [r or "" for r in responses])
     for i, (p, r) in enumerate(zip(prompt_ids, response_ids)):
         room = max_length - len(bos) - len(r)
-        if room < 0 or not r:
+        if not r or room < (1 if p and not bos else 0):  # the whole response, with context, must fit
             out.append(None)
             continue
         p = p[len(p) - room:] if len(p) > room else p
@@ -236,11 +237,12 @@ def _model_device(model):
 def score_samples(model, tokenizer, prompts: Sequence[str], responses: Sequence[str] | None = None,
                   scope: str = "response", max_tokens_per_batch: int | None = None, max_length: int = 1024,
                   progress: bool = True, on_batch: Callable[[list[int], list[dict]], None] | None = None,
-                  logits_budget_bytes: int = LOGITS_BUDGET_BYTES) -> list[dict]:
+                  logits_budget_bytes: int | None = None) -> list[dict]:
     """Scores of each sample: dict(n_tokens, mean_entropy, mean_nll, perplexity); see the module doc.
 
     `model` is a transformers causal LM (in eval mode, on its device and dtype); `max_tokens_per_batch`
-    bounds rows x longest row per forward pass (default 4096 on CPU, 32768 on CUDA). `on_batch`, if
+    bounds rows x longest row per forward pass (default 4096 on CPU, 32768 on CUDA);
+    `logits_budget_bytes` bounds one chunk of head logits (default 64 MiB on CPU, 1 GiB on CUDA). `on_batch`, if
     given, is called with (sample indices, their scores) after every finished batch, and once up front
     for the samples with nothing to score.
     """
@@ -265,6 +267,8 @@ def score_samples(model, tokenizer, prompts: Sequence[str], responses: Sequence[
     batches = plan_batches(todo, max_tokens_per_batch)
     body = model.base_model
     head = _head(model)
+    if logits_budget_bytes is None:
+        logits_budget_bytes = LOGITS_BUDGET_BYTES["cuda" if device.type == "cuda" else "cpu"]
     chunk = max(16, logits_budget_bytes // (4 * head[0].shape[0]))
     pad_id = 0
     bar = tqdm(total=sum(len(s.ids) for s in todo), unit="tok", unit_scale=True, disable=not progress,
@@ -355,8 +359,8 @@ class ScoreCache:
 
 
 def content_hash(prompt: str | None, response: str | None) -> str:
-    """The default content hash when an item has none: md5 of prompt, chr(1), response."""
-    return hashlib.md5(f"{prompt or ''}\x01{response or ''}".encode()).hexdigest()
+    """The default content hash when an item has none: md5(prompt || chr(31) || response), as in SQL."""
+    return hashlib.md5(f"{prompt or ''}\x1f{response or ''}".encode()).hexdigest()
 
 
 def _item_get(item, key):
