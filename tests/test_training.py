@@ -322,3 +322,14 @@ def test_default_model_converts_once_and_loads():
     with torch.no_grad():
         next_token = model(input_ids=ids).logits[0, -1].argmax().item()
     assert tokenizer.decode([next_token]).strip() != ""
+
+
+def test_same_shaped_weights_get_different_fingerprints(tmp_path):
+    from lm_fixtures import make_tiny_model_dir
+
+    from training.models import ModelSpec, model_fingerprint
+
+    first = make_tiny_model_dir(tmp_path / "a", seed=0)
+    second = make_tiny_model_dir(tmp_path / "b", seed=1)
+    assert model_fingerprint(ModelSpec(path=str(first))) != model_fingerprint(ModelSpec(path=str(second)))
+    assert model_fingerprint(ModelSpec(path=str(first))) == model_fingerprint(ModelSpec(path=str(first)))
