@@ -28,7 +28,8 @@ def specs_from_settings(settings: dict) -> tuple[ModelSpec, TrainConfig]:
     config = TrainConfig(lora_r=int(settings["lora_r"]), lora_alpha=int(settings["lora_alpha"]),
                          lora_dropout=float(settings["lora_dropout"]),
                          learning_rate=float(settings["learning_rate"]), epochs=int(settings["epochs"]),
-                         batch_size=int(settings["train_batch_size"]), grad_accumulation=1,
+                         batch_size=int(settings["train_batch_size"]),
+                         grad_accumulation=int(settings.get("grad_accumulation") or 1),
                          max_length=int(settings["model_max_length"]),
                          max_steps=int(settings["max_steps"]) if settings.get("max_steps") else None,
                          seed=int(settings["sample_seed"]))
