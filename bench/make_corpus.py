@@ -222,12 +222,10 @@ def _perturb_once(row: dict, lang: str, rng: random.Random, vocab: list[str], n_
 def shingles(row: dict, lang: str, n: int = 5) -> set:
     """Word 5-grams (en) or character 5-grams without ASCII whitespace (zh), as the warehouse's
     MinHash shingles them (on the raw text, lower-cased: an estimate)."""
+    from udfs.minhash import shingles as warehouse_shingles
+
     text = "\n".join(row[f] for f in FIELDS if row[f]).lower()
-    if lang == "zh":
-        chars = re.sub(r"[ \t\n\r\x0b\x0c]", "", text)
-        return {chars[i:i + n] for i in range(max(1, len(chars) - n + 1))}
-    words = text.split()
-    return {" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
+    return set(warehouse_shingles(text, lang, n))
 
 
 def jaccard(a: set, b: set) -> float:

@@ -1219,12 +1219,10 @@ def exact_key(r: dict) -> str:
     return "".join(ch for ch in cleaned_text(r).lower() if ch.isalnum())
 
 
-def shingle_set(text: str, lang: str, n: int = 5) -> set[str]:
-    if lang == "zh":
-        chars = re.sub(r"[ \t\n\r\x0b\x0c]", "", text)
-        return {chars[i:i + n] for i in range(max(1, len(chars) - n + 1))}
-    words = text.split()
-    return {" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
+def shingle_set(text: str, lang: str, n: int = 5) -> set[bytes]:
+    from udfs.minhash import shingles
+
+    return set(shingles(text, lang, n))
 
 
 def jaccard(a: set, b: set) -> float:
