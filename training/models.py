@@ -23,8 +23,21 @@ MODEL_CONVERSION_VERSION = "1"  # bump when the conversion changes, so stale cac
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
+class JsonDataclass:
+    """to_json/from_json for a dataclass; from_json ignores keys the class does not know."""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | dict):
+        data = json.loads(text) if isinstance(text, str) else dict(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
 @dataclass
-class ModelSpec:
+class ModelSpec(JsonDataclass):
     """A base model: `path` is 'default' (the embedded SmolLM2) or a local HF causal-LM directory."""
     path: str = DEFAULT_MODEL
     dtype: str = "auto"        # auto: bfloat16 on CUDA, float32 on CPU
@@ -60,14 +73,6 @@ class ModelSpec:
                                     "config.json (nothing is downloaded at run time)")
         return path
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str | dict) -> ModelSpec:
-        data = json.loads(text) if isinstance(text, str) else dict(text)
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def default_model_dir() -> Path:

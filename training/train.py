@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Callable
 
 from training.data import IGNORE_INDEX, EncodedData, Example, collate, data_fingerprint, encode_rows, length_grouped_batches
-from training.models import ModelSpec, load_model_and_tokenizer, model_fingerprint, target_modules_for
+from training.models import (JsonDataclass, ModelSpec, load_model_and_tokenizer, model_fingerprint,
+                             target_modules_for)
 
 RUN_FILE = "run.json"
 ADAPTER_DIR = "adapter"
@@ -36,7 +37,7 @@ CHECKPOINT_DIR = "checkpoints"
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(JsonDataclass):
     """Defaults follow the FT-Data-Ranker competition's LoRA recipe (r=8, alpha=32, dropout 0.1,
     lr 2.5e-5, 3 epochs, cosine, 3% warmup, 1024 tokens)."""
     lora_r: int = 8
@@ -65,15 +66,6 @@ class TrainConfig:
             raise ValueError("only the cosine schedule (with linear warmup) is implemented")
         if self.batch_size < 1 or self.grad_accumulation < 1:
             raise ValueError("batch_size and grad_accumulation must be >= 1")
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str | dict) -> TrainConfig:
-        data = json.loads(text) if isinstance(text, str) else dict(text)
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
     def fingerprint_json(self) -> str:
         data = {k: v for k, v in asdict(self).items() if k not in self.NOT_FINGERPRINTED}
