@@ -33,3 +33,21 @@ def real_zh() -> list[dict]:
     if not SHARED_DATA.exists():
         pytest.skip("../shared/data/alpaca-cot is not beside the checkout")
     return load_records("chinese-alpaca/*.json")
+
+
+def run_dbt(command: str, db_path, dbt_vars: dict | None = None, *extra_args: str) -> str:
+    """Runs a dbt command on the project against the DuckDB file `db_path` in a child process
+    (dbt-duckdb keeps its connection open for the life of the process); fails with dbt's output."""
+    import subprocess
+    import sys
+
+    from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+
+    args = [sys.executable, "-m", "dbt.cli.main", command, "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(PROFILES_DIR), *extra_args]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    done = subprocess.run(args, cwd=REPO_ROOT, env=dict(os.environ, SFTMART_DB=str(db_path)),
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    return done.stdout

@@ -3,7 +3,6 @@ fails the right expectation with error severity (blocking), in the API, the CLI 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import duckdb
 import pytest
 
 from pipeline_fixture import write_fixture
-from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from sftmart.paths import REPO_ROOT
 
 pytest.importorskip("great_expectations")
 
@@ -20,6 +19,7 @@ from expectations.__main__ import main as cli_main  # noqa: E402
 from expectations.definitions import LAYERS, SUITES  # noqa: E402
 from expectations.project import PROJECT_ROOT, to_suite  # noqa: E402
 from expectations.runner import validate_layer  # noqa: E402
+from conftest import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -30,12 +30,8 @@ def warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("raw")
     write_fixture(root)
     db_path = root.parent / "warehouse.duckdb"
-    env = dict(os.environ, SFTMART_DB=str(db_path))
-    args = [sys.executable, "-m", "dbt.cli.main", "build", "--exclude-resource-type", "test", "unit_test",
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR),
-            "--vars", json.dumps({"raw_root": str(root), "model_layer": False})]
-    done = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout[-4000:]
+    run_dbt("build", db_path, {"raw_root": str(root), "model_layer": False},
+            "--exclude-resource-type", "test", "unit_test")
     return root, db_path
 
 

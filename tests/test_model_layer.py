@@ -1,30 +1,20 @@
 """The model layer as part of the DAG, on the fixture with a tiny random model (fast, offline)."""
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 
 import duckdb
 import pytest
 
 from lm_fixtures import make_tiny_model_dir
 from pipeline_fixture import write_fixture
-from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from conftest import run_dbt
 
 pytestmark = pytest.mark.slow
 
 
 def dbt(command: str, db_path, dbt_vars: dict, select: str | None = None) -> str:
-    args = [sys.executable, "-m", "dbt.cli.main", command, "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)]
-    if select:
-        args += ["--select", select]
-    done = subprocess.run(args, cwd=REPO_ROOT, env=dict(os.environ, SFTMART_DB=str(db_path)),
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    return done.stdout
+    return run_dbt(command, db_path, dbt_vars, *(["--select", select] if select else []))
 
 
 @pytest.fixture(scope="module")

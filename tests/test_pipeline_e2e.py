@@ -1,31 +1,20 @@
 """`dbt build` end to end on a generated raw_root with known duplicates, junk and broken files."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 
 import duckdb
 import pytest
 
 from pipeline_fixture import write_fixture
-from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from conftest import run_dbt
 
 pytestmark = pytest.mark.slow
 
 
 def dbt_build(db_path, raw_root, select: str | None = None, **dbt_vars) -> str:
-    env = dict(os.environ, SFTMART_DB=str(db_path))
     # The model layer (guide model, scores, LoRA) has its own tests (test_model_layer.py).
     dbt_vars = {"raw_root": str(raw_root), "model_layer": False, **dbt_vars}
-    args = [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)]
-    if select:
-        args += ["--select", select]
-    done = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout[-4000:]
-    return done.stdout
+    return run_dbt("build", db_path, dbt_vars, *(["--select", select] if select else []))
 
 
 @pytest.fixture(scope="module")

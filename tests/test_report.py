@@ -1,8 +1,6 @@
 """The HTML pipeline report, built from a small dbt warehouse and checked in headless Chromium."""
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
 import subprocess
@@ -13,8 +11,9 @@ import duckdb
 import pytest
 
 from pipeline_fixture import write_fixture
-from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from sftmart.paths import REPO_ROOT
 from sftmart.report import REPORT_FILE, TITLE, write_report
+from conftest import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -28,14 +27,8 @@ def warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("raw")
     expected = write_fixture(root)
     db_path = root.parent / "report_warehouse.duckdb"
-    env = dict(os.environ, SFTMART_DB=str(db_path))
-    done = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(PROFILES_DIR),
-         # no language models: the report needs none, and the optional tables are planted below
-         "--vars", json.dumps({"raw_root": str(root), "model_layer": False})],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout[-4000:]
+    # no model layer: the report needs none, and the optional tables are planted below
+    run_dbt("build", db_path, {"raw_root": str(root), "model_layer": False})
     return db_path, expected
 
 

@@ -1,13 +1,10 @@
 """The sqlglot check over the compiled project, and proof that it catches both kinds of mistake."""
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 from sftmart.udf_check import check_manifest, called_functions
+from conftest import run_dbt
 
 REGISTERED = {"sftmart_detect_lang", "sftmart_quality_stats"}
 
@@ -49,12 +46,7 @@ def test_duckdb_builtins_are_not_udfs_or_problems(tmp_path):
 
 @pytest.mark.slow
 def test_compiled_project_passes(tmp_path):
-    env = dict(os.environ, SFTMART_DB=str(tmp_path / "compile.duckdb"))
-    compiled = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", "compile", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(PROFILES_DIR), "--target-path", str(tmp_path / "target")],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True)
-    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    run_dbt("compile", tmp_path / "compile.duckdb", None, "--target-path", str(tmp_path / "target"))
     report, problems = check_manifest(tmp_path / "target" / "manifest.json")
     assert problems == []
     udf_callers = {c.name: c.udfs for c in report if c.udfs}
