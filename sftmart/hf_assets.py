@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 from pathlib import Path
 
 from sftmart.paths import cache_dir
@@ -52,14 +54,18 @@ def gguf_pre_tokenizer(gguf: Path) -> str | None:
 def convert_gguf_tokenizer(gguf: Path, target: Path) -> None:
     from transformers import AutoTokenizer
 
-    staging = target.with_name(target.name + ".tmp")
+    # a staging dir per process, renamed into place: parallel first runs (test workers) cannot mix files
+    staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
     AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name).save_pretrained(str(staging))
     if gguf_pre_tokenizer(gguf) == "smollm":
         tokenizer_json = staging / "tokenizer.json"
         spec = json.loads(tokenizer_json.read_text(encoding="utf-8"))
         spec["pre_tokenizer"] = SMOLLM_PRE_TOKENIZER
         tokenizer_json.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    if not target.exists():
+    if target.exists():  # another process finished first
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
         staging.rename(target)
 
 
