@@ -1,6 +1,9 @@
 import pyarrow as pa
 
-from udfs.lang import detect_language, tag_texts
+from udfs.lang import (
+    DISTINCT_SCRIPT_LANGUAGES, ONLY_HAN, ONLY_LATIN, SCRIPT_PREFIX_CHARS, UNDECIDED, detect_language, prefix_scripts,
+    ranked_tags, tag_texts,
+)
 
 
 def sample_text(r: dict) -> str:
@@ -32,3 +35,30 @@ def test_arrow_udf_keeps_nulls_and_returns_struct():
     assert rows[0]["lang"] == "en" and rows[2]["lang"] == "zh"
     assert rows[1] is None
     assert all(0 < r["score"] <= 1 for r in (rows[0], rows[2]))
+
+
+def test_script_scan_settles_only_what_lingua_settles_by_script(real_en, real_zh):
+    texts = [sample_text(r) for r in real_en[::3] + real_zh]
+    scripts = prefix_scripts(pa.array(texts))
+    decided = [i for i, s in enumerate(scripts) if s != UNDECIDED]
+    assert len(decided) > 0.8 * len(texts)  # the scan does carry the load
+    tags, scores = ranked_tags([texts[i][:SCRIPT_PREFIX_CHARS] for i in decided], DISTINCT_SCRIPT_LANGUAGES)
+    expected = ["en" if scripts[i] == ONLY_LATIN else "zh" for i in decided]
+    assert tags == expected
+    assert set(scores) == {1.0}
+
+
+def test_script_scan_leaves_mixed_and_other_scripts_to_lingua():
+    cases = {
+        "Straße, café and naïve — 42 × 7": ONLY_LATIN,
+        "中文，标点。「引号」１２３": ONLY_HAN,
+        "Hello 世界": UNDECIDED,
+        "こんにちは世界": UNDECIDED,
+        "안녕하세요": UNDECIDED,
+        "Привет": UNDECIDED,
+        "12345 !! ...": UNDECIDED,
+        "〇": UNDECIDED,
+        "x" * SCRIPT_PREFIX_CHARS + "世界": ONLY_LATIN,  # only the prefix counts
+    }
+    assert prefix_scripts(pa.array(list(cases))).tolist() == list(cases.values())
+    assert prefix_scripts(pa.array([None, ""], pa.string())).tolist() == [UNDECIDED, UNDECIDED]

@@ -232,3 +232,12 @@ def test_fast_path_is_much_faster_than_reference(real_rows):
     reference = (time.perf_counter() - start) * len(texts) / 500
     print(f"fast {len(texts) / fast:,.0f} rows/s, reference {len(texts) / reference:,.0f} rows/s")
     assert fast * 5 < reference
+
+
+def test_row_slices_cover_every_row_once():
+    from udfs.parallel import row_slices
+
+    for n_rows in (0, 1, 255, 256, 2048, 10_001):
+        slices = row_slices(n_rows, parts=2)
+        assert [i for part in slices for i in part] == list(range(n_rows))
+        assert len(slices) == (2 if n_rows >= 512 else 1)

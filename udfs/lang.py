@@ -1,21 +1,31 @@
-"""Language tagging with lingua (offline models shipped in the wheel), in two stages.
+"""Language tagging with lingua (offline models shipped in the wheel), in three steps.
 
-lingua's cost is in telling Latin-script languages apart. Stage one asks a detector whose only
-Latin-script language is English, alongside Chinese and other languages with their own scripts;
-that settles most rows quickly. Rows it calls English but that carry Latin diacritics or hardly any
-English function words get a second look from the full detector (English, French, German, Spanish
-as well). Anything not English or Chinese is tagged 'other'. Detection reads prefixes, because
-lingua's cost grows with length: stage one only separates scripts, so 100 characters do; the
-second look reads 200.
+lingua's cost is in telling Latin-script languages apart, and in its per-text set-up even where
+the script alone decides. So:
+
+1. A numba scan reads each text's first 100 code points and settles the texts lingua's own script
+   rule would settle: only Latin letters -> English, only Han -> Chinese, each with confidence 1.0
+   (what lingua returns for such texts among DISTINCT_SCRIPT_LANGUAGES, where English is the only
+   Latin-script language and Japanese needs kana). Anything else (mixed scripts, kana, Hangul,
+   Cyrillic, letters the scan does not know, no letters at all) goes to step 2.
+2. lingua over DISTINCT_SCRIPT_LANGUAGES on those 100-character prefixes.
+3. Texts called English that carry Latin diacritics or hardly any English function words get a
+   second look from the full detector (English, French, German, Spanish as well) on 200 characters.
+
+Anything not English or Chinese is tagged 'other'.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from lingua import Language, LanguageDetectorBuilder
+from numba import njit
+
+from udfs.text_stats import _plain_string_array, _utf8_buffers
 
 try:
     from duckdb import sqltypes as T
@@ -33,11 +43,70 @@ LATIN_DIACRITICS = r"[\x{00C0}-\x{00D6}\x{00D8}-\x{00F6}\x{00F8}-\x{024F}]"
 ENGLISH_FUNCTION_WORDS = (r"\b(the|a|an|is|are|was|were|of|and|to|in|that|it|for|on|with|as|what|which|who|"
                           r"be|this|by|from|or|not|you|how|can|will|do|does|if|there|they|at|has|have)\b")
 MIN_FUNCTION_WORDS = 2
+ONLY_LATIN, ONLY_HAN, UNDECIDED = 0, 1, 2
 
 
 @lru_cache(maxsize=2)
 def detector(languages: tuple):
     return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+
+
+@njit(cache=True, inline="always")
+def _letter_script(cp):
+    """0 Latin letter, 1 Han, 2 not a letter (ignored), 3 anything else (undecided)."""
+    if cp < 0x80:
+        return 0 if (0x41 <= cp <= 0x5A or 0x61 <= cp <= 0x7A) else 2
+    if cp < 0xC0:
+        return 3 if cp in (0xAA, 0xB5, 0xBA) else 2  # ª µ º are letters; the rest is punctuation
+    if cp <= 0x24F:
+        return 2 if cp in (0xD7, 0xF7) else 0  # × ÷
+    if 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2EBEF or 0xF900 <= cp <= 0xFAFF:
+        return 1
+    if (0x2000 <= cp <= 0x206F or 0x20A0 <= cp <= 0x20CF or 0x2190 <= cp <= 0x23FF
+            or 0x2500 <= cp <= 0x27BF or 0xFE30 <= cp <= 0xFE4F or 0x1F000 <= cp <= 0x1FAFF):
+        return 2  # punctuation, currency, arrows, maths, shapes, CJK compatibility forms, emoji
+    if 0x3000 <= cp <= 0x303F:
+        return 3 if 0x3005 <= cp <= 0x3007 else 2  # 々 〆 〇 are letters; the rest CJK punctuation
+    if 0xFF00 <= cp <= 0xFF20 or 0xFF3B <= cp <= 0xFF40 or 0xFF5B <= cp <= 0xFF65:
+        return 2  # full-width punctuation and digits
+    return 3
+
+
+@njit(cache=True, nogil=True)
+def _prefix_scripts(data, offsets, valid, max_chars, out):
+    for r in range(len(offsets) - 1):
+        out[r] = UNDECIDED
+        if not valid[r]:
+            continue
+        seen = np.zeros(4, dtype=np.bool_)
+        i, end, n = offsets[r], offsets[r + 1], 0
+        while i < end and n < max_chars:
+            b = np.uint32(data[i])
+            if b < 0x80:
+                cp, i = b, i + 1
+            elif b < 0xE0:
+                cp, i = ((b & 0x1F) << 6) | (np.uint32(data[i + 1]) & 0x3F), i + 2
+            elif b < 0xF0:
+                cp = (((b & 0x0F) << 12) | ((np.uint32(data[i + 1]) & 0x3F) << 6)
+                      | (np.uint32(data[i + 2]) & 0x3F))
+                i += 3
+            else:
+                cp = (((b & 0x07) << 18) | ((np.uint32(data[i + 1]) & 0x3F) << 12)
+                      | ((np.uint32(data[i + 2]) & 0x3F) << 6) | (np.uint32(data[i + 3]) & 0x3F))
+                i += 4
+            n += 1
+            seen[_letter_script(cp)] = True
+        if seen[3] or seen[0] == seen[1]:
+            continue  # unknown letters, both scripts, or no letters: lingua decides
+        out[r] = ONLY_LATIN if seen[0] else ONLY_HAN
+
+
+def prefix_scripts(texts: pa.StringArray, max_chars: int = SCRIPT_PREFIX_CHARS) -> np.ndarray:
+    """ONLY_LATIN, ONLY_HAN or UNDECIDED per text, from the letters of its first max_chars code points."""
+    data, offsets = _utf8_buffers(texts)
+    out = np.empty(len(texts), dtype=np.int8)
+    _prefix_scripts(data, offsets, texts.is_valid().to_numpy(zero_copy_only=False), max_chars, out)
+    return out
 
 
 def ranked_tags(prefixes: list[str], languages: tuple) -> tuple[list[str], list[float]]:
@@ -49,35 +118,47 @@ def ranked_tags(prefixes: list[str], languages: tuple) -> tuple[list[str], list[
     return tags, scores
 
 
-def needs_second_look(prefixes: list[str]) -> list[bool]:
+def needs_second_look(prefixes: pa.StringArray) -> np.ndarray:
     """Latin text that might not be English: it has diacritics or too few English function words."""
-    array = pa.array(prefixes, pa.string())
-    diacritics = pc.match_substring_regex(array, LATIN_DIACRITICS)
-    function_words = pc.count_substring_regex(array, ENGLISH_FUNCTION_WORDS, ignore_case=True)
-    return pc.or_(diacritics, pc.less(function_words, MIN_FUNCTION_WORDS)).to_pylist()
+    diacritics = pc.match_substring_regex(prefixes, LATIN_DIACRITICS)
+    function_words = pc.count_substring_regex(prefixes, ENGLISH_FUNCTION_WORDS, ignore_case=True)
+    return pc.or_(diacritics, pc.less(function_words, MIN_FUNCTION_WORDS)).to_numpy(zero_copy_only=False)
+
+
+def tag_array(texts: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
+    """(tags as an object array, confidences) per non-null text; empty or undecidable text is
+    'other' with confidence 0."""
+    tags = np.full(len(texts), "en", dtype=object)
+    scores = np.ones(len(texts), dtype=np.float64)
+    scripts = prefix_scripts(texts)
+    tags[scripts == ONLY_HAN] = "zh"
+    undecided = np.flatnonzero(scripts == UNDECIDED)
+    if len(undecided):
+        prefixes = pc.utf8_slice_codeunits(texts.take(undecided), 0, SCRIPT_PREFIX_CHARS)
+        found, confidences = ranked_tags(prefixes.to_pylist(), DISTINCT_SCRIPT_LANGUAGES)
+        tags[undecided], scores[undecided] = found, confidences
+    english = np.flatnonzero(tags == "en")
+    prefixes = pc.utf8_slice_codeunits(texts.take(english), 0, DETECTION_PREFIX_CHARS)
+    doubtful = needs_second_look(prefixes)
+    if doubtful.any():
+        found, confidences = ranked_tags(prefixes.filter(doubtful).to_pylist(), KNOWN_LANGUAGES)
+        tags[english[doubtful]], scores[english[doubtful]] = found, confidences
+    return tags, scores
 
 
 def tag_texts(texts: list[str]) -> tuple[list[str], list[float]]:
     """(tag, confidence) per text; empty or undecidable text is 'other' with confidence 0."""
-    prefixes = [t[:DETECTION_PREFIX_CHARS] for t in texts]
-    tags, scores = ranked_tags([p[:SCRIPT_PREFIX_CHARS] for p in prefixes], DISTINCT_SCRIPT_LANGUAGES)
-    suspects = [i for i, (tag, doubt) in enumerate(zip(tags, needs_second_look(prefixes)))
-                if tag == "en" and doubt]
-    if suspects:
-        second_tags, second_scores = ranked_tags([prefixes[i] for i in suspects], KNOWN_LANGUAGES)
-        for i, tag, score in zip(suspects, second_tags, second_scores):
-            tags[i], scores[i] = tag, score
-    return tags, scores
+    tags, scores = tag_array(pa.array(texts, pa.string()))
+    return tags.tolist(), scores.tolist()
 
 
 def detect_language(texts: pa.Array) -> pa.StructArray:
-    values = texts.to_pylist()
-    present = [i for i, v in enumerate(values) if v is not None]
-    tags: list = [None] * len(values)
-    scores: list = [None] * len(values)
-    found_tags, found_scores = tag_texts([values[i] for i in present])
-    for i, tag, score in zip(present, found_tags, found_scores):
-        tags[i], scores[i] = tag, score
-    mask = pa.array([v is None for v in values])
+    texts = _plain_string_array(texts)
+    valid = texts.is_valid()
+    present = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
+    tags = np.full(len(texts), None, dtype=object)
+    scores = np.zeros(len(texts), dtype=np.float64)
+    tags[present], scores[present] = tag_array(texts.take(present))
     return pa.StructArray.from_arrays(
-        [pa.array(tags, pa.string()), pa.array(scores, pa.float64())], names=["lang", "score"], mask=mask)
+        [pa.array(tags, pa.string()), pa.array(scores, pa.float64())], names=["lang", "score"],
+        mask=pc.invert(valid))

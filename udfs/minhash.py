@@ -41,6 +41,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.integrate import quad
 
+from udfs.parallel import map_row_slices
+
 __all__ = [
     "shingles",
     "signatures",
@@ -228,7 +230,7 @@ def _is_ascii_ws(c):
     return c == 32 or (9 <= c <= 13)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _signatures_xxh32(data, offsets, valid, is_zh, n, scheme, a32, b32, a64, b64, out):
     """Fused tokenise -> xxh32 -> unique -> permute -> min, one document at a time."""
     rows = offsets.shape[0] - 1
@@ -439,7 +441,13 @@ def signatures(texts: TextsLike, langs, num_perm: int = 256, seed: int = 1, n: i
         return out
     if isinstance(hashfunc, str) and hashfunc == "xxh32":
         data, offsets, valid = _string_buffers(arr)
-        _signatures_xxh32(data, offsets, valid, is_zh, int(n), code, a32, b32, a64, b64, out)
+
+        def fill(part: range) -> None:  # the kernel releases the GIL: row slices run in parallel
+            lo, hi = part.start, part.stop
+            _signatures_xxh32(data, offsets[lo:hi + 1], valid[lo:hi], is_zh[lo:hi], int(n), code,
+                              a32, b32, a64, b64, out[lo:hi])
+
+        map_row_slices(fill, rows)
         return out
     if isinstance(hashfunc, str):
         if hashfunc != "sha1":

@@ -43,6 +43,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
 
+from udfs.parallel import map_row_slices
+
 try:  # DuckDB >= 1.4 / 2.0
     from duckdb import sqltypes as T
 except ImportError:  # pragma: no cover - older DuckDB
@@ -604,14 +606,14 @@ def _count_flagged_zh(cps, char_class, terms, term_offsets, next_allowed):
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _batch_stats(data, offsets, valid, langs, char_class, lowercase, flagged_en_hashes,
-                 zh_terms, zh_term_offsets, rep_len, ints, floats):
+                 zh_terms, zh_term_offsets, rep_len, ints, floats, first_row, end_row):
     """Fill ints[(n_chars, n_words, max_line_length), row] and
-    floats[(alnum, char_rep, word_rep, special, flagged), row] for every valid row."""
-    n_rows = len(offsets) - 1
+    floats[(alnum, char_rep, word_rep, special, flagged), row] for every valid row in
+    [first_row, end_row)."""
     longest = 1
-    for r in range(n_rows):
+    for r in range(first_row, end_row):
         longest = max(longest, offsets[r + 1] - offsets[r])
     cps_buffer = np.empty(longest, dtype=np.uint32)
     starts = np.empty(longest, dtype=np.int64)
@@ -620,7 +622,7 @@ def _batch_stats(data, offsets, valid, langs, char_class, lowercase, flagged_en_
     grams = np.empty(longest, dtype=np.uint64)
     table = _new_count_table(longest)
     next_allowed = np.empty(max(len(zh_term_offsets) - 1, 1), dtype=np.int64)
-    for r in range(n_rows):
+    for r in range(first_row, end_row):
         if not valid[r]:
             continue
         n_chars = _decode_utf8(data, offsets[r], offsets[r + 1], cps_buffer)
@@ -690,9 +692,14 @@ def quality_stats(texts: pa.Array, langs: pa.Array) -> pa.StructArray:
     valid = texts.is_valid().to_numpy(zero_copy_only=False)
     ints = np.zeros((3, len(texts)), dtype=np.int64)
     floats = np.zeros((5, len(texts)), dtype=np.float64)
-    _batch_stats(data, offsets, valid, _lang_codes(langs), tables.char_class, tables.lowercase,
-                 tables.flagged_en_hashes, tables.zh_terms, tables.zh_term_offsets, REP_LEN,
-                 ints, floats)
+    langs = _lang_codes(langs)
+
+    def fill(rows: range) -> None:
+        _batch_stats(data, offsets, valid, langs, tables.char_class, tables.lowercase,
+                     tables.flagged_en_hashes, tables.zh_terms, tables.zh_term_offsets, REP_LEN,
+                     ints, floats, rows.start, rows.stop)
+
+    map_row_slices(fill, len(texts))  # the kernel releases the GIL
     n_chars, n_words, max_line = ints
     alnum, char_rep, word_rep, special, flagged = floats
     columns = [n_chars, n_words, alnum, char_rep, word_rep, special, flagged, max_line]

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from sftmart.hf_assets import resolve_tokenizer_dir
 from udfs.bpe_fast import build_fast_encoder
+from udfs.parallel import map_row_slices
 
 log = logging.getLogger(__name__)
 PROBES = [
@@ -55,7 +56,10 @@ def token_counts(texts: list[str], spec: str = "default") -> list[int]:
     """Tokens per text, without special tokens added (chat/bos tokens are a training-time concern)."""
     encoder = fast_encoder(spec)
     if encoder is not None:
-        return [len(encoder.encode(t, allowed_special="all")) for t in texts]
+        def count(part: range) -> list[int]:  # tiktoken releases the GIL while it encodes
+            return [len(encoder.encode(texts[i], allowed_special="all")) for i in part]
+
+        return [n for counts in map_row_slices(count, len(texts)) for n in counts]
     encodings = load_tokenizer(spec).encode_batch_fast(texts, add_special_tokens=False)
     return [len(e.ids) for e in encodings]
 

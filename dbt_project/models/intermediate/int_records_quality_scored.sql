@@ -1,4 +1,7 @@
 -- Data-Juicer style quality stats per sample and the verdict against the thresholds seed.
+{#- every stat a threshold may name, in the order drop_reasons lists them -#}
+{% set stats = ['alnum_ratio', 'char_rep_ratio', 'flagged_word_ratio', 'max_line_length', 'n_chars',
+                'special_char_ratio', 'word_rep_ratio'] %}
 with tagged as (
     select c.sample_id, c.sample_text, t.lang
     from {{ ref('int_records_cleaned') }} as c
@@ -26,36 +29,38 @@ flat as (
     from stats
 ),
 
-long_stats as (
-    unpivot flat
-    on n_chars::double, alnum_ratio, char_rep_ratio, word_rep_ratio, special_char_ratio,
-       flagged_word_ratio, max_line_length::double
-    into name stat value stat_value
+-- one row per language, a min and a max column per stat (null: no bound)
+thresholds as (
+    select
+        lang,
+        {% for stat in stats %}
+        max(min_value) filter (where stat = '{{ stat }}') as {{ stat }}_min,
+        max(max_value) filter (where stat = '{{ stat }}') as {{ stat }}_max{{ ',' if not loop.last }}
+        {% endfor %}
+    from {{ ref('quality_thresholds') }}
+    group by lang
 ),
 
-failures as (
+checked as (
     select
-        l.sample_id,
-        list(
-            l.stat || case when l.stat_value < t.min_value
-                           then ' < ' || t.min_value::varchar
-                           else ' > ' || t.max_value::varchar end
-            order by l.stat
-        ) as drop_reasons
-    from long_stats as l
-    inner join {{ ref('quality_thresholds') }} as t
-        on t.lang = l.lang and t.stat = l.stat
-    where l.stat_value < t.min_value or l.stat_value > t.max_value
-    group by l.sample_id
+        f.*,
+        list_filter([
+            {% for stat in stats %}
+            case when f.{{ stat }} < t.{{ stat }}_min then '{{ stat }} < ' || t.{{ stat }}_min::varchar
+                 when f.{{ stat }} > t.{{ stat }}_max then '{{ stat }} > ' || t.{{ stat }}_max::varchar
+            end{{ ',' if not loop.last }}
+            {% endfor %}
+        ], lambda reason: reason is not null) as drop_reasons
+    from flat as f
+    left join thresholds as t using (lang)
 )
 
 select
-    f.*,
+    * exclude (drop_reasons),
     -- Tie-breaker for choosing the member a duplicate cluster keeps: higher is cleaner.
-    (f.alnum_ratio + (1 - f.char_rep_ratio) + (1 - f.word_rep_ratio) + (1 - f.special_char_ratio)
-        + (1 - least(1.0, 10 * f.flagged_word_ratio))) / 5 as quality_score,
-    x.drop_reasons is null as passes_quality,
-    coalesce(x.drop_reasons, []) as drop_reasons,
-    'quality:' || split_part(x.drop_reasons[1], ' ', 1) as drop_reason
-from flat as f
-left join failures as x using (sample_id)
+    (alnum_ratio + (1 - char_rep_ratio) + (1 - word_rep_ratio) + (1 - special_char_ratio)
+        + (1 - least(1.0, 10 * flagged_word_ratio))) / 5 as quality_score,
+    len(drop_reasons) = 0 as passes_quality,
+    drop_reasons,
+    case when len(drop_reasons) > 0 then 'quality:' || split_part(drop_reasons[1], ' ', 1) end as drop_reason
+from checked
