@@ -62,3 +62,13 @@ def test_script_scan_leaves_mixed_and_other_scripts_to_lingua():
     }
     assert prefix_scripts(pa.array(list(cases))).tolist() == list(cases.values())
     assert prefix_scripts(pa.array([None, ""], pa.string())).tolist() == [UNDECIDED, UNDECIDED]
+
+
+def test_lang_model_hands_the_udf_the_prefix_it_reads():
+    import re
+
+    from sftmart.paths import DBT_PROJECT_DIR
+    from udfs.lang import DETECTION_PREFIX_CHARS
+
+    sql = (DBT_PROJECT_DIR / "models" / "intermediate" / "int_records_lang_tagged.sql").read_text()
+    assert re.findall(r"left\(sample_text, (\d+)\)", sql) == [str(DETECTION_PREFIX_CHARS)]

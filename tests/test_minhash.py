@@ -199,7 +199,7 @@ def test_xxh32_matches_xxhash_package():
 
 # -------------------------------------------------------------------------------------- LSH
 
-@pytest.mark.parametrize("threshold,num_perm", [(0.7, 256), (0.5, 128), (0.9, 64), (0.8, 32)])
+@pytest.mark.parametrize("threshold,num_perm", [(0.7, 256), (0.5, 128), (0.9, 64), (0.8, 32), (0.3, 256), (0.95, 200), (0.6, 7)])
 def test_lsh_params_equal_datasketch(threshold, num_perm):
     from datasketch.lsh import _optimal_param
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 
 from udfs import text_stats as ts
-from udfs.text_stats import ARROW_TYPE, FIELD_NAMES, RESULT_TYPE, quality_stats, reference_stats
+from udfs.text_stats import ARROW_TYPE, FIELD_NAMES, RESULT_TYPE, exact_keys, quality_stats, reference_stats
 
 try:
     from duckdb import sqltypes as T
@@ -241,3 +241,23 @@ def test_row_slices_cover_every_row_once():
         slices = row_slices(n_rows, parts=2)
         assert [i for part in slices for i in part] == list(range(n_rows))
         assert len(slices) == (2 if n_rows >= 512 else 1)
+
+
+# ----- exact-dedup key ------------------------------------------------------------------------
+
+def reference_exact_key(text: str) -> str:
+    return "".join(c if c == "\u0130" else c.lower() for c in text if c.isalnum())
+
+
+def test_exact_key_keeps_lowercased_letters_and_digits():
+    texts = ["Hello, World! 123", "ȺBC Σ ΣΑΣ", "İstanbul", "中文，标点。１２３", "", None, "a_b-c\n\tD", "🙂x"]
+    assert exact_keys(pa.array(texts)).to_pylist() == [
+        "helloworld123", "ⱥbcσσασ", "İstanbul", "中文标点１２３", "", None, "abcd", "x"]
+
+
+def test_exact_key_equals_reference_on_real_rows(real_rows):
+    texts = [text for text, _ in real_rows]
+    got = exact_keys(pa.array(texts)).to_pylist()
+    assert got == [reference_exact_key(t) for t in texts]
+    sliced = exact_keys(pa.array(texts).slice(7, 3000)).to_pylist()
+    assert sliced == got[7:3007]

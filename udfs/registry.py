@@ -49,6 +49,8 @@ def udf_specs() -> list[UdfSpec]:
                 "Language tag (en, zh, other) and confidence by lingua"),
         UdfSpec("sftmart_quality_stats", text_stats.quality_stats, [T.VARCHAR, T.VARCHAR],
                 text_stats.RESULT_TYPE, "Data-Juicer style quality statistics of a text"),
+        UdfSpec("sftmart_exact_key", text_stats.exact_keys, [T.VARCHAR], T.VARCHAR,
+                "Exact-dedup key: the text's letters and digits, lowercased"),
         UdfSpec("sftmart_minhash_band_keys", minhash.band_keys_udf,
                 [T.VARCHAR, T.VARCHAR, T.INTEGER, T.DOUBLE, T.BIGINT], duckdb.list_type(T.UBIGINT),
                 "MinHash LSH band keys (text, lang, num_perm, threshold, seed)"),

@@ -708,3 +708,72 @@ def quality_stats(texts: pa.Array, langs: pa.Array) -> pa.StructArray:
         fields=list(ARROW_TYPE),
         mask=pa.array(~valid) if not valid.all() else None,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Exact-dedup key: the text lowercased, with everything but letters and digits removed
+# --------------------------------------------------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def _encode_utf8(cp, out, n):
+    if cp < 0x80:
+        out[n] = cp
+        return n + 1
+    if cp < 0x800:
+        out[n] = 0xC0 | (cp >> 6)
+        out[n + 1] = 0x80 | (cp & 0x3F)
+        return n + 2
+    if cp < 0x10000:
+        out[n] = 0xE0 | (cp >> 12)
+        out[n + 1] = 0x80 | ((cp >> 6) & 0x3F)
+        out[n + 2] = 0x80 | (cp & 0x3F)
+        return n + 3
+    out[n] = 0xF0 | (cp >> 18)
+    out[n + 1] = 0x80 | ((cp >> 12) & 0x3F)
+    out[n + 2] = 0x80 | ((cp >> 6) & 0x3F)
+    out[n + 3] = 0x80 | (cp & 0x3F)
+    return n + 4
+
+
+@njit(cache=True, nogil=True)
+def _exact_keys(data, offsets, char_class, lowercase, out, out_offsets):
+    """UTF-8 of each row's lowercased alphanumeric code points into out; out_offsets[r + 1] is
+    where row r's key ends."""
+    n = 0
+    cps = np.empty(1, dtype=np.uint32)
+    for r in range(len(offsets) - 1):
+        i, end = offsets[r], offsets[r + 1]
+        while i < end:
+            lead = data[i]
+            step = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+            _decode_utf8(data, i, i + step, cps)
+            i += step
+            if char_class[cps[0]] & ALNUM:
+                n = _encode_utf8(np.uint32(lowercase[cps[0]]), out, n)
+        out_offsets[r + 1] = n
+
+
+def exact_keys(texts: pa.Array) -> pa.StringArray:
+    """The exact-dedup key of each text: its alphanumeric characters (str.isalnum), lowercased
+    one code point at a time (U+0130 stays itself), concatenated. Null stays null."""
+    texts = _plain_string_array(texts)
+    tables = _tables()
+    data, offsets = _utf8_buffers(texts)
+
+    def keys_of(part: range) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = part.start, part.stop
+        # lowercasing grows a code point's UTF-8 by at most one byte (U+023A -> U+2C65)
+        out = np.empty(max(1, 2 * int(offsets[hi] - offsets[lo])), dtype=np.uint8)
+        out_offsets = np.zeros(hi - lo + 1, dtype=np.int64)
+        _exact_keys(data, offsets[lo:hi + 1], tables.char_class, tables.lowercase, out, out_offsets)
+        return out[:out_offsets[-1]], out_offsets
+
+    pieces = map_row_slices(keys_of, len(texts))  # the kernel releases the GIL
+    key_data = np.concatenate([piece for piece, _ in pieces])
+    key_offsets, base = [np.zeros(1, dtype=np.int64)], 0
+    for piece, piece_offsets in pieces:
+        key_offsets.append(piece_offsets[1:] + base)
+        base += len(piece)
+    keys = pa.Array.from_buffers(pa.large_string(), len(texts), [
+        None, pa.py_buffer(np.concatenate(key_offsets)), pa.py_buffer(key_data)])
+    return pc.if_else(texts.is_valid(), keys, None) if texts.null_count else keys

@@ -71,7 +71,7 @@ select
     {{ alpaca_prompt('instruction', 'input', 'template_lang') }} as prompt,
     sample_text,
     -- Exact duplicates: same text once lowercased and stripped of everything but letters and digits.
-    md5(regexp_replace(lower(sample_text), '[^\p{L}\p{N}]', '', 'g')) as exact_hash,
+    md5(sftmart_exact_key(sample_text)) as exact_hash,
     instruction = '' or output = '' as is_empty_after_cleaning,
     cleaning_rules,
     is_changed,

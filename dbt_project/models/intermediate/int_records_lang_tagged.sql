@@ -7,7 +7,8 @@ with cleaned as (
 ),
 
 distinct_texts as (
-    select exact_hash, arg_min(sample_text, sample_id) as sample_text
+    -- detection reads no more than the first 200 characters (udfs.lang.DETECTION_PREFIX_CHARS)
+    select exact_hash, arg_min(left(sample_text, 200), sample_id) as sample_text
     from cleaned
     group by exact_hash
 ),

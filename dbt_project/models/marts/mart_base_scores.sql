@@ -1,2 +1,5 @@
 -- Every candidate scored under the base model (mean token entropy, NLL, perplexity).
+-- After the guide's training, not beside it: with dbt threads > 1 the two would share the same
+-- cores and hold two models in memory at once.
+-- depends_on: {{ ref('mart_guide_adapter') }}
 {{ lm_scores(ref('mart_candidate_pool'), var('base_model')) }}

@@ -1,4 +1,6 @@
 -- Every candidate scored under the guide model (the base with the guide adapter merged in).
+-- After the base scores: one scoring pass at a time shares the cores and the score cache.
+-- depends_on: {{ ref('mart_base_scores') }}
 {#- The merged model's path is a result of mart_guide_adapter, so it is only known when running. -#}
 {% set guide_model_path = '<merged guide model, from mart_guide_adapter at run time>' %}
 {% if execute and var('model_layer') and flags.WHICH in ('run', 'build') %}
