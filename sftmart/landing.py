@@ -51,6 +51,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 import warnings
@@ -102,6 +104,8 @@ REASON_CODES = (
 ROOT_COLLECTION = "(root)"
 BATCH_ROWS = 20_000
 CHUNK_BYTES = 4 << 20
+PARSE_WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+PARALLEL_MIN_BYTES = 16 << 20
 EXCERPT_CHARS = 200
 SUPPORTED_SUFFIXES = (".json", ".jsonl")
 
@@ -799,6 +803,84 @@ def _parse_file(path, size: int, ctx, sink: _Sink, max_record_bytes: int,
             _JsonFileParser(_TextWindow(fh, progress), sink, ctx, max_record_bytes).run()
 
 
+@dataclass
+class _Stage:
+    path: str
+    rows: int
+    failures: list  # (ctx, reason) of files that failed part-way: their staged rows are dropped
+
+
+def _parse_group(jobs: list, stage_path: str, max_record_bytes: int, max_file_bytes: int,
+                 progress: Optional[_Progress] = None) -> _Stage:
+    """Parse files [(path, size, ctx)] into one Parquet stage."""
+    progress = progress or _Progress()
+    sink = _Sink(stage_path)
+    failures = []
+    try:
+        for path, size, ctx in jobs:
+            try:
+                _parse_file(path, size, ctx, sink, max_record_bytes, max_file_bytes, progress)
+            except Exception as e:
+                # OSError: unreadable. Anything else is a bug, which must neither stop the run
+                # nor lose the file silently. Either way the rows staged so far go.
+                if isinstance(e, OSError):
+                    reason = f"the file could not be read: {e.strerror or e}"
+                else:
+                    reason = (f"the landing code failed on this file ({type(e).__name__}: "
+                              f"{e}); nothing from it was landed")
+                failures.append((ctx, reason))
+    finally:
+        sink.close()
+    return _Stage(stage_path, sink.count, failures)
+
+
+def _balanced_groups(jobs: list, n_groups: int) -> list[list]:
+    """Files split into n_groups of about equal bytes (largest first), each kept in path order."""
+    groups: list[list] = [[] for _ in range(n_groups)]
+    loads = [0] * n_groups
+    for job in sorted(jobs, key=lambda j: -j[1]):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(job)
+        loads[lightest] += job[1]
+    return [sorted(group, key=lambda j: j[2][1]) for group in groups if group]
+
+
+def _parse_all(jobs: list, stage_dir: str, max_record_bytes: int, max_file_bytes: int,
+               progress: _Progress) -> list[_Stage]:
+    """Parse every file; in PARSE_WORKERS processes when there is enough to share (JSON parsing
+    holds the GIL, and a worker costs ~0.3 s to start)."""
+    workers = min(PARSE_WORKERS, len(jobs))
+    if workers < 2 or sum(size for _, size, _ in jobs) < PARALLEL_MIN_BYTES:
+        return [_parse_group(jobs, os.path.join(stage_dir, "rows-0.parquet"), max_record_bytes,
+                             max_file_bytes, progress)]
+    groups = _balanced_groups(jobs, workers)
+    # Plain child processes rather than multiprocessing: under dbt, spawn would first re-import
+    # dbt's entry module in every worker, and fork does not survive DuckDB's threads.
+    children = []
+    for k, group in enumerate(groups):
+        task = {"jobs": group, "stage_path": os.path.join(stage_dir, f"rows-{k}.parquet"),
+                "max_record_bytes": max_record_bytes, "max_file_bytes": max_file_bytes}
+        child = subprocess.Popen([sys.executable, "-m", "sftmart.landing"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            child.stdin.write(json.dumps(task))
+            child.stdin.close()
+        except BrokenPipeError:
+            pass  # it died on start; its group is parsed here below
+        children.append((child, group, task["stage_path"]))
+    stages = []
+    for child, group, stage_path in children:
+        output = child.stdout.read()
+        if child.wait() != 0:  # the worker itself died: parse this group here instead
+            stages.append(_parse_group(group, stage_path, max_record_bytes, max_file_bytes))
+        else:
+            result = json.loads(output)
+            stages.append(_Stage(stage_path, result["rows"],
+                                 [(tuple(ctx), reason) for ctx, reason in result["failures"]]))
+        progress.update(sum(min(size, max_file_bytes) for _, size, _ in group))
+    return sorted(stages, key=lambda stage: stage.path)
+
+
 # --------------------------------------------------------------------------- land
 
 @dataclass
@@ -958,46 +1040,35 @@ def land(con: duckdb.DuckDBPyConnection, raw_root, previous_table: Optional[str]
             continue
         to_parse.append((f, (next(ids), f.rel, f.collection, sha, f.size, f.mtime_ns)))
 
-    # 2. Parse what is new or changed into the Parquet stage.
+    # 2. Parse what is new or changed into Parquet stages (in worker processes when it pays).
     stage_dir = tempfile.mkdtemp(prefix="sftmart-landing-")
     _STAGE_DIRS.append(stage_dir)
-    stage_path = os.path.join(stage_dir, "new_rows.parquet")
-    sink = _Sink(stage_path)
-    dropped: list[int] = []  # file ids whose partly staged rows must be left out
+    sink = _Sink(os.path.join(stage_dir, "file_rejects.parquet"))
     for f, code, reason in direct:
         ctx = (next(ids), f.rel, f.collection, None, f.size, f.mtime_ns)
         if code == "file_too_large":
             _reject_too_large_file(sink, ctx, f.size, max_file_bytes)
         else:
             sink.reject(ctx, None, None, code, reason, None)
+    jobs = [(f.path, f.size, ctx) for f, ctx in sorted(to_parse, key=lambda t: t[0].rel)]
     try:
-        for f, ctx in sorted(to_parse, key=lambda t: t[0].rel):
-            if bar is not None:
-                bar.set_postfix_str(f.rel, refresh=False)
-            try:
-                _parse_file(f.path, f.size, ctx, sink, max_record_bytes, max_file_bytes,
-                            progress)
-            except Exception as e:
-                # OSError: unreadable. Anything else is a bug, which must neither stop the
-                # run nor lose the file silently. Either way the rows staged so far go.
-                dropped.append(ctx[0])
-                ctx = (next(ids),) + ctx[1:]
-                if isinstance(e, OSError):
-                    reason = f"the file could not be read: {e.strerror or e}"
-                else:
-                    reason = (f"the landing code failed on this file ({type(e).__name__}: "
-                              f"{e}); nothing from it was landed")
-                sink.reject(ctx, None, None, "unreadable_file", reason, None)
+        stages = _parse_all(jobs, stage_dir, max_record_bytes, max_file_bytes, progress)
     finally:
-        sink.close()
         if bar is not None:
             bar.close()
+    dropped: list[int] = []  # file ids whose partly staged rows must be left out
+    for stage in stages:
+        dropped += [ctx[0] for ctx, _ in stage.failures]
+        for ctx, reason in stage.failures:
+            sink.reject((next(ids),) + ctx[1:], None, None, "unreadable_file", reason, None)
+    sink.close()
+    stage_paths = [stage.path for stage in stages if stage.rows] + ([sink.path] if sink.count else [])
 
     # 3. The landing table: kept rows of the previous table + the staged rows.
     parts = []
     if reuse:
         parts.append(_reused_rows_sql(con, previous_table, prev, reuse))
-    if sink.count:
+    if stage_paths:
         ts = loaded_at.strftime("%Y-%m-%d %H:%M:%S.%f")
         where = (f"where n.file_id not in ({', '.join(map(str, dropped))})" if dropped else "")
         parts.append(f"""
@@ -1008,7 +1079,7 @@ def land(con: duckdb.DuckDBPyConnection, raw_root, previous_table: Optional[str]
                         then md5(n.instruction || chr(31) || n.input || chr(31) || n.output) end,
                    n.file_sha256, n.file_size, n.file_mtime_ns, TIMESTAMP '{ts}', n.status,
                    n.reject_reason_code, n.reject_reason, n.excerpt
-            from read_parquet({_sql_str(stage_path)}) n {where}""")
+            from read_parquet([{', '.join(map(_sql_str, stage_paths))}]) n {where}""")
     if not parts:
         return con.sql(_empty_select())
     return con.sql(" union all ".join(_cast_columns(part) for part in parts))
@@ -1154,3 +1225,15 @@ def reconcile(raw_root, max_file_bytes: int = 2_000_000_000) -> dict[str, int]:
         else:
             counts[key] = _count_json_units(data.decode("utf-8", "surrogateescape"))
     return counts
+
+
+def _worker_main() -> None:
+    """`python -m sftmart.landing` with a task as JSON on stdin: one parse group (see _parse_all)."""
+    task = json.load(sys.stdin)
+    jobs = [(path, size, tuple(ctx)) for path, size, ctx in task["jobs"]]
+    stage = _parse_group(jobs, task["stage_path"], task["max_record_bytes"], task["max_file_bytes"])
+    json.dump({"rows": stage.rows, "failures": stage.failures}, sys.stdout)
+
+
+if __name__ == "__main__":
+    _worker_main()

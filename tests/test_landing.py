@@ -494,3 +494,21 @@ def test_fuzzed_files_reconcile_and_never_raise(tmp_path, monkeypatch):
     assert results[0] == results[1]
     codes = {r[14] for r in results[0]}
     assert {"broken_json", "truncated_file", "invalid_utf8", None} <= codes
+
+
+def test_worker_processes_land_the_same_rows(con, raw, monkeypatch):
+    """Files parsed in PARSE_WORKERS child processes land exactly what one process lands."""
+    expected = without_loaded_at(run_land(con, raw, previous=False))
+    monkeypatch.setattr(landing, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(landing, "PARSE_WORKERS", 3)
+    assert without_loaded_at(run_land(con, raw, previous=False)) == expected
+    # a worker that dies is redone in this process, nothing lost
+    monkeypatch.setattr(landing.sys, "executable", "/bin/false")
+    assert without_loaded_at(run_land(con, raw, previous=False)) == expected
+
+
+def test_groups_balance_bytes_and_keep_every_file():
+    jobs = [(f"f{i}", size, (i, f"f{i}")) for i, size in enumerate([90, 10, 50, 40, 30, 5])]
+    groups = landing._balanced_groups(jobs, 2)
+    assert sorted(j for g in groups for j in g) == sorted(jobs)
+    assert sorted(sum(size for _, size, _ in g) for g in groups) == [105, 120]  # greedy, largest first
