@@ -51,3 +51,10 @@ def test_tokenizers_without_byte_level_bpe_fall_back(tmp_path):
     word_level.save(str(tmp_path / "tokenizer.json"))
     assert fast_encoder(str(tmp_path)) is None
     assert token_counts(["hello world again"], str(tmp_path)) == [3]
+
+
+def test_texts_holding_special_tokens_count_them_as_one_token():
+    tokenizer = load_tokenizer("default")
+    texts = ["<|im_start|>user\nHi<|im_end|>", "no specials here", "<|endoftext|>"]
+    assert token_counts(texts) == [len(tokenizer.encode(t, add_special_tokens=False).ids) for t in texts]
+    assert token_counts(["<|endoftext|>"]) == [1]

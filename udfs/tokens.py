@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import lru_cache
 
 import pyarrow as pa
@@ -52,12 +53,23 @@ def fast_encoder(spec: str):
     return encoder
 
 
+@lru_cache(maxsize=4)
+def special_token_pattern(spec: str) -> re.Pattern:
+    """Matches any added (special) token of the tokenizer; never matches when it has none."""
+    specials = sorted(fast_encoder(spec).special_tokens_set, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, specials)) if specials else r"(?!)")
+
+
 def token_counts(texts: list[str], spec: str = "default") -> list[int]:
     """Tokens per text, without special tokens added (chat/bos tokens are a training-time concern)."""
     encoder = fast_encoder(spec)
     if encoder is not None:
+        specials = special_token_pattern(spec)
+
         def count(part: range) -> list[int]:  # tiktoken releases the GIL while it encodes
-            return [len(encoder.encode(texts[i], allowed_special="all")) for i in part]
+            # encode_ordinary is the cheaper call; a text holding a special token needs encode
+            return [len(encoder.encode(texts[i], allowed_special="all")) if specials.search(texts[i])
+                    else len(encoder.encode_ordinary(texts[i])) for i in part]
 
         return [n for counts in map_row_slices(count, len(texts)) for n in counts]
     encodings = load_tokenizer(spec).encode_batch_fast(texts, add_special_tokens=False)
