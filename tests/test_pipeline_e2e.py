@@ -64,8 +64,10 @@ def test_duplicate_clusters_keep_one_member_each(built):
 def test_cleaning_strips_markup_and_keeps_the_text(built):
     _, db, _, _ = built
     [(instruction, output, rules)] = query(db, """
-        select instruction, output, cleaning_rules from intermediate.int_records_cleaned
-        where instruction_before like 'Visit%'""")
+        select c.instruction, c.output, c.cleaning_rules
+        from intermediate.int_records_cleaned as c
+        inner join intermediate.int_records_cleaning_diff as d using (sample_id)
+        where d.field = 'instruction' and d.before_text like 'Visit%'""")
     assert "http" not in instruction and "@" not in instruction and "<b>" not in instruction
     assert "describe a rainbow" in instruction
     assert "\n" in output and "\\n" not in output

@@ -48,7 +48,9 @@ ONLY_LATIN, ONLY_HAN, UNDECIDED = 0, 1, 2
 
 @lru_cache(maxsize=2)
 def detector(languages: tuple):
-    return LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+    # lingua loads a language's n-gram models when a text first needs them (~0.2 s each) and
+    # keeps them for the process; most rows never need any (their script decides).
+    return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
 @njit(cache=True, inline="always")

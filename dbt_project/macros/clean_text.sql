@@ -27,11 +27,6 @@
     > length({{ column }}) - length(replace({{ column }}, chr(10), '')))
 {%- endmacro %}
 
-{#- NFC, with double-escaped "\n" turned into newlines (where they outnumber real ones). -#}
-{% macro prepare_text(column) -%}
-nfc_normalize(case when {{ has_literal_newlines(column) }} then replace({{ column }}, '\n', chr(10)) else {{ column }} end)
-{%- endmacro %}
-
 {#- One pattern that matches wherever any cleaning step would change the text. -#}
 {% macro any_cleaning_pattern() -%}
 {%- set patterns = [] -%}

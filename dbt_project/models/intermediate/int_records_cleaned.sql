@@ -1,11 +1,20 @@
--- Cleaned text fields, the cleaning rules that fired on each row (with the before-text of changed
--- rows), the prompt rebuilt from the cleaned fields, and the exact-dedup key.
+-- Cleaned text fields, the cleaning rules that fired on each row, the prompt rebuilt from the
+-- cleaned fields, and the exact-dedup key.
 {% set fields = ['instruction', 'input', 'output'] %}
 with staged as (
     select * from {{ ref('stg_alpaca_cot__records') }}
 ),
 
-prepared as (
+newline_flags as (
+    select
+        *,
+        {% for f in fields %}
+        {{ has_literal_newlines(f) }} as {{ f }}_has_literal_newlines,
+        {% endfor %}
+    from staged
+),
+
+unescaped as (
     select
         sample_id,
         source_collection,
@@ -13,11 +22,21 @@ prepared as (
         template_lang,
         {% for f in fields %}
         {{ f }} as {{ f }}_before,
-        {{ prepare_text(f) }} as {{ f }}_prepared,
+        case when {{ f }}_has_literal_newlines then replace({{ f }}, '\n', chr(10)) else {{ f }} end
+            as {{ f }}_unescaped,
         {% endfor %}
-        {{ has_literal_newlines('instruction') }} or {{ has_literal_newlines('input') }}
-            or {{ has_literal_newlines('output') }} as had_literal_newlines
-    from staged
+        {% for f in fields %}{{ f }}_has_literal_newlines{% if not loop.last %} or {% endif %}{% endfor %}
+            as had_literal_newlines
+    from newline_flags
+),
+
+prepared as (
+    select
+        *,
+        {% for f in fields %}
+        nfc_normalize({{ f }}_unescaped) as {{ f }}_prepared,
+        {% endfor %}
+    from unescaped
 ),
 
 flagged as (
@@ -43,7 +62,8 @@ cleaned as (
         {% endfor %}
         list_concat(
             case when had_literal_newlines then ['literal_newlines'] else [] end,
-            case when {% for f in fields %}nfc_normalize({{ f }}_before) <> {{ f }}_before{% if not loop.last %} or {% endif %}{% endfor %}
+            -- unescaping newlines is NFC-neutral, so this is "NFC changed the raw text"
+            case when {% for f in fields %}{{ f }}_prepared <> {{ f }}_unescaped{% if not loop.last %} or {% endif %}{% endfor %}
                  then ['unicode_nfc'] else [] end,
             case when {% for f in fields %}{{ f }}_needs_steps{% if not loop.last %} or {% endif %}{% endfor %}
                  then {{ cleaning_step_rules_fired(['instruction_prepared', 'input_prepared', 'output_prepared']) }}
@@ -74,9 +94,6 @@ select
     md5(sftmart_exact_key(sample_text)) as exact_hash,
     instruction = '' or output = '' as is_empty_after_cleaning,
     cleaning_rules,
-    is_changed,
-    -- the text before cleaning, kept only where cleaning changed something
-    case when is_changed then instruction_before end as instruction_before,
-    case when is_changed then input_before end as input_before,
-    case when is_changed then output_before end as output_before
+    -- the text before cleaning is the staging row's (int_records_cleaning_diff shows both)
+    is_changed
 from with_text
