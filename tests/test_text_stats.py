@@ -261,3 +261,19 @@ def test_exact_key_equals_reference_on_real_rows(real_rows):
     assert got == [reference_exact_key(t) for t in texts]
     sliced = exact_keys(pa.array(texts).slice(7, 3000)).to_pylist()
     assert sliced == got[7:3007]
+
+
+def test_lookup_tables_cached_on_disk_equal_freshly_built(tmp_path, monkeypatch):
+    from udfs import text_stats
+
+    monkeypatch.setenv("SFTMART_CACHE", str(tmp_path))
+    text_stats._tables.cache_clear()
+    try:
+        first = text_stats._tables()  # builds and stores
+        assert text_stats._tables_cache_path().exists()
+        text_stats._tables.cache_clear()
+        monkeypatch.setattr(text_stats, "_build_tables", lambda: pytest.fail("rebuilt despite the cache"))
+        loaded = text_stats._tables()
+        assert all(np.array_equal(getattr(first, f), getattr(loaded, f)) for f in first._fields)
+    finally:
+        text_stats._tables.cache_clear()

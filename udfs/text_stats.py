@@ -29,9 +29,12 @@ Deviations from Data-Juicer (documented, deliberate):
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
+import os
 import re
 import string
+import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -327,9 +330,7 @@ def _zh_term_arrays() -> tuple[np.ndarray, np.ndarray]:
     return _code_points("".join(terms)).copy(), offsets
 
 
-@functools.cache
-def _tables() -> _Tables:
-    """Built on first use (~0.3 s), so that importing this module stays cheap."""
+def _build_tables() -> _Tables:
     everything = _all_code_points()
     lowercase = _lowercase_table(everything)
     en_hashes = [_hash_lowered(_code_points(w), 0, len(w), lowercase) for w in flagged_words("en")]
@@ -341,6 +342,35 @@ def _tables() -> _Tables:
         zh_terms=zh_terms,
         zh_term_offsets=zh_offsets,
     )
+
+
+def _tables_cache_path() -> Path:
+    """Keyed by everything the tables are built from: this code, the word lists, Unicode's version."""
+    from sftmart.paths import cache_dir
+
+    key = hashlib.sha256(Path(__file__).read_bytes())
+    for lang in ("en", "zh"):
+        path = FLAGGED_WORDS_DIR / f"{lang}.txt"
+        key.update(path.read_bytes() if path.exists() else b"")
+    key.update(f"{unicodedata.unidata_version} {sys.version_info[:2]}".encode())
+    return cache_dir() / "text_stats" / f"tables-{key.hexdigest()[:16]}.npz"
+
+
+@functools.cache
+def _tables() -> _Tables:
+    """Built on first use (~0.4 s, then cached on disk), so that importing this module stays cheap."""
+    path = _tables_cache_path()
+    try:
+        with np.load(path) as stored:
+            return _Tables(**{name: stored[name] for name in _Tables._fields})
+    except (OSError, KeyError, ValueError):
+        pass
+    tables = _build_tables()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    np.savez(staging, **tables._asdict())
+    os.replace(staging, path)  # atomic: a concurrent reader sees the old file or the whole new one
+    return tables
 
 
 # --------------------------------------------------------------------------------------------
