@@ -102,13 +102,16 @@ def plot(results: list[dict]) -> Path:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     rows = [r["rows"] for r in results]
     left.plot(rows, [r["wall_s"] for r in results], "o-", label="sftmart dbt build")
-    if all("data_juicer" in r for r in results):
-        left.plot(rows, [r["data_juicer"]["wall_s"] for r in results], "s--", label="Data-Juicer")
-    left.set_xlabel("input rows"), left.set_ylabel("seconds"), left.set_title("Build time vs rows"), left.legend()
+    with_dj = [r for r in results if "data_juicer" in r]
+    if with_dj:
+        left.plot([r["rows"] for r in with_dj], [r["data_juicer"]["wall_s"] for r in with_dj], "s--",
+                  label="Data-Juicer (same run)")
+    left.set_xlabel("input rows"), left.set_ylabel("seconds"), left.set_title("Build time vs rows"), left.legend(loc="center right")
     last = results[-1]["stages"]
     labels = [k for k, v in last.items() if v["seconds"]]
     right.barh(labels, [last[k]["seconds"] for k in labels])
     right.set_xlabel("seconds"), right.set_title(f"Per stage at {results[-1]['rows']:,} rows")
+    left.set_xscale("log"), left.set_yscale("log")
     fig.tight_layout()
     path = RESULTS / "build_scaling.png"
     fig.savefig(path, dpi=110)
@@ -120,8 +123,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[200_000])
     parser.add_argument("--source", type=Path, default=REPO.parent / "shared" / "data" / "alpaca-cot")
     parser.add_argument("--data-juicer", help="python of a venv with py-data-juicer, for the same-run baseline")
+    parser.add_argument("--replot", action="store_true",
+                        help="only redraw the plot from every bench/results/build-<N>.json")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.replot:
+        saved = [json.loads(p.read_text()) for p in RESULTS.glob("build-*.json")]
+        print(f"plot: {plot(sorted(saved, key=lambda r: r['rows']))}")
+        return
     results = []
     for rows in args.rows:
         corpus = make_corpus(rows, args.source)
