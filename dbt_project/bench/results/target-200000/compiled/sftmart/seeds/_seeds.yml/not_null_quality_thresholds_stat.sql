@@ -1,0 +1,11 @@
+
+    
+    
+
+
+
+select stat
+from "s"."seeds"."quality_thresholds"
+where stat is null
+
+
