@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from lingua import Language, LanguageDetectorBuilder
 from numba import njit
 
-from udfs.text_stats import _plain_string_array, _utf8_buffers
+from udfs.text_stats import _next_code_point, _plain_string_array, _utf8_buffers
 
 try:
     from duckdb import sqltypes as T
@@ -83,19 +83,7 @@ def _prefix_scripts(data, offsets, valid, max_chars, out):
         seen = np.zeros(4, dtype=np.bool_)
         i, end, n = offsets[r], offsets[r + 1], 0
         while i < end and n < max_chars:
-            b = np.uint32(data[i])
-            if b < 0x80:
-                cp, i = b, i + 1
-            elif b < 0xE0:
-                cp, i = ((b & 0x1F) << 6) | (np.uint32(data[i + 1]) & 0x3F), i + 2
-            elif b < 0xF0:
-                cp = (((b & 0x0F) << 12) | ((np.uint32(data[i + 1]) & 0x3F) << 6)
-                      | (np.uint32(data[i + 2]) & 0x3F))
-                i += 3
-            else:
-                cp = (((b & 0x07) << 18) | ((np.uint32(data[i + 1]) & 0x3F) << 12)
-                      | ((np.uint32(data[i + 2]) & 0x3F) << 6) | (np.uint32(data[i + 3]) & 0x3F))
-                i += 4
+            cp, i = _next_code_point(data, i)
             n += 1
             seen[_letter_script(cp)] = True
         if seen[3] or seen[0] == seen[1]:

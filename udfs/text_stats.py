@@ -377,28 +377,28 @@ def _tables() -> _Tables:
 # Fast path: numba kernels (one text at a time, inside one batch loop)
 # --------------------------------------------------------------------------------------------
 
+@njit(cache=True, inline="always")
+def _next_code_point(data, i):
+    """(code point starting at data[i] in valid UTF-8, index of the next one)."""
+    b = np.uint32(data[i])
+    if b < 0x80:
+        return b, i + 1
+    if b < 0xE0:
+        return ((b & 0x1F) << 6) | (np.uint32(data[i + 1]) & 0x3F), i + 2
+    if b < 0xF0:
+        return (((b & 0x0F) << 12) | ((np.uint32(data[i + 1]) & 0x3F) << 6)
+                | (np.uint32(data[i + 2]) & 0x3F)), i + 3
+    return (((b & 0x07) << 18) | ((np.uint32(data[i + 1]) & 0x3F) << 12)
+            | ((np.uint32(data[i + 2]) & 0x3F) << 6) | (np.uint32(data[i + 3]) & 0x3F)), i + 4
+
+
 @njit(cache=True)
 def _decode_utf8(data, start, end, out):
     """Decode valid UTF-8 data[start:end] into code points in out; returns how many."""
     n = 0
     i = start
     while i < end:
-        b = np.uint32(data[i])
-        if b < 0x80:
-            cp = b
-            i += 1
-        elif b < 0xE0:
-            cp = ((b & 0x1F) << 6) | (np.uint32(data[i + 1]) & 0x3F)
-            i += 2
-        elif b < 0xF0:
-            cp = (((b & 0x0F) << 12) | ((np.uint32(data[i + 1]) & 0x3F) << 6)
-                  | (np.uint32(data[i + 2]) & 0x3F))
-            i += 3
-        else:
-            cp = (((b & 0x07) << 18) | ((np.uint32(data[i + 1]) & 0x3F) << 12)
-                  | ((np.uint32(data[i + 2]) & 0x3F) << 6) | (np.uint32(data[i + 3]) & 0x3F))
-            i += 4
-        out[n] = cp
+        out[n], i = _next_code_point(data, i)
         n += 1
     return n
 
@@ -770,16 +770,12 @@ def _exact_keys(data, offsets, char_class, lowercase, out, out_offsets):
     """UTF-8 of each row's lowercased alphanumeric code points into out; out_offsets[r + 1] is
     where row r's key ends."""
     n = 0
-    cps = np.empty(1, dtype=np.uint32)
     for r in range(len(offsets) - 1):
         i, end = offsets[r], offsets[r + 1]
         while i < end:
-            lead = data[i]
-            step = 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
-            _decode_utf8(data, i, i + step, cps)
-            i += step
-            if char_class[cps[0]] & ALNUM:
-                n = _encode_utf8(np.uint32(lowercase[cps[0]]), out, n)
+            cp, i = _next_code_point(data, i)
+            if char_class[cp] & ALNUM:
+                n = _encode_utf8(np.uint32(lowercase[cp]), out, n)
         out_offsets[r + 1] = n
 
 
