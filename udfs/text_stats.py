@@ -379,7 +379,10 @@ def _tables() -> _Tables:
 
 @njit(cache=True, inline="always")
 def _next_code_point(data, i):
-    """(code point starting at data[i] in valid UTF-8, index of the next one)."""
+    """(code point starting at data[i] in valid UTF-8, index of the next one).
+
+    numba's on-disk cache keys a kernel by its own file only: after editing this helper, clear the
+    caches of kernels in other files that inline it (udfs/__pycache__/lang.*.nb*)."""
     b = np.uint32(data[i])
     if b < 0x80:
         return b, i + 1
