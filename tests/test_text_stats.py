@@ -234,15 +234,6 @@ def test_fast_path_is_much_faster_than_reference(real_rows):
     assert fast * 5 < reference
 
 
-def test_row_slices_cover_every_row_once():
-    from udfs.parallel import row_slices
-
-    for n_rows in (0, 1, 255, 256, 2048, 10_001):
-        slices = row_slices(n_rows, parts=2)
-        assert [i for part in slices for i in part] == list(range(n_rows))
-        assert len(slices) == (2 if n_rows >= 512 else 1)
-
-
 # ----- exact-dedup key ------------------------------------------------------------------------
 
 def reference_exact_key(text: str) -> str:
@@ -275,5 +266,24 @@ def test_lookup_tables_cached_on_disk_equal_freshly_built(tmp_path, monkeypatch)
         monkeypatch.setattr(text_stats, "_build_tables", lambda: pytest.fail("rebuilt despite the cache"))
         loaded = text_stats._tables()
         assert all(np.array_equal(getattr(first, f), getattr(loaded, f)) for f in first._fields)
+    finally:
+        text_stats._tables.cache_clear()
+
+
+def test_lookup_tables_survive_concurrent_first_use(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from udfs import text_stats
+
+    monkeypatch.setenv("SFTMART_CACHE", str(tmp_path))
+    text_stats._tables.cache_clear()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: text_stats._tables(), range(4)))
+        assert all(np.array_equal(r.lowercase, results[0].lowercase) for r in results)
+        # and processes racing to store the same file: each writes its own staging file, then renames
+        for _ in range(2):
+            assert text_stats._load_or_build_tables().char_class.shape == results[0].char_class.shape
+            text_stats._tables_cache_path().unlink()
     finally:
         text_stats._tables.cache_clear()

@@ -40,8 +40,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from udfs.parallel import map_row_slices
-
 __all__ = [
     "shingles",
     "signatures",
@@ -440,13 +438,8 @@ def signatures(texts: TextsLike, langs, num_perm: int = 256, seed: int = 1, n: i
         return out
     if isinstance(hashfunc, str) and hashfunc == "xxh32":
         data, offsets, valid = _string_buffers(arr)
-
-        def fill(part: range) -> None:  # the kernel releases the GIL: row slices run in parallel
-            lo, hi = part.start, part.stop
-            _signatures_xxh32(data, offsets[lo:hi + 1], valid[lo:hi], is_zh[lo:hi], int(n), code,
-                              a32, b32, a64, b64, out[lo:hi])
-
-        map_row_slices(fill, rows)
+        # nogil: DuckDB calls the UDF from its worker threads, and their batches then run in parallel
+        _signatures_xxh32(data, offsets, valid, is_zh, int(n), code, a32, b32, a64, b64, out)
         return out
     if isinstance(hashfunc, str):
         if hashfunc != "sha1":

@@ -35,7 +35,9 @@ import os
 import re
 import string
 import sys
+import threading
 import unicodedata
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
@@ -45,8 +47,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
-
-from udfs.parallel import map_row_slices
 
 try:  # DuckDB >= 1.4 / 2.0
     from duckdb import sqltypes as T
@@ -356,9 +356,17 @@ def _tables_cache_path() -> Path:
     return cache_dir() / "text_stats" / f"tables-{key.hexdigest()[:16]}.npz"
 
 
+_TABLES_LOCK = threading.Lock()
+
+
 @functools.cache
 def _tables() -> _Tables:
     """Built on first use (~0.4 s, then cached on disk), so that importing this module stays cheap."""
+    with _TABLES_LOCK:  # UDF calls on two dbt threads may both get here first
+        return _load_or_build_tables()
+
+
+def _load_or_build_tables() -> _Tables:
     path = _tables_cache_path()
     try:
         with np.load(path) as stored:
@@ -367,7 +375,7 @@ def _tables() -> _Tables:
         pass
     tables = _build_tables()
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    staging = path.with_name(f"{path.stem}.{uuid.uuid4().hex}.tmp.npz")  # unique per writer
     np.savez(staging, **tables._asdict())
     os.replace(staging, path)  # atomic: a concurrent reader sees the old file or the whole new one
     return tables
@@ -641,12 +649,12 @@ def _count_flagged_zh(cps, char_class, terms, term_offsets, next_allowed):
 
 @njit(cache=True, nogil=True)
 def _batch_stats(data, offsets, valid, langs, char_class, lowercase, flagged_en_hashes,
-                 zh_terms, zh_term_offsets, rep_len, ints, floats, first_row, end_row):
+                 zh_terms, zh_term_offsets, rep_len, ints, floats):
     """Fill ints[(n_chars, n_words, max_line_length), row] and
-    floats[(alnum, char_rep, word_rep, special, flagged), row] for every valid row in
-    [first_row, end_row)."""
+    floats[(alnum, char_rep, word_rep, special, flagged), row] for every valid row."""
+    n_rows = len(offsets) - 1
     longest = 1
-    for r in range(first_row, end_row):
+    for r in range(n_rows):
         longest = max(longest, offsets[r + 1] - offsets[r])
     cps_buffer = np.empty(longest, dtype=np.uint32)
     starts = np.empty(longest, dtype=np.int64)
@@ -655,7 +663,7 @@ def _batch_stats(data, offsets, valid, langs, char_class, lowercase, flagged_en_
     grams = np.empty(longest, dtype=np.uint64)
     table = _new_count_table(longest)
     next_allowed = np.empty(max(len(zh_term_offsets) - 1, 1), dtype=np.int64)
-    for r in range(first_row, end_row):
+    for r in range(n_rows):
         if not valid[r]:
             continue
         n_chars = _decode_utf8(data, offsets[r], offsets[r + 1], cps_buffer)
@@ -725,14 +733,10 @@ def quality_stats(texts: pa.Array, langs: pa.Array) -> pa.StructArray:
     valid = texts.is_valid().to_numpy(zero_copy_only=False)
     ints = np.zeros((3, len(texts)), dtype=np.int64)
     floats = np.zeros((5, len(texts)), dtype=np.float64)
-    langs = _lang_codes(langs)
-
-    def fill(rows: range) -> None:
-        _batch_stats(data, offsets, valid, langs, tables.char_class, tables.lowercase,
-                     tables.flagged_en_hashes, tables.zh_terms, tables.zh_term_offsets, REP_LEN,
-                     ints, floats, rows.start, rows.stop)
-
-    map_row_slices(fill, len(texts))  # the kernel releases the GIL
+    # nogil: DuckDB calls the UDF from its worker threads, and their batches then run in parallel
+    _batch_stats(data, offsets, valid, _lang_codes(langs), tables.char_class, tables.lowercase,
+                 tables.flagged_en_hashes, tables.zh_terms, tables.zh_term_offsets, REP_LEN,
+                 ints, floats)
     n_chars, n_words, max_line = ints
     alnum, char_rep, word_rep, special, flagged = floats
     columns = [n_chars, n_words, alnum, char_rep, word_rep, special, flagged, max_line]
@@ -789,20 +793,10 @@ def exact_keys(texts: pa.Array) -> pa.StringArray:
     tables = _tables()
     data, offsets = _utf8_buffers(texts)
 
-    def keys_of(part: range) -> tuple[np.ndarray, np.ndarray]:
-        lo, hi = part.start, part.stop
-        # lowercasing grows a code point's UTF-8 by at most one byte (U+023A -> U+2C65)
-        out = np.empty(max(1, 2 * int(offsets[hi] - offsets[lo])), dtype=np.uint8)
-        out_offsets = np.zeros(hi - lo + 1, dtype=np.int64)
-        _exact_keys(data, offsets[lo:hi + 1], tables.char_class, tables.lowercase, out, out_offsets)
-        return out[:out_offsets[-1]], out_offsets
-
-    pieces = map_row_slices(keys_of, len(texts))  # the kernel releases the GIL
-    key_data = np.concatenate([piece for piece, _ in pieces])
-    key_offsets, base = [np.zeros(1, dtype=np.int64)], 0
-    for piece, piece_offsets in pieces:
-        key_offsets.append(piece_offsets[1:] + base)
-        base += len(piece)
+    # lowercasing grows a code point's UTF-8 by at most one byte (U+023A -> U+2C65)
+    out = np.empty(max(1, 2 * int(offsets[-1] - offsets[0])), dtype=np.uint8)
+    out_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    _exact_keys(data, offsets, tables.char_class, tables.lowercase, out, out_offsets)
     keys = pa.Array.from_buffers(pa.large_string(), len(texts), [
-        None, pa.py_buffer(np.concatenate(key_offsets)), pa.py_buffer(key_data)])
+        None, pa.py_buffer(out_offsets), pa.py_buffer(out[:out_offsets[-1]])])
     return pc.if_else(texts.is_valid(), keys, None) if texts.null_count else keys

@@ -15,7 +15,6 @@ import pyarrow as pa
 
 from sftmart.hf_assets import resolve_tokenizer_dir
 from udfs.bpe_fast import build_fast_encoder
-from udfs.parallel import map_row_slices
 
 log = logging.getLogger(__name__)
 PROBES = [
@@ -65,13 +64,9 @@ def token_counts(texts: list[str], spec: str = "default") -> list[int]:
     encoder = fast_encoder(spec)
     if encoder is not None:
         specials = special_token_pattern(spec)
-
-        def count(part: range) -> list[int]:  # tiktoken releases the GIL while it encodes
-            # encode_ordinary is the cheaper call; a text holding a special token needs encode
-            return [len(encoder.encode(texts[i], allowed_special="all")) if specials.search(texts[i])
-                    else len(encoder.encode_ordinary(texts[i])) for i in part]
-
-        return [n for counts in map_row_slices(count, len(texts)) for n in counts]
+        # encode_ordinary is the cheaper call; a text holding a special token needs encode
+        return [len(encoder.encode(text, allowed_special="all")) if specials.search(text)
+                else len(encoder.encode_ordinary(text)) for text in texts]
     encodings = load_tokenizer(spec).encode_batch_fast(texts, add_special_tokens=False)
     return [len(e.ids) for e in encodings]
 
