@@ -60,16 +60,22 @@ def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float,
     return elapsed, usage.ru_maxrss / 1024, stdout
 
 
-def run_dbt_build(corpus: Path, rows: int) -> dict:
+def dbt_args(command: str, corpus: Path, target: Path) -> list[str]:
+    return [sys.executable, "-m", "dbt.cli.main", command, "--project-dir", str(REPO / "dbt_project"),
+            "--profiles-dir", str(REPO / "profiles"), "--target-path", str(target),
+            "--vars", json.dumps({"raw_root": str(corpus), "model_layer": False})]  # model scoring excluded
+
+
+def run_dbt_build(corpus: Path, rows: int, models_only: bool = False) -> dict:
+    """One fresh `dbt build`; with models_only, `dbt seed` then a timed `dbt run` (no data tests)."""
     db = RESULTS / f"build-{rows}.duckdb"
     for stale in (db, db.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
     target = RESULTS / f"target-{rows}"
     env = dict(os.environ, SFTMART_DB=str(db))
-    args = [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(REPO / "dbt_project"),
-            "--profiles-dir", str(REPO / "profiles"), "--target-path", str(target),
-            "--vars", json.dumps({"raw_root": str(corpus), "model_layer": False})]  # model scoring excluded
-    wall, peak_mb, _ = timed_child(args, env)
+    if models_only:
+        timed_child(dbt_args("seed", corpus, target), env)
+    wall, peak_mb, _ = timed_child(dbt_args("run" if models_only else "build", corpus, target), env)
     timings = json.loads((target / "run_results.json").read_text())["results"]
     per_model = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in timings}
     import duckdb
@@ -123,6 +129,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[200_000])
     parser.add_argument("--source", type=Path, default=REPO.parent / "shared" / "data" / "alpaca-cot")
     parser.add_argument("--data-juicer", help="python of a venv with py-data-juicer, for the same-run baseline")
+    parser.add_argument("--models-only", action="store_true",
+                        help="time `dbt run` (models, no data tests) after a `dbt seed`, instead of `dbt build`")
     parser.add_argument("--replot", action="store_true",
                         help="only redraw the plot from every bench/results/build-<N>.json")
     args = parser.parse_args()
@@ -134,7 +142,11 @@ def main() -> None:
     results = []
     for rows in args.rows:
         corpus = make_corpus(rows, args.source)
-        result = run_dbt_build(corpus, rows)
+        result = run_dbt_build(corpus, rows, args.models_only)
+        if args.models_only:
+            print(f"\n{rows:,} rows, dbt run (models only): {result['wall_s']:.1f} s, "
+                  f"{result['rows_per_s']:,.0f} rows/s")
+            continue
         if args.data_juicer:
             result["data_juicer"] = run_data_juicer(corpus, rows, args.data_juicer)
             result["speedup_vs_data_juicer"] = result["rows_per_s"] / result["data_juicer"]["rows_per_s"]
@@ -154,7 +166,8 @@ def main() -> None:
         first, last = results[0], results[-1]
         growth = (last["wall_s"] / first["wall_s"]) / (last["rows"] / first["rows"])
         print(f"\ntime growth vs row growth from {first['rows']:,} to {last['rows']:,}: {growth:.2f} (1.0 = linear)")
-    print(f"plot: {plot(results)}")
+    if results:
+        print(f"plot: {plot(results)}")
 
 
 if __name__ == "__main__":
