@@ -861,23 +861,24 @@ def _parse_all(jobs: list, stage_dir: str, max_record_bytes: int, max_file_bytes
         task = {"jobs": group, "stage_path": os.path.join(stage_dir, f"rows-{k}.parquet"),
                 "max_record_bytes": max_record_bytes, "max_file_bytes": max_file_bytes}
         child = subprocess.Popen([sys.executable, "-m", "sftmart.landing"], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, text=True)
+                                 stdout=subprocess.PIPE)
         try:
-            child.stdin.write(json.dumps(task))
+            child.stdin.write(json.dumps(task).encode())
             child.stdin.close()
         except BrokenPipeError:
             pass  # it died on start; its group is parsed here below
-        children.append((child, group, task["stage_path"]))
+        children.append(child)
+    outputs = _follow_workers(children, progress)
     stages = []
-    for child, group, stage_path in children:
-        output = child.stdout.read()
-        if child.wait() != 0:  # the worker itself died: parse this group here instead
+    for k, (child, group) in enumerate(zip(children, groups)):
+        stage_path = os.path.join(stage_dir, f"rows-{k}.parquet")
+        result, reported = outputs[k]
+        if child.wait() != 0 or result is None:  # the worker died: parse its group here instead
             stages.append(_parse_group(group, stage_path, max_record_bytes, max_file_bytes))
+            progress.update(sum(min(size, max_file_bytes) for _, size, _ in group) - reported)
         else:
-            result = json.loads(output)
             stages.append(_Stage(stage_path, result["rows"],
                                  [(tuple(ctx), reason) for ctx, reason in result["failures"]]))
-        progress.update(sum(min(size, max_file_bytes) for _, size, _ in group))
     return sorted(stages, key=lambda stage: stage.path)
 
 
@@ -1227,12 +1228,59 @@ def reconcile(raw_root, max_file_bytes: int = 2_000_000_000) -> dict[str, int]:
     return counts
 
 
+def _follow_workers(children: list, progress: _Progress) -> list[tuple[Optional[dict], int]]:
+    """Reads the workers' stdout as it comes: 'progress <bytes>' lines move the bar, a final
+    'result <json>' line is the worker's answer. Returns (result or None, bytes reported) each."""
+    import selectors
+
+    selector = selectors.DefaultSelector()
+    buffers, results, reported = {}, [None] * len(children), [0] * len(children)
+    for k, child in enumerate(children):
+        selector.register(child.stdout, selectors.EVENT_READ, k)
+        buffers[k] = b""
+    while selector.get_map():
+        for key, _ in selector.select():
+            k = key.data
+            chunk = os.read(key.fileobj.fileno(), 1 << 16)  # raw reads: no buffering hidden from select
+            if not chunk:
+                selector.unregister(key.fileobj)
+                continue
+            *lines, buffers[k] = (buffers[k] + chunk).split(b"\n")
+            for line in lines:
+                if line.startswith(b"progress "):
+                    reported[k] += int(line.split()[1])
+                    progress.update(int(line.split()[1]))
+                elif line.startswith(b"result "):
+                    results[k] = json.loads(line[len(b"result "):])
+    return list(zip(results, reported))
+
+
+class _LineProgress(_Progress):
+    """A landing worker's progress: 'progress <bytes>' lines on stdout, about every megabyte."""
+
+    def __init__(self):
+        super().__init__()
+        self.pending = 0
+
+    def update(self, n: int) -> None:
+        self.pending += n
+        if self.pending >= 1 << 20:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            print(f"progress {self.pending}", flush=True)
+            self.pending = 0
+
+
 def _worker_main() -> None:
     """`python -m sftmart.landing` with a task as JSON on stdin: one parse group (see _parse_all)."""
     task = json.load(sys.stdin)
     jobs = [(path, size, tuple(ctx)) for path, size, ctx in task["jobs"]]
-    stage = _parse_group(jobs, task["stage_path"], task["max_record_bytes"], task["max_file_bytes"])
-    json.dump({"rows": stage.rows, "failures": stage.failures}, sys.stdout)
+    progress = _LineProgress()
+    stage = _parse_group(jobs, task["stage_path"], task["max_record_bytes"], task["max_file_bytes"], progress)
+    progress.flush()
+    print("result " + json.dumps({"rows": stage.rows, "failures": stage.failures}), flush=True)
 
 
 if __name__ == "__main__":
