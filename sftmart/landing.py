@@ -845,6 +845,52 @@ def _balanced_groups(jobs: list, n_groups: int) -> list[list]:
     return [sorted(group, key=lambda j: j[2][1]) for group in groups if group]
 
 
+def _follow_workers(children: list, progress: _Progress) -> list[tuple[Optional[dict], int]]:
+    """Reads the workers' stdout as it comes: 'progress <bytes>' lines move the bar, a final
+    'result <json>' line is the worker's answer. Returns (result or None, bytes reported) each."""
+    import selectors
+
+    selector = selectors.DefaultSelector()
+    buffers, results, reported = {}, [None] * len(children), [0] * len(children)
+    for k, child in enumerate(children):
+        selector.register(child.stdout, selectors.EVENT_READ, k)
+        buffers[k] = b""
+    while selector.get_map():
+        for key, _ in selector.select():
+            k = key.data
+            chunk = os.read(key.fileobj.fileno(), 1 << 16)  # raw reads: no buffering hidden from select
+            if not chunk:
+                selector.unregister(key.fileobj)
+                continue
+            *lines, buffers[k] = (buffers[k] + chunk).split(b"\n")
+            for line in lines:
+                if line.startswith(b"progress "):
+                    done = int(line.split()[1])
+                    reported[k] += done
+                    progress.update(done)
+                elif line.startswith(b"result "):
+                    results[k] = json.loads(line[len(b"result "):])
+    return list(zip(results, reported))
+
+
+class _LineProgress(_Progress):
+    """A landing worker's progress: 'progress <bytes>' lines on stdout, about every megabyte."""
+
+    def __init__(self):
+        super().__init__()
+        self.pending = 0
+
+    def update(self, n: int) -> None:
+        self.pending += n
+        if self.pending >= 1 << 20:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            print(f"progress {self.pending}", flush=True)
+            self.pending = 0
+
+
 def _parse_all(jobs: list, stage_dir: str, max_record_bytes: int, max_file_bytes: int,
                progress: _Progress) -> list[_Stage]:
     """Parse every file; in PARSE_WORKERS processes when there is enough to share (JSON parsing
@@ -856,9 +902,10 @@ def _parse_all(jobs: list, stage_dir: str, max_record_bytes: int, max_file_bytes
     groups = _balanced_groups(jobs, workers)
     # Plain child processes rather than multiprocessing: under dbt, spawn would first re-import
     # dbt's entry module in every worker, and fork does not survive DuckDB's threads.
+    stage_paths = [os.path.join(stage_dir, f"rows-{k}.parquet") for k in range(len(groups))]
     children = []
-    for k, group in enumerate(groups):
-        task = {"jobs": group, "stage_path": os.path.join(stage_dir, f"rows-{k}.parquet"),
+    for group, stage_path in zip(groups, stage_paths):
+        task = {"jobs": group, "stage_path": stage_path,
                 "max_record_bytes": max_record_bytes, "max_file_bytes": max_file_bytes}
         child = subprocess.Popen([sys.executable, "-m", "sftmart.landing"], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE)
@@ -868,11 +915,9 @@ def _parse_all(jobs: list, stage_dir: str, max_record_bytes: int, max_file_bytes
         except BrokenPipeError:
             pass  # it died on start; its group is parsed here below
         children.append(child)
-    outputs = _follow_workers(children, progress)
     stages = []
-    for k, (child, group) in enumerate(zip(children, groups)):
-        stage_path = os.path.join(stage_dir, f"rows-{k}.parquet")
-        result, reported = outputs[k]
+    for child, group, stage_path, (result, reported) in zip(children, groups, stage_paths,
+                                                             _follow_workers(children, progress)):
         if child.wait() != 0 or result is None:  # the worker died: parse its group here instead
             stages.append(_parse_group(group, stage_path, max_record_bytes, max_file_bytes))
             progress.update(sum(min(size, max_file_bytes) for _, size, _ in group) - reported)
@@ -1226,51 +1271,6 @@ def reconcile(raw_root, max_file_bytes: int = 2_000_000_000) -> dict[str, int]:
         else:
             counts[key] = _count_json_units(data.decode("utf-8", "surrogateescape"))
     return counts
-
-
-def _follow_workers(children: list, progress: _Progress) -> list[tuple[Optional[dict], int]]:
-    """Reads the workers' stdout as it comes: 'progress <bytes>' lines move the bar, a final
-    'result <json>' line is the worker's answer. Returns (result or None, bytes reported) each."""
-    import selectors
-
-    selector = selectors.DefaultSelector()
-    buffers, results, reported = {}, [None] * len(children), [0] * len(children)
-    for k, child in enumerate(children):
-        selector.register(child.stdout, selectors.EVENT_READ, k)
-        buffers[k] = b""
-    while selector.get_map():
-        for key, _ in selector.select():
-            k = key.data
-            chunk = os.read(key.fileobj.fileno(), 1 << 16)  # raw reads: no buffering hidden from select
-            if not chunk:
-                selector.unregister(key.fileobj)
-                continue
-            *lines, buffers[k] = (buffers[k] + chunk).split(b"\n")
-            for line in lines:
-                if line.startswith(b"progress "):
-                    reported[k] += int(line.split()[1])
-                    progress.update(int(line.split()[1]))
-                elif line.startswith(b"result "):
-                    results[k] = json.loads(line[len(b"result "):])
-    return list(zip(results, reported))
-
-
-class _LineProgress(_Progress):
-    """A landing worker's progress: 'progress <bytes>' lines on stdout, about every megabyte."""
-
-    def __init__(self):
-        super().__init__()
-        self.pending = 0
-
-    def update(self, n: int) -> None:
-        self.pending += n
-        if self.pending >= 1 << 20:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            print(f"progress {self.pending}", flush=True)
-            self.pending = 0
 
 
 def _worker_main() -> None:
