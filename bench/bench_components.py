@@ -7,7 +7,7 @@
 | MinHash signatures   | udfs.minhash.signatures (numba)        | datasketch.MinHash, one document at a time    |
 | quality stats        | udfs.text_stats.quality_stats (numba)  | the literal Python formulas (reference_stats) |
 | exact-dedup key      | udfs.text_stats.exact_keys (numba)     | DuckDB lower + regexp_replace('[^\\p{L}\\p{N}]') |
-| token counting       | udfs.tokens.token_counts (tiktoken)    | HF tokenizers encode_batch                    |
+| token counting       | udfs.tokens.token_counts (numba BPE)   | HF tokenizers encode_batch                    |
 | language tagging     | udfs.lang.tag_texts (script scan + lingua) | lingua over all 9 languages, whole texts  |
 
 Each side runs warm (models and compiled kernels loaded first) on the same texts; the result is
@@ -88,10 +88,15 @@ def exact_key(texts, langs):
 
 
 def tokens(texts, langs):
-    from udfs.tokens import load_tokenizer, token_counts
+    from udfs.tokens import bpe_counter, load_tokenizer, token_counts
 
     tokenizer = load_tokenizer("default")
-    return (lambda: token_counts(texts),
+
+    def ours():
+        bpe_counter("default").clear_cache()  # each timed run starts with no cached piece counts
+        return token_counts(texts)
+
+    return (ours,
             lambda: tokenizer.encode_batch(texts, add_special_tokens=False))
 
 

@@ -43,3 +43,23 @@ def publish_dir(staging: Path, target: Path, replace: bool = False) -> None:
         if not target.exists():
             raise
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def load_or_build_arrays(path: Path, build) -> dict:
+    """The arrays saved at `path` (.npz); when missing or unreadable, `build()`'s dict of arrays,
+    saved there first. Concurrent writers each stage their own file and rename it into place."""
+    import uuid
+
+    import numpy as np
+
+    try:
+        with np.load(path) as stored:
+            return {name: stored[name] for name in stored.files}
+    except (OSError, KeyError, ValueError):
+        pass
+    arrays = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f"{path.stem}.{uuid.uuid4().hex}.tmp.npz")
+    np.savez(staging, **arrays)
+    os.replace(staging, path)  # atomic: a concurrent reader sees no file or the whole new one
+    return arrays

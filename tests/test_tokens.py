@@ -31,12 +31,12 @@ def test_smollm2_splits_digits_one_by_one_like_its_own_tokenizer():
     assert tokenizer.encode("x 12345", add_special_tokens=False).tokens == ["x", "Ġ", "1", "2", "3", "4", "5"]
 
 
-def test_fast_path_is_used_and_counts_exactly_like_tokenizers_on_real_rows(real_en, real_zh):
-    from udfs.tokens import fast_encoder
+def test_numba_counter_is_used_and_counts_exactly_like_tokenizers_on_real_rows(real_en, real_zh):
+    from udfs.tokens import bpe_counter
 
-    assert fast_encoder("default") is not None
-    texts = [r["instruction"] + "\n" + (r.get("input") or "") for r in real_en[::7] + real_zh[::3]]
-    texts += [r["output"] for r in real_en[::7] + real_zh[::3]]
+    assert bpe_counter("default") is not None
+    texts = [r["instruction"] + "\n" + (r.get("input") or "") for r in real_en + real_zh]
+    texts += [r["output"] for r in real_en + real_zh]
     reference = [len(e.ids) for e in load_tokenizer("default").encode_batch(texts, add_special_tokens=False)]
     assert token_counts(texts) == reference
 
@@ -44,12 +44,12 @@ def test_fast_path_is_used_and_counts_exactly_like_tokenizers_on_real_rows(real_
 def test_tokenizers_without_byte_level_bpe_fall_back(tmp_path):
     from tokenizers import Tokenizer, models, pre_tokenizers
 
-    from udfs.tokens import fast_encoder
+    from udfs.tokens import bpe_counter
 
     word_level = Tokenizer(models.WordLevel({"hello": 0, "world": 1, "[UNK]": 2}, unk_token="[UNK]"))
     word_level.pre_tokenizer = pre_tokenizers.Whitespace()
     word_level.save(str(tmp_path / "tokenizer.json"))
-    assert fast_encoder(str(tmp_path)) is None
+    assert bpe_counter(str(tmp_path)) is None
     assert token_counts(["hello world again"], str(tmp_path)) == [3]
 
 
@@ -58,3 +58,10 @@ def test_texts_holding_special_tokens_count_them_as_one_token():
     texts = ["<|im_start|>user\nHi<|im_end|>", "no specials here", "<|endoftext|>"]
     assert token_counts(texts) == [len(tokenizer.encode(t, add_special_tokens=False).ids) for t in texts]
     assert token_counts(["<|endoftext|>"]) == [1]
+
+
+def test_texts_holding_special_tokens_in_a_batch_keep_their_rows():
+    texts = ["plain", None, "a <|im_end|> b", "", "x<|endoftext|>"]
+    tokenizer = load_tokenizer("default")
+    expected = [None if t is None else len(tokenizer.encode(t, add_special_tokens=False).ids) for t in texts]
+    assert count_tokens(pa.array(texts), pa.array(["default"])).to_pylist() == expected

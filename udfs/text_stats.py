@@ -31,13 +31,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import os
 import re
 import string
 import sys
 import threading
 import unicodedata
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
@@ -367,18 +365,10 @@ def _tables() -> _Tables:
 
 
 def _load_or_build_tables() -> _Tables:
-    path = _tables_cache_path()
-    try:
-        with np.load(path) as stored:
-            return _Tables(**{name: stored[name] for name in _Tables._fields})
-    except (OSError, KeyError, ValueError):
-        pass
-    tables = _build_tables()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f"{path.stem}.{uuid.uuid4().hex}.tmp.npz")  # unique per writer
-    np.savez(staging, **tables._asdict())
-    os.replace(staging, path)  # atomic: a concurrent reader sees the old file or the whole new one
-    return tables
+    from sftmart.paths import load_or_build_arrays
+
+    stored = load_or_build_arrays(_tables_cache_path(), lambda: _build_tables()._asdict())
+    return _Tables(**{name: stored[name] for name in _Tables._fields})
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,27 +1,22 @@
 """Token counting with a local Hugging Face tokenizer.
 
-GPT-2-style byte-level BPE tokenizers are counted with an equivalent tiktoken encoder (see
-udfs/bpe_fast.py), checked against `tokenizers` on probe strings when loaded; any other tokenizer
-is counted with the Rust `tokenizers` library directly.
+Byte-level BPE tokenizers (GPT-2, SmolLM, many Llama-3-era vocabularies) are counted by the numba
+port of their pre-tokenizer and merges in udfs/bpe_count.py, which gives `tokenizers`' counts
+exactly; texts that hold an added token (e.g. `<|im_end|>`), and any other kind of tokenizer, are
+counted by the Rust `tokenizers` library itself.
 """
 from __future__ import annotations
 
 import json
-import logging
 import re
 from functools import lru_cache
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sftmart.hf_assets import resolve_tokenizer_dir
-from udfs.bpe_fast import build_fast_encoder
-
-log = logging.getLogger(__name__)
-PROBES = [
-    "Hello world", "a  1", "x 12  34\n\n 5", "  1 ", "价格是 3,450 元。", "'1 's 9' don't", "\t\t7",
-    "١٢٣ ½ ²", "def f(x):\n    return x ** 2\n", "Ünïcödé — “quotes” ‘single’ … 🙂", "<|im_end|> 12",
-    "multiple   spaces   here  ", "\n\n\n", "",
-]
+from udfs.bpe_count import BpeCounter, load_counter
+from udfs.text_stats import _plain_string_array
 
 
 @lru_cache(maxsize=4)
@@ -39,43 +34,47 @@ def load_tokenizer(spec: str):
 
 
 @lru_cache(maxsize=4)
-def fast_encoder(spec: str):
-    """An exact tiktoken encoder for the tokenizer, or None (then `tokenizers` counts)."""
-    tokenizer = load_tokenizer(spec)
-    encoder = build_fast_encoder(json.loads(tokenizer.to_str()))
-    if encoder is None:
-        return None
-    expected = [len(e.ids) for e in tokenizer.encode_batch(PROBES, add_special_tokens=False)]
-    if [len(encoder.encode(p, allowed_special="all")) for p in PROBES] != expected:
-        log.warning("tiktoken fast path disagrees with tokenizers for %s; using tokenizers", spec)
-        return None
-    return encoder
+def bpe_counter(spec: str) -> BpeCounter | None:
+    """The numba counter for a byte-level BPE tokenizer, or None (then `tokenizers` counts)."""
+    tokenizer_json = resolve_tokenizer_dir(spec) / "tokenizer.json"
+    return load_counter(tokenizer_json) if tokenizer_json.exists() else None
 
 
 @lru_cache(maxsize=4)
-def special_token_pattern(spec: str) -> re.Pattern:
-    """Matches any added (special) token of the tokenizer; never matches when it has none."""
-    specials = sorted(fast_encoder(spec).special_tokens_set, key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, specials)) if specials else r"(?!)")
+def added_token_pattern(spec: str) -> str | None:
+    """A regex (RE2) matching any added token of the tokenizer, or None when it has none."""
+    tokenizer_json = resolve_tokenizer_dir(spec) / "tokenizer.json"
+    added = json.loads(tokenizer_json.read_bytes()).get("added_tokens", []) if tokenizer_json.exists() else []
+    contents = sorted({token["content"] for token in added}, key=len, reverse=True)
+    return "|".join(map(re.escape, contents)) if contents else None
 
 
-def token_counts(texts: list[str], spec: str = "default") -> list[int]:
-    """Tokens per text, without special tokens added (chat/bos tokens are a training-time concern)."""
-    encoder = fast_encoder(spec)
-    if encoder is not None:
-        specials = special_token_pattern(spec)
-        # encode_ordinary is the cheaper call; a text holding a special token needs encode
-        return [len(encoder.encode(text, allowed_special="all")) if specials.search(text)
-                else len(encoder.encode_ordinary(text)) for text in texts]
-    encodings = load_tokenizer(spec).encode_batch_fast(texts, add_special_tokens=False)
-    return [len(e.ids) for e in encodings]
+def _counted_by_tokenizers(texts: pa.StringArray, spec: str) -> list:
+    present = [t for t in texts.to_pylist() if t is not None]
+    encodings = iter(load_tokenizer(spec).encode_batch_fast(present, add_special_tokens=False))
+    return [None if t is None else len(next(encodings).ids) for t in texts.to_pylist()]
 
 
 def count_tokens(texts: pa.Array, specs: pa.Array) -> pa.Array:
-    values = texts.to_pylist()
+    """Tokens per text, without special tokens added (chat/bos tokens are a training-time concern)."""
+    texts = _plain_string_array(texts)
     spec = (specs[0].as_py() if len(specs) else None) or "default"
-    present = [i for i, v in enumerate(values) if v is not None]
-    counts: list = [None] * len(values)
-    for i, n in zip(present, token_counts([values[i] for i in present], spec)):
-        counts[i] = n
-    return pa.array(counts, pa.int64())
+    counter = bpe_counter(spec)
+    if counter is None:
+        return pa.array(_counted_by_tokenizers(texts, spec), pa.int64())
+    counts = counter.count(texts)
+    pattern = added_token_pattern(spec)
+    holds_added = pc.fill_null(pc.match_substring_regex(texts, pattern), False) if pattern else None
+    if holds_added is None or not pc.any(holds_added).as_py():
+        return counts
+    # tokenizers splits added tokens out before pre-tokenizing; let it count those (rare) texts
+    rows = pc.indices_nonzero(holds_added)
+    recounted = _counted_by_tokenizers(texts.take(rows), spec)
+    merged = counts.to_pylist()
+    for row, n in zip(rows.to_pylist(), recounted):
+        merged[row] = n
+    return pa.array(merged, pa.int64())
+
+
+def token_counts(texts: list[str], spec: str = "default") -> list[int]:
+    return count_tokens(pa.array(texts, pa.string()), pa.array([spec])).to_pylist()
