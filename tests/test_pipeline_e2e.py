@@ -121,6 +121,11 @@ def test_every_relation_answers_plain_sql_without_the_udfs(built):
             con.sql(f'select count(*) from "{schema}"."{name}"').fetchall()
 
 
+def test_build_closes_the_warehouse_at_exit(built):
+    _, db, _, _ = built
+    assert not db.with_name(db.name + ".wal").exists()  # DuckDB checkpointed on close
+
+
 def test_rebuild_lands_nothing_new_and_gives_the_same_tables(built):
     root, db, _, _ = built
     before = query(db, "select record_id, loaded_at from raw.alpaca_cot_landing order by 1")

@@ -386,10 +386,11 @@ class BpeCounter:
     """Counts tokens of Arrow string arrays; null in, null out."""
 
     def __init__(self, tables: BpeTables, cache_slots: int = CACHE_SLOTS,
-                 cache_arena_bytes: int = CACHE_ARENA_BYTES):
+                 cache_arena_bytes: int = CACHE_ARENA_BYTES, added_tokens: tuple[str, ...] = ()):
         if cache_slots & (cache_slots - 1):
             raise ValueError(f"cache_slots must be a power of two, not {cache_slots}")
         self.tables = tables
+        self.added_tokens = added_tokens  # texts holding one are not this counter's to count
         self.cache_sizes = (cache_slots, cache_arena_bytes)
         self.cache = _PieceCache(*self.cache_sizes)  # one per thread
 
@@ -411,7 +412,10 @@ class BpeCounter:
 def build_counter(spec: dict, **cache_sizes) -> BpeCounter | None:
     """A counter for a parsed tokenizer.json, or None when it is not plain byte-level BPE."""
     tables = build_tables(spec)
-    return BpeCounter(tables, **cache_sizes) if tables is not None else None
+    if tables is None:
+        return None
+    added = tuple(token["content"] for token in spec.get("added_tokens", []))
+    return BpeCounter(tables, added_tokens=added, **cache_sizes)
 
 
 def load_counter(tokenizer_json: Path) -> BpeCounter | None:
@@ -423,11 +427,15 @@ def load_counter(tokenizer_json: Path) -> BpeCounter | None:
     key = hashlib.sha256(raw + Path(__file__).read_bytes() + unicodedata.unidata_version.encode())
 
     def build() -> dict:
-        tables = build_tables(json.loads(raw))
-        return {"usable": np.array(False)} if tables is None else {"usable": np.array(True), **tables._asdict()}
+        spec = json.loads(raw)
+        tables = build_tables(spec)
+        added = np.array([token["content"] for token in spec.get("added_tokens", [])], dtype=np.str_)
+        usable = {"usable": np.array(tables is not None), "added_tokens": added}
+        return usable if tables is None else {**usable, **tables._asdict()}
 
     stored = load_or_build_arrays(cache_dir() / "bpe_count" / f"tables-{key.hexdigest()[:16]}.npz", build)
     if not stored["usable"]:
         return None
     arrays = {name: stored[name] for name in BpeTables._fields}
-    return BpeCounter(BpeTables(**{**arrays, "split_digits": bool(arrays["split_digits"])}))
+    tables = BpeTables(**{**arrays, "split_digits": bool(arrays["split_digits"])})
+    return BpeCounter(tables, added_tokens=tuple(str(t) for t in stored["added_tokens"]))

@@ -7,7 +7,6 @@ counted by the Rust `tokenizers` library itself.
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 
@@ -42,10 +41,9 @@ def bpe_counter(spec: str) -> BpeCounter | None:
 
 @lru_cache(maxsize=4)
 def added_token_pattern(spec: str) -> str | None:
-    """A regex (RE2) matching any added token of the tokenizer, or None when it has none."""
-    tokenizer_json = resolve_tokenizer_dir(spec) / "tokenizer.json"
-    added = json.loads(tokenizer_json.read_bytes()).get("added_tokens", []) if tokenizer_json.exists() else []
-    contents = sorted({token["content"] for token in added}, key=len, reverse=True)
+    """A regex (RE2) matching any added token of the tokenizer's counter, or None when it has none."""
+    counter = bpe_counter(spec)
+    contents = sorted(set(counter.added_tokens), key=len, reverse=True) if counter else []
     return "|".join(map(re.escape, contents)) if contents else None
 
 
