@@ -68,3 +68,14 @@ atexit.register(close_warehouse_and_skip_final_collection)
     assert not path.with_name("w.duckdb.wal").exists()
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("select count(*) from t").fetchall() == [(1000,)]
+
+
+def test_plugin_applies_its_duckdb_settings_once_for_every_cursor():
+    from udfs.plugin import Plugin
+
+    plugin = Plugin("sftmart", {"settings": {"disabled_compression_methods": "dict_fsst"}})
+    with duckdb.connect() as con:
+        plugin.configure_connection(con)
+        cursor = con.cursor()  # dbt-duckdb runs each node on a new cursor
+        assert cursor.execute("select current_setting('disabled_compression_methods')").fetchall() == [("DICT_FSST",)]
+        assert cursor.execute("select sftmart_exact_key('A b!')").fetchall() == [("ab",)]

@@ -1,6 +1,6 @@
-"""dbt-duckdb plugin: registers sftmart's Python UDFs on every connection dbt opens, has the
-warehouse written in smaller row groups (`row_group_size` in the plugin's config), and spares the
-dbt process a long final garbage collection when it exits."""
+"""dbt-duckdb plugin: registers sftmart's Python UDFs on every connection dbt opens, applies the
+DuckDB `settings` of its config once, has the warehouse written in smaller row groups
+(`row_group_size`), and spares the dbt process a long final garbage collection when it exits."""
 import atexit
 import gc
 
@@ -51,10 +51,13 @@ def close_warehouse_and_skip_final_collection() -> None:
 class Plugin(BasePlugin):
     def initialize(self, plugin_config):
         self.row_group_size = int(plugin_config.get("row_group_size") or 0)
+        self.settings = dict(plugin_config.get("settings") or {})
         atexit.unregister(close_warehouse_and_skip_final_collection)  # once, however many plugins
         atexit.register(close_warehouse_and_skip_final_collection)
 
     def configure_connection(self, conn):
+        for name, value in self.settings.items():  # global settings: once for every cursor
+            conn.execute(f"SET {name} = '{str(value).replace(chr(39), chr(39) * 2)}'")
         if self.row_group_size:
             reattach_with_row_group_size(conn, self.row_group_size)
         register_all(conn)
