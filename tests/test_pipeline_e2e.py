@@ -121,6 +121,28 @@ def test_every_relation_answers_plain_sql_without_the_udfs(built):
             con.sql(f'select count(*) from "{schema}"."{name}"').fetchall()
 
 
+def test_key_not_null_and_range_tests_catch_bad_rows(built, tmp_path):
+    import re
+    import shutil
+
+    root, db, _, _ = built
+    bad = tmp_path / "bad.duckdb"
+    shutil.copy(db, bad)
+    with duckdb.connect(str(bad)) as con:
+        con.execute("""insert into intermediate.int_records_cleaned
+                       select * from intermediate.int_records_cleaned order by sample_id limit 1""")
+        con.execute("""update intermediate.int_records_cleaned set prompt = null
+                       where sample_id = (select max(sample_id) from intermediate.int_records_cleaned)""")
+        con.execute("""update intermediate.int_records_quality_scored set word_rep_ratio = 1.5
+                       where sample_id = (select min(sample_id) from intermediate.int_records_quality_scored)""")
+    log = run_dbt("test", bad, {"raw_root": str(root), "model_layer": False}, "--select",
+                  "int_records_cleaned int_records_quality_scored", check=False)
+    failed = set(re.findall(r"FAIL \d+ (\S+)", log))
+    assert failed == {"dbt_primary_key_int_records_cleaned_sample_id",
+                      "dbt_not_null_columns_int_records_cleaned_exact_hash__prompt__output",
+                      "dbt_columns_between_int_records_quality_scored_alnum_ratio__char_rep_ratio__word_rep_ratio__special_char_ratio__flagged_word_ratio__quality_score__1__0"}, log[-3000:]
+
+
 def test_build_closes_the_warehouse_at_exit(built):
     _, db, _, _ = built
     assert not db.with_name(db.name + ".wal").exists()  # DuckDB checkpointed on close

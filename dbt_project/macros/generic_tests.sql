@@ -32,3 +32,36 @@ select * from (
 where rows_removed <> rows_in - rows_out
    or (next_rows_in is not null and next_rows_in <> rows_out)
 {% endtest %}
+
+{#- A model's key: on every row, and never twice (not_null and unique in one query, one dbt node). -#}
+{% test dbt_primary_key(model, column_name) %}
+select {{ column_name }} as key_value, count(*) as n_rows
+from {{ model }}
+group by {{ column_name }}
+having {{ column_name }} is null or count(*) > 1
+{% endtest %}
+
+{#- Every listed column is filled on every row; a failure names each column with nulls. -#}
+{% test dbt_not_null_columns(model, columns) %}
+select column_name, n_null
+from (
+    unpivot (
+        select {% for c in columns %}count(*) filter (where {{ c }} is null) as {{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
+        from {{ model }}
+    ) on {{ columns | join(', ') }} into name column_name value n_null
+)
+where n_null > 0
+{% endtest %}
+
+{#- Every listed column lies in [min_value, max_value] and is finite where not null; a failure
+    names each column with values outside. -#}
+{% test dbt_columns_between(model, columns, min_value, max_value) %}
+select column_name, n_outside
+from (
+    unpivot (
+        select {% for c in columns %}count(*) filter (where {{ c }} is not null and not ({{ c }} between {{ min_value }} and {{ max_value }} and isfinite({{ c }}))) as {{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
+        from {{ model }}
+    ) on {{ columns | join(', ') }} into name column_name value n_outside
+)
+where n_outside > 0
+{% endtest %}
