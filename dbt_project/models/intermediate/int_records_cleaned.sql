@@ -49,6 +49,16 @@ flagged as (
     from prepared
 ),
 
+stepped as (
+    select
+        *,
+        {% for f in fields %}
+        case when {{ f }}_needs_steps then {{ apply_cleaning_steps(f ~ '_prepared') }}
+             else {{ f }}_prepared end as {{ f }}_stepped,
+        {% endfor %}
+    from flagged
+),
+
 cleaned as (
     select
         sample_id,
@@ -56,8 +66,7 @@ cleaned as (
         source_file,
         template_lang,
         {% for f in fields %}
-        trim(case when {{ f }}_needs_steps then {{ apply_cleaning_steps(f ~ '_prepared') }}
-                  else {{ f }}_prepared end, ' ' || chr(10)) as {{ f }},
+        {{ trim_ends(f ~ '_stepped', ["' '", 'chr(10)']) }} as {{ f }},
         {{ f }}_before,
         {% endfor %}
         list_concat(
@@ -69,7 +78,7 @@ cleaned as (
                  then {{ cleaning_step_rules_fired(['instruction_prepared', 'input_prepared', 'output_prepared']) }}
                  else [] end
         ) as cleaning_rules
-    from flagged
+    from stepped
 ),
 
 with_text as (

@@ -9,9 +9,9 @@ trimmed as (
         source_collection,
         source_file,
         record_index,
-        trim(instruction) as instruction,
-        trim(coalesce(input, '')) as input,
-        trim(output) as output,
+        {{ trim_ends('instruction') }} as instruction,
+        {{ trim_ends("coalesce(input, '')") }} as input,
+        {{ trim_ends('output') }} as output,
         meta,
         content_hash
     from records
