@@ -16,6 +16,7 @@ Anything not English or Chinese is tagged 'other'.
 """
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import duckdb
@@ -38,12 +39,29 @@ DETECTION_PREFIX_CHARS = 200
 DISTINCT_SCRIPT_LANGUAGES = (
     Language.ENGLISH, Language.CHINESE, Language.JAPANESE, Language.KOREAN, Language.RUSSIAN, Language.ARABIC)
 KNOWN_LANGUAGES = DISTINCT_SCRIPT_LANGUAGES + (Language.FRENCH, Language.GERMAN, Language.SPANISH)
+LATIN_LANGUAGES = (Language.ENGLISH, Language.FRENCH, Language.GERMAN, Language.SPANISH)
 TAGS = {Language.ENGLISH: "en", Language.CHINESE: "zh"}
 LATIN_DIACRITICS = r"[\x{00C0}-\x{00D6}\x{00D8}-\x{00F6}\x{00F8}-\x{024F}]"
 ENGLISH_FUNCTION_WORDS = (r"\b(the|a|an|is|are|was|were|of|and|to|in|that|it|for|on|with|as|what|which|who|"
                           r"be|this|by|from|or|not|you|how|can|will|do|does|if|there|they|at|has|have)\b")
 MIN_FUNCTION_WORDS = 2
 ONLY_LATIN, ONLY_HAN, UNDECIDED = 0, 1, 2
+
+
+_LATIN_MODELS_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _latin_models_detector():
+    return LanguageDetectorBuilder.from_languages(*LATIN_LANGUAGES).with_preloaded_language_models().build()
+
+
+def load_latin_models() -> None:
+    """The second look's Latin-script models, all at once: 0.43 s instead of 0.62 s when lingua
+    loads them as texts need them (lingua shares loaded models between detectors). Under a lock,
+    so that UDF calls on two threads load them once."""
+    with _LATIN_MODELS_LOCK:
+        _latin_models_detector()
 
 
 @lru_cache(maxsize=2)
@@ -131,6 +149,7 @@ def tag_array(texts: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
     prefixes = pc.utf8_slice_codeunits(texts.take(english), 0, DETECTION_PREFIX_CHARS)
     doubtful = needs_second_look(prefixes)
     if doubtful.any():
+        load_latin_models()
         found, confidences = ranked_tags(prefixes.filter(doubtful).to_pylist(), KNOWN_LANGUAGES)
         tags[english[doubtful]], scores[english[doubtful]] = found, confidences
     return tags, scores
