@@ -346,3 +346,26 @@ def test_duckdb_udf(en_rows, zh_rows, en_long_rows):
     other = con.execute("SELECT sftmart_minhash_band_keys(text, lang, 256, 0.7, 42) "
                         "FROM docs WHERE id = 0").fetchone()[0]
     assert other != got[0].tolist()
+
+
+def test_connected_components_match_a_plain_union_find_on_random_keys():
+    rng = np.random.default_rng(7)
+    n, bands = 3000, 6
+    keys = rng.integers(0, 2500, size=(n, bands)).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    keys[::5, 2] = np.uint64(2**64 - 1)  # one key shared by many rows, at the top of the range
+    parent = list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for band in range(bands):
+        first = {}
+        for row in range(n):
+            other = first.setdefault(int(keys[row, band]), row)
+            a, b = find(other), find(row)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    expected = [find(row) for row in range(n)]  # root = smallest row of the component
+    assert M.connected_components(np.arange(n, dtype=np.int64), keys).tolist() == expected

@@ -586,26 +586,32 @@ def _find(parent, x):
     return x
 
 
-@nb.njit(cache=True)
-def _union_runs(parent, sorted_keys, order):
-    m = sorted_keys.shape[0]
-    t = 0
-    while t < m:
-        u = t + 1
-        while u < m and sorted_keys[u] == sorted_keys[t]:
-            u += 1
-        if u - t > 1:
-            ra = _find(parent, order[t])
-            for v in range(t + 1, u):
-                rb = _find(parent, order[v])
-                if ra != rb:
-                    # root = the smaller row position, so a root is its component's minimum
-                    if rb < ra:
-                        parent[ra] = rb
-                        ra = rb
-                    else:
-                        parent[rb] = ra
-        t = u
+@nb.njit(cache=True, nogil=True)
+def _union_equal_keys(parent, band_columns, slots):
+    """Links the rows that share a key within a band column: a hash table per band maps each key
+    to the first row that has it (linear time; sorting every band cost 15 ms per band at 160k rows)."""
+    mask = slots - 1
+    table_keys = np.empty(slots, np.uint64)
+    table_rows = np.empty(slots, np.int64)
+    for band in range(band_columns.shape[0]):
+        column = band_columns[band]
+        table_rows[:] = -1
+        for row in range(column.shape[0]):
+            key = column[row]
+            slot = np.int64((key * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)) & mask
+            while table_rows[slot] >= 0 and table_keys[slot] != key:
+                slot = (slot + 1) & mask
+            if table_rows[slot] < 0:
+                table_keys[slot] = key
+                table_rows[slot] = row
+                continue
+            ra = _find(parent, table_rows[slot])
+            rb = _find(parent, row)
+            if ra != rb:  # root = the smaller row position, so a root is its component's minimum
+                if rb < ra:
+                    parent[ra] = rb
+                else:
+                    parent[rb] = ra
 
 
 @nb.njit(cache=True)
@@ -640,8 +646,6 @@ def connected_components(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
         raise ValueError("keys must be (rows, b) with rows == len(ids)")
     n = ids.shape[0]
     parent = np.arange(n, dtype=np.int64)
-    for j in range(keys.shape[1]):
-        col = np.ascontiguousarray(keys[:, j])
-        order = np.argsort(col, kind="stable").astype(np.int64, copy=False)
-        _union_runs(parent, col[order], order)
+    slots = 1 << max(4, (2 * n).bit_length())  # a hash table at most half full
+    _union_equal_keys(parent, np.ascontiguousarray(keys.astype(np.uint64, copy=False).T), slots)
     return _labels(parent, ids)
