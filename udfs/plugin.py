@@ -16,6 +16,10 @@ def _quoted(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _sql_string(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def reattach_with_row_group_size(conn, rows: int) -> None:
     """Detach the connection's database file and attach it again with ROW_GROUP_SIZE `rows`.
 
@@ -32,7 +36,7 @@ def reattach_with_row_group_size(conn, rows: int) -> None:
     conn.execute(f"ATTACH ':memory:' AS {BOOTSTRAP_CATALOG}")
     conn.execute(f"USE {BOOTSTRAP_CATALOG}")
     conn.execute(f"DETACH {_quoted(name)}")
-    conn.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS {_quoted(name)} ({options})")
+    conn.execute(f"ATTACH {_sql_string(path)} AS {_quoted(name)} ({options})")
     conn.execute(f"USE {_quoted(name)}")
     conn.execute(f"DETACH {BOOTSTRAP_CATALOG}")
 
@@ -57,7 +61,7 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn):
         for name, value in self.settings.items():  # global settings: once for every cursor
-            conn.execute(f"SET {name} = '{str(value).replace(chr(39), chr(39) * 2)}'")
+            conn.execute(f"SET {name} = {_sql_string(value)}")
         if self.row_group_size:
             reattach_with_row_group_size(conn, self.row_group_size)
         register_all(conn)
