@@ -133,6 +133,16 @@ def _reject_constant(name: str):
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
+def _decode_stripped(text: str):
+    """_DECODER.decode for a text with no JSON whitespace at either end: raw_decode, without
+    decode's two whitespace scans per record, and the same error for trailing data."""
+    obj, end = _DECODER.raw_decode(text)
+    if end != len(text):
+        rest = text[end:]
+        raise json.JSONDecodeError("Extra data", text, end + len(rest) - len(rest.lstrip(" \t\n\r")))
+    return obj
+
+
 def _json_type(value) -> str:
     if value is None:
         return "null"
@@ -723,7 +733,7 @@ def _parse_jsonl(fh, sink: _Sink, ctx: tuple, max_record_bytes: int, progress: _
                         _excerpt_bytes(stripped))
             continue
         try:
-            obj = _DECODER.decode(text)
+            obj = _decode_stripped(text)
         except json.JSONDecodeError as e:
             sink.reject(ctx, index, lineno, "broken_json",
                         f"line {lineno} is not valid JSON: {e.msg} at column {e.pos + lead + 1} "

@@ -512,3 +512,17 @@ def test_groups_balance_bytes_and_keep_every_file():
     groups = landing._balanced_groups(jobs, 2)
     assert sorted(j for g in groups for j in g) == sorted(jobs)
     assert sorted(sum(size for _, size, _ in g) for g in groups) == [105, 120]  # greedy, largest first
+
+
+@pytest.mark.parametrize("text", ['{"a":1}', '{"a":1} x', '{"a":1}\t\n x', '{"a":', '[1,2]', '"x"',
+                                  '{"a":NaN}', '{"a":1}{"b":2}', '', '1 2', '{"a": "\\ud800"}'])
+def test_decoding_a_stripped_record_equals_the_decoder_with_its_errors(text):
+    from sftmart.landing import _DECODER, _decode_stripped
+
+    def outcome(decode):
+        try:
+            return "ok", decode(text)
+        except ValueError as error:  # JSONDecodeError and the non-standard-constant error
+            return type(error).__name__, str(error)
+
+    assert outcome(_decode_stripped) == outcome(_DECODER.decode)
