@@ -1,7 +1,11 @@
+{#- A non-null value outside [min_value, max_value], or not finite. -#}
+{% macro outside_range(column, min_value, max_value) -%}
+{{ column }} is not null and not ({{ column }} between {{ min_value }} and {{ max_value }} and isfinite({{ column }}))
+{%- endmacro %}
+
 {% test dbt_expression_between(model, column_name, min_value, max_value) %}
 select * from {{ model }}
-where {{ column_name }} is not null
-  and not ({{ column_name }} between {{ min_value }} and {{ max_value }} and isfinite({{ column_name }}))
+where {{ outside_range(column_name, min_value, max_value) }}
 {% endtest %}
 
 {% test dbt_one_kept_per_cluster(model) %}
@@ -41,27 +45,26 @@ group by {{ column_name }}
 having {{ column_name }} is null or count(*) > 1
 {% endtest %}
 
-{#- Every listed column is filled on every row; a failure names each column with nulls. -#}
-{% test dbt_not_null_columns(model, columns) %}
-select column_name, n_null
+{#- The listed columns with their count of failing rows, where that count is not zero; `failure`
+    is the SQL condition of a failing row with {c} standing for the column. -#}
+{% macro failing_rows_per_column(model, columns, failure) -%}
+select column_name, n_failing
 from (
     unpivot (
-        select {% for c in columns %}count(*) filter (where {{ c }} is null) as {{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
+        select {% for c in columns %}count(*) filter (where {{ failure | replace('{c}', c) }}) as {{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
         from {{ model }}
-    ) on {{ columns | join(', ') }} into name column_name value n_null
+    ) on {{ columns | join(', ') }} into name column_name value n_failing
 )
-where n_null > 0
+where n_failing > 0
+{%- endmacro %}
+
+{#- Every listed column is filled on every row; a failure names each column with nulls. -#}
+{% test dbt_not_null_columns(model, columns) %}
+{{ failing_rows_per_column(model, columns, '{c} is null') }}
 {% endtest %}
 
 {#- Every listed column lies in [min_value, max_value] and is finite where not null; a failure
     names each column with values outside. -#}
 {% test dbt_columns_between(model, columns, min_value, max_value) %}
-select column_name, n_outside
-from (
-    unpivot (
-        select {% for c in columns %}count(*) filter (where {{ c }} is not null and not ({{ c }} between {{ min_value }} and {{ max_value }} and isfinite({{ c }}))) as {{ c }}{% if not loop.last %}, {% endif %}{% endfor %}
-        from {{ model }}
-    ) on {{ columns | join(', ') }} into name column_name value n_outside
-)
-where n_outside > 0
+{{ failing_rows_per_column(model, columns, outside_range('{c}', min_value, max_value)) }}
 {% endtest %}
