@@ -48,9 +48,10 @@ def added_token_pattern(spec: str) -> str | None:
 
 
 def _counted_by_tokenizers(texts: pa.StringArray, spec: str) -> list:
-    present = [t for t in texts.to_pylist() if t is not None]
+    values = texts.to_pylist()
+    present = [t for t in values if t is not None]
     encodings = iter(load_tokenizer(spec).encode_batch_fast(present, add_special_tokens=False))
-    return [None if t is None else len(next(encodings).ids) for t in texts.to_pylist()]
+    return [None if t is None else len(next(encodings).ids) for t in values]
 
 
 def count_tokens(texts: pa.Array, specs: pa.Array) -> pa.Array:
