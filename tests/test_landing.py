@@ -507,6 +507,27 @@ def test_worker_processes_land_the_same_rows(con, raw, monkeypatch):
     assert without_loaded_at(run_land(con, raw, previous=False)) == expected
 
 
+def test_a_worker_imports_neither_pandas_nor_duckdb(raw, tmp_path):
+    """Each would add to every worker's start (pyarrow imports pandas on its first conversion
+    when it can); the rows it stages are the same without them."""
+    import subprocess
+    import sys
+
+    files = sorted(raw.rglob("*.jsonl"))
+    task = {"jobs": [[str(f), f.stat().st_size, [k, f.name, "c", None, f.stat().st_size, 0]]
+                     for k, f in enumerate(files)],
+            "stage_path": str(tmp_path / "stage.parquet"), "max_record_bytes": 1_000_000,
+            "max_file_bytes": 10_000_000}
+    script = ("import sys; from sftmart import landing; landing._worker_main(); "
+              "print('imported', [m for m in ('pandas', 'duckdb') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", script], input=json.dumps(task), text=True,
+                          capture_output=True, check=True, cwd=Path(landing.__file__).parents[1])
+    assert "imported []" in done.stdout
+    result = json.loads(done.stdout.split("result ", 1)[1].splitlines()[0])
+    assert result["failures"] == [] and result["rows"] > 0
+    assert duckdb.sql(f"select count(*) from '{tmp_path / 'stage.parquet'}'").fetchall() == [(result["rows"],)]
+
+
 def test_groups_balance_bytes_and_keep_every_file():
     jobs = [(f"f{i}", size, (i, f"f{i}")) for i, size in enumerate([90, 10, 50, 40, 30, 5])]
     groups = landing._balanced_groups(jobs, 2)
