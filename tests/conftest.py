@@ -39,7 +39,7 @@ def run_dbt(command: str, db_path, dbt_vars: dict | None = None, *extra_args: st
     """Runs a dbt command on the project against the DuckDB file `db_path` in a child process
     (dbt-duckdb keeps its connection open for the life of the process); fails with dbt's output
     unless `check` is false. A checked run must also end cleanly: DuckDB's bindings report no
-    objects left alive at shutdown (see udfs.plugin.close_warehouse_and_skip_final_collection)."""
+    objects left alive at shutdown (see udfs.plugin.close_warehouse_and_skip_teardown)."""
     import subprocess
     import sys
 

@@ -50,7 +50,7 @@ def test_exit_hook_closes_the_warehouse_before_freezing_the_heap(tmp_path):
     script = f"""
 import atexit
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-from udfs.plugin import close_warehouse_and_skip_final_collection
+from udfs.plugin import close_warehouse_and_skip_teardown
 import duckdb
 
 class Env:
@@ -62,7 +62,7 @@ class Env:
         self.conn.close()
 
 DuckDBConnectionManager._ENV = Env()
-atexit.register(close_warehouse_and_skip_final_collection)
+atexit.register(close_warehouse_and_skip_teardown)
 """
     run = subprocess.run([sys.executable, "-c", script], check=True, cwd=str(tmp_path.parent),
                          capture_output=True, text=True)

@@ -1,6 +1,6 @@
 """dbt-duckdb plugin: registers sftmart's Python UDFs on every connection dbt opens, applies the
 DuckDB `settings` of its config once, has the warehouse written in smaller row groups
-(`row_group_size`), and spares the dbt process a long final garbage collection when it exits."""
+(`row_group_size`), and spares the dbt process a long teardown of its heap when it exits."""
 import atexit
 import gc
 import sys
@@ -42,7 +42,7 @@ def reattach_with_row_group_size(conn, rows: int) -> None:
     conn.execute(f"DETACH {BOOTSTRAP_CATALOG}")
 
 
-def close_warehouse_and_skip_final_collection() -> None:
+def close_warehouse_and_skip_teardown() -> None:
     """At exit, close dbt-duckdb's DuckDB connection (so DuckDB checkpoints), then freeze the heap:
     tearing down every object dbt, numba and lingua made took ~0.8 s of a build's exit, and a
     frozen object is left to the operating system instead.
@@ -77,8 +77,8 @@ class Plugin(BasePlugin):
     def initialize(self, plugin_config):
         self.row_group_size = int(plugin_config.get("row_group_size") or 0)
         self.settings = dict(plugin_config.get("settings") or {})
-        atexit.unregister(close_warehouse_and_skip_final_collection)  # once, however many plugins
-        atexit.register(close_warehouse_and_skip_final_collection)
+        atexit.unregister(close_warehouse_and_skip_teardown)  # once, however many plugins
+        atexit.register(close_warehouse_and_skip_teardown)
 
     def configure_connection(self, conn):
         for name, value in self.settings.items():  # global settings: once for every cursor
