@@ -21,7 +21,7 @@ with per_lang as (
     select lang, sum(n_tokens) as tokens, max(n_tokens) as largest
     from {{ model }} group by lang
 ), budgets as (
-    {{ language_budgets(var(token_budget_var), var(en_ratio_var)) }}
+    {{ language_budgets(checked_var(token_budget_var), checked_var(en_ratio_var)) }}
 )
 select * from per_lang join budgets using (lang)
 where tokens - largest >= lang_budget

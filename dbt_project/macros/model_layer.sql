@@ -1,7 +1,7 @@
 {#- JSON model spec the scoring UDF and the training models understand. -#}
 {% macro model_spec_json(path) -%}
-{{ tojson({'path': path, 'dtype': var('model_dtype'), 'device': var('model_device'),
-           'max_length': var('model_max_length') | int, 'trust_remote_code': var('trust_remote_code')}) }}
+{{ tojson({'path': path, 'dtype': checked_var('model_dtype'), 'device': checked_var('model_device'),
+           'max_length': checked_var('model_max_length'), 'trust_remote_code': checked_var('trust_remote_code')}) }}
 {%- endmacro %}
 
 {#- Finished score batches persist here, beside the warehouse file (which is busy during the query). -#}
@@ -13,7 +13,7 @@
     candidates go to the UDF as length-sorted lists (an arrow UDF sees at most 2048 rows a call,
     a list holds score_bucket_size samples) and the per-sample results are unnested. -#}
 {% macro lm_scores(pool, model_path) -%}
-{% if var('model_layer') %}
+{% if checked_var('model_layer') %}
 with samples as (
     select sample_id, lang, md5(prompt || chr(31) || response) as content_hash, prompt, response,
            length(prompt) + length(response) as n_chars
@@ -23,14 +23,14 @@ with samples as (
 buckets as (
     select list({'sample_id': sample_id, 'content_hash': content_hash, 'prompt': prompt, 'response': response}
                 order by n_chars, sample_id) as items
-    from (select *, (row_number() over (order by n_chars, sample_id) - 1) // {{ var('score_bucket_size') }} as bucket
+    from (select *, (row_number() over (order by n_chars, sample_id) - 1) // {{ sql_literal(checked_var('score_bucket_size')) }} as bucket
           from samples)
     group by bucket
 ),
 
 scored as (
-    select unnest(sftmart_lm_scores(items, '{{ model_spec_json(model_path) }}', '{{ var("score_scope") }}',
-                                    '{{ score_cache_path() }}'), recursive := true)
+    select unnest(sftmart_lm_scores(items, {{ sql_literal(model_spec_json(model_path)) }},
+                                    {{ sql_literal(checked_var('score_scope')) }}, {{ sql_literal(score_cache_path()) }}), recursive := true)
     from buckets
 )
 

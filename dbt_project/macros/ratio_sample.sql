@@ -1,10 +1,8 @@
 {#- Token budget per language: en gets budget * en_ratio, zh the rest. -#}
 {% macro language_budgets(token_budget, en_ratio) -%}
-{%- set budget = token_budget | float -%}
-{%- set ratio = en_ratio | float -%}
-select 'en' as lang, {{ budget * ratio }} as lang_budget
+select 'en' as lang, {{ sql_literal(token_budget * en_ratio) }} as lang_budget
 union all
-select 'zh', {{ budget * (1 - ratio) }}
+select 'zh', {{ sql_literal(token_budget * (1 - en_ratio)) }}
 {%- endmacro %}
 
 {#- A ratio-balanced sample of `pool` (a relation with sample_id, lang, n_tokens): each language fills
@@ -21,7 +19,7 @@ drawn as (
         b.lang_budget,
         sum(p.n_tokens) over (
             partition by p.lang
-            order by md5(p.sample_id || ':' || '{{ seed }}'), p.sample_id
+            order by md5(p.sample_id || ':' || {{ sql_literal(seed | string) }}), p.sample_id
             rows between unbounded preceding and current row
         ) as cumulative_tokens
     from {{ pool }} as p

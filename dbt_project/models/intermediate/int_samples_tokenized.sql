@@ -10,12 +10,12 @@ counted as (
     select
         sample_id,
         lang,
-        sftmart_count_tokens(prompt, '{{ var("tokenizer") }}') as n_prompt_tokens,
-        sftmart_count_tokens(response, '{{ var("tokenizer") }}') as n_response_tokens
+        sftmart_count_tokens(prompt, {{ sql_literal(checked_var('tokenizer')) }}) as n_prompt_tokens,
+        sftmart_count_tokens(response, {{ sql_literal(checked_var('tokenizer')) }}) as n_response_tokens
     from deduped
 )
 
 select
     *,
-    n_prompt_tokens + {{ 'n_response_tokens' if var('count_response_tokens') else '0' }} as n_tokens
+    n_prompt_tokens + {{ 'n_response_tokens' if checked_var('count_response_tokens') else '0' }} as n_tokens
 from counted

@@ -3,7 +3,7 @@
 -- depends_on: {{ ref('mart_base_scores') }}
 {#- The merged model's path is a result of mart_guide_adapter, so it is only known when running. -#}
 {% set guide_model_path = '<merged guide model, from mart_guide_adapter at run time>' %}
-{% if execute and var('model_layer') and flags.WHICH in ('run', 'build') %}
+{% if execute and checked_var('model_layer') and flags.WHICH in ('run', 'build') %}
     {% set guide_model_path = run_query("select merged_model_path from " ~ ref('mart_guide_adapter')).columns[0].values()[0] %}
 {% else %}
     -- depends on {{ ref('mart_guide_adapter') }}

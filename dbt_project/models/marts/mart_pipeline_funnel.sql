@@ -45,7 +45,7 @@ shortfalls as (
             || '-token ' || lang || ' share' as note
     from (
         select b.lang, b.lang_budget, coalesce(sum(p.n_tokens), 0) as pool_tokens
-        from ({{ language_budgets(var('token_budget'), var('en_ratio')) }}) as b
+        from ({{ language_budgets(checked_var('token_budget'), checked_var('en_ratio')) }}) as b
         left join {{ ref('mart_candidate_pool') }} as p using (lang)
         group by all
     )

@@ -1,7 +1,7 @@
 -- What the guide learned: entropy and loss under base and guide per candidate, and the verdict of
 -- the learnability rule (entropy_drop: keep H_guide < H_base; top_fraction: keep the highest
 -- relative loss drops per language), with optional base-perplexity bounds per language.
-{% set bounds = var('perplexity_bounds') %}
+{% set bounds = checked_var('perplexity_bounds') %}
 with scores as (
     select
         b.sample_id,
@@ -27,17 +27,15 @@ judged as (
     select
         *,
         case
-            when not {{ var('model_layer') }} then null
+            when not {{ sql_literal(checked_var('model_layer')) }} then null
             when h_base is null or h_guide is null then 'learnability:not_scored'
             {% for lang, (low, high) in bounds.items() %}
-            when lang = '{{ lang }}' and not perplexity_base between {{ low }} and {{ high }} then 'learnability:perplexity_out_of_bounds'
+            when lang = {{ sql_literal(lang) }} and not perplexity_base between {{ sql_literal(low) }} and {{ sql_literal(high) }} then 'learnability:perplexity_out_of_bounds'
             {% endfor %}
-            {% if var('learnability_rule') == 'top_fraction' %}
-            when loss_drop_rank >= {{ var('learnability_top_fraction') }} then 'learnability:below_top_fraction'
-            {% elif var('learnability_rule') == 'entropy_drop' %}
+            {% if checked_var('learnability_rule') == 'top_fraction' %}
+            when loss_drop_rank >= {{ sql_literal(checked_var('learnability_top_fraction')) }} then 'learnability:below_top_fraction'
+            {% elif checked_var('learnability_rule') == 'entropy_drop' %}
             when not entropy_delta > 0 then 'learnability:no_entropy_drop'
-            {% else %}
-            {{ exceptions.raise_compiler_error("learnability_rule must be entropy_drop or top_fraction, not " ~ var('learnability_rule')) }}
             {% endif %}
         end as drop_reason
     from ranked

@@ -1,4 +1,4 @@
-{{ config(post_hook="{{ log_mix_shortfall(this, var('token_budget'), var('en_ratio')) }}") }}
+{{ config(post_hook="{{ log_mix_shortfall(this, checked_var('token_budget'), checked_var('en_ratio')) }}") }}
 -- The ratio-balanced training mix, drawn from the learnable candidates: each language fills its share of token_budget in a seeded random
 -- order and stops at the first sample that reaches its share (so it overshoots by at most one sample).
 with learnable_pool as (
@@ -9,7 +9,7 @@ with learnable_pool as (
 ),
 
 sampled as (
-    {{ ratio_sample('learnable_pool', var('token_budget'), var('en_ratio'), var('sample_seed')) }}
+    {{ ratio_sample('learnable_pool', checked_var('token_budget'), checked_var('en_ratio'), checked_var('sample_seed')) }}
 )
 
 select

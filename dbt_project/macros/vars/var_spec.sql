@@ -1,0 +1,179 @@
+{#- Every var the project reads: its type, the values it may take and what it means. This is the one
+    place that lists them: `checked_var` validates each read against it, the on-run-start hook
+    `check_vars` validates every var given before any table is touched, the defaults are dbt's own
+    (dbt_project.yml `vars:`, which must list exactly these names) and the README's var table is
+    generated from it (`python -m sftmart.vars`).
+
+    Types: integer and number (min, max; exclusive_min / exclusive_max make a bound open),
+    boolean, enum (values), path (a file-system path: text without control characters), pattern
+    (text matching `regex`), list (of `items`, a spec), bounds (a map from `keys` to [low, high]
+    number pairs with low < high). `nullable: true` also allows null. -#}
+{% macro var_spec() %}
+{% set spec_yaml %}
+raw_root:
+  type: path
+  doc: "input folder, read recursively (.json arrays or objects, .jsonl); empty = the bundled `sample_data/alpaca-cot`"
+max_record_bytes:
+  type: integer
+  min: 1
+  max: 2147483647
+  doc: records over this many bytes are quarantined
+max_file_bytes:
+  type: integer
+  min: 1
+  max: 1099511627776
+  doc: files over this many bytes are quarantined whole
+follow_external_symlinks:
+  type: boolean
+  doc: "follow symlinks in `raw_root` that point outside it (otherwise quarantined, never read)"
+keep_languages:
+  type: list
+  min_items: 1
+  items: {type: enum, values: [en, zh]}
+  doc: languages that continue past language tagging
+minhash_num_perm:
+  type: integer
+  min: 2
+  max: 4096
+  doc: MinHash permutations (near-dedup)
+minhash_threshold:
+  type: number
+  min: 0
+  max: 1
+  exclusive_min: true
+  exclusive_max: true
+  doc: Jaccard similarity at which two samples are near-duplicates
+minhash_seed:
+  type: integer
+  min: 0
+  max: 4294967295
+  doc: MinHash permutation seed
+tokenizer:
+  type: path
+  doc: "`default` = the SmolLM2-135M tokenizer, or a local Hugging Face tokenizer directory"
+count_response_tokens:
+  type: boolean
+  doc: false reproduces the competition kit, which counted prompt tokens only
+token_budget:
+  type: integer
+  min: 1
+  max: 1000000000000
+  doc: tokens in the training mix
+en_ratio:
+  type: number
+  min: 0
+  max: 1
+  doc: English share of the budget (the rest is Chinese)
+sample_seed:
+  type: integer
+  min: 0
+  max: 2147483647
+  doc: the mix (and training) is deterministic for a seed
+max_shrink_share:
+  type: number
+  min: 0
+  max: 1
+  doc: "a build that would shrink a published table by more than this share of its rows fails before publishing (an empty table always fails)"
+model_layer:
+  type: boolean
+  doc: guide model, scoring, learnability filter and LoRA training; false = every candidate is learnable, nothing is trained
+base_model:
+  type: path
+  doc: "`default` = SmolLM2-135M-Instruct, or any local Hugging Face causal-LM directory"
+model_dtype:
+  type: enum
+  values: [auto, float32, bfloat16, float16]
+  doc: auto = bf16 on CUDA, fp32 on CPU
+model_device:
+  type: pattern
+  regex: "auto|cpu|mps|cuda(:[0-9]{1,3})?"
+  doc: auto = CUDA when present
+model_max_length:
+  type: integer
+  min: 16
+  max: 1048576
+  doc: tokens per sample for scoring and training (longer ones are truncated)
+trust_remote_code:
+  type: boolean
+  doc: let Hugging Face run a model directory's own code
+score_scope:
+  type: enum
+  values: [response, prompt]
+  doc: score the response given the prompt, or the prompt (what the FT-Data-Ranker entry did)
+score_bucket_size:
+  type: integer
+  min: 1
+  max: 2048
+  doc: samples per list handed to the scoring UDF (sorted by length)
+guide_token_budget:
+  type: integer
+  min: 1
+  max: 1000000000000
+  doc: tokens in the guide model's training sample
+guide_en_ratio:
+  type: number
+  min: 0
+  max: 1
+  doc: English share of the guide sample
+learnability_rule:
+  type: enum
+  values: [entropy_drop, top_fraction]
+  doc: "keep H_guide < H_base, or the highest relative loss drops (`learnability_top_fraction`)"
+learnability_top_fraction:
+  type: number
+  min: 0
+  max: 1
+  exclusive_min: true
+  doc: share kept per language by the top_fraction rule
+perplexity_bounds:
+  type: bounds
+  keys: [en, zh]
+  min: 0
+  doc: "optional base-perplexity bounds per language, e.g. `{\"en\": [1, 200]}`"
+lora_r:
+  type: integer
+  min: 1
+  max: 1024
+  doc: LoRA rank
+lora_alpha:
+  type: number
+  min: 0
+  exclusive_min: true
+  max: 100000
+  doc: LoRA alpha
+lora_dropout:
+  type: number
+  min: 0
+  max: 1
+  exclusive_max: true
+  doc: LoRA dropout
+learning_rate:
+  type: number
+  min: 0
+  max: 1
+  exclusive_min: true
+  doc: LoRA learning rate
+epochs:
+  type: integer
+  min: 1
+  max: 1000
+  doc: training epochs
+train_batch_size:
+  type: integer
+  min: 1
+  max: 65536
+  doc: samples per micro-batch
+grad_accumulation:
+  type: integer
+  min: 1
+  max: 65536
+  doc: micro-batches per optimiser step
+max_steps:
+  type: integer
+  min: 1
+  max: 100000000
+  nullable: true
+  doc: cap on optimiser steps (null = none; the bundled-sample run sets it to stay quick)
+{% endset %}
+{{ return(fromyaml(spec_yaml)) }}
+{% endmacro %}
