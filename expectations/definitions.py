@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sftmart.landing import REASON_CODES as LANDING_REASON_CODES
+
 LAYERS = ("raw", "staging", "intermediate", "marts")
 
 # Parameters that are not dbt vars, with their defaults (a dbt var of the same name overrides).
@@ -40,9 +42,7 @@ EXTRA_PARAMETERS = {
     "en_ratio_tolerance": 0.05,
 }
 
-REASON_CODES = ["broken_json", "not_an_object", "missing_field", "wrong_type", "invalid_utf8",
-                "record_too_large", "truncated_file", "unsupported_file_type", "empty_file",
-                "file_too_large", "unreadable_file"]
+REASON_CODES = list(LANDING_REASON_CODES)  # defined once, by the landing
 
 RATIO_COLUMNS = ("alnum_ratio", "char_rep_ratio", "word_rep_ratio", "special_char_ratio",
                  "flagged_word_ratio", "quality_score")

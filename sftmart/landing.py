@@ -51,6 +51,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -101,6 +102,9 @@ REASON_CODES = (
     "empty_file",
     "file_too_large",
     "unreadable_file",
+    "not_a_regular_file",
+    "symlink_outside_root",
+    "non_utf8_file_name",
 )
 
 ROOT_COLLECTION = "(root)"
@@ -768,9 +772,31 @@ def _parse_jsonl(fh, sink: _Sink, ctx: tuple, max_record_bytes: int, progress: _
                     "the file is empty or holds only blank lines", "")
 
 
-def _sha256_file(path, progress: Optional[_Progress] = None) -> str:
+class _NotRegular(OSError):
+    """The path is (no longer) the regular file the scan found."""
+
+
+def _open_regular(path, ident=None, buffering: int = -1):
+    """Open a file for reading only if it is a regular file (and, given `ident` = (st_dev,
+    st_ino) from the scan, the same file the scan saw). O_NONBLOCK: opening a FIFO that took
+    the file's place returns at once instead of waiting for a writer; it is then refused."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _NotRegular(f"it is no longer a regular file ({_file_kind(st.st_mode)})")
+        if ident is not None and (st.st_dev, st.st_ino) != tuple(ident):
+            raise _NotRegular("it was replaced by another file while it was being landed")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", buffering=buffering)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _sha256_file(path, progress: Optional[_Progress] = None, ident=None) -> str:
     sha = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with _open_regular(path, ident) as fh:
         while True:
             data = fh.read(CHUNK_BYTES)
             if not data:
@@ -788,7 +814,7 @@ def _reject_too_large_file(sink: _Sink, ctx, size: int, max_file_bytes: int) -> 
 
 
 def _parse_file(path, size: int, ctx, sink: _Sink, max_record_bytes: int,
-                max_file_bytes: int, progress: _Progress) -> None:
+                max_file_bytes: int, progress: _Progress, ident=None) -> None:
     """Parse one file into `sink` rows carrying the file context `ctx`.
 
     Raises OSError when the file cannot be read (the caller turns it into a reject).
@@ -797,7 +823,7 @@ def _parse_file(path, size: int, ctx, sink: _Sink, max_record_bytes: int,
     if suffix not in SUPPORTED_SUFFIXES:
         head = b""
         if size <= max_file_bytes:
-            with open(path, "rb") as fh:
+            with _open_regular(path, ident) as fh:
                 head = fh.read(EXCERPT_CHARS * 4)
         sink.reject(ctx, None, None, "unsupported_file_type",
                     f"files ending in '{suffix or '(no extension)'}' are not landed; "
@@ -808,7 +834,7 @@ def _parse_file(path, size: int, ctx, sink: _Sink, max_record_bytes: int,
     if size > max_file_bytes:
         _reject_too_large_file(sink, ctx, size, max_file_bytes)
         return
-    with open(path, "rb", buffering=1 << 20) as fh:
+    with _open_regular(path, ident, buffering=1 << 20) as fh:
         if suffix == ".jsonl":
             _parse_jsonl(fh, sink, ctx, max_record_bytes, progress)
         else:
@@ -829,9 +855,9 @@ def _parse_group(jobs: list, stage_path: str, max_record_bytes: int, max_file_by
     sink = _Sink(stage_path)
     failures = []
     try:
-        for path, size, ctx in jobs:
+        for path, size, ctx, ident in jobs:
             try:
-                _parse_file(path, size, ctx, sink, max_record_bytes, max_file_bytes, progress)
+                _parse_file(path, size, ctx, sink, max_record_bytes, max_file_bytes, progress, ident)
             except Exception as e:
                 # OSError: unreadable. Anything else is a bug, which must neither stop the run
                 # nor lose the file silently. Either way the rows staged so far go.
@@ -908,7 +934,7 @@ def _parse_all(jobs: list, stage_dir: str, max_record_bytes: int, max_file_bytes
     """Parse every file; in PARSE_WORKERS processes when there is enough to share (JSON parsing
     holds the GIL, and a worker costs ~0.3 s to start)."""
     workers = min(PARSE_WORKERS, len(jobs))
-    if workers < 2 or sum(size for _, size, _ in jobs) < PARALLEL_MIN_BYTES:
+    if workers < 2 or sum(job[1] for job in jobs) < PARALLEL_MIN_BYTES:
         return [_parse_group(jobs, os.path.join(stage_dir, "rows-0.parquet"), max_record_bytes,
                              max_file_bytes, progress)]
     groups = _balanced_groups(jobs, workers)
@@ -932,7 +958,7 @@ def _parse_all(jobs: list, stage_dir: str, max_record_bytes: int, max_file_bytes
                                                              _follow_workers(children, progress)):
         if child.wait() != 0 or result is None:  # the worker died: parse its group here instead
             stages.append(_parse_group(group, stage_path, max_record_bytes, max_file_bytes))
-            progress.update(sum(min(size, max_file_bytes) for _, size, _ in group) - reported)
+            progress.update(sum(min(job[1], max_file_bytes) for job in group) - reported)
         else:
             stages.append(_Stage(stage_path, result["rows"],
                                  [(tuple(ctx), reason) for ctx, reason in result["failures"]]))
@@ -943,31 +969,105 @@ def _parse_all(jobs: list, stage_dir: str, max_record_bytes: int, max_file_bytes
 
 @dataclass
 class _FileInfo:
-    rel: str
-    path: str
+    rel: str                 # path under raw_root, '/'-separated; non-UTF-8 bytes shown as \\xNN
+    path: str                # the path to open
     collection: str
     size: Optional[int]
     mtime_ns: Optional[int]
-    error: Optional[str] = None
+    error: Optional[str] = None          # stat failed: unreadable_file
+    code: Optional[str] = None           # quarantined by the scan itself (never opened) ...
+    reason: Optional[str] = None         # ... and why
+    ident: Optional[tuple] = None        # (st_dev, st_ino): open() checks it is the same file
 
 
-def _scan_tree(root: Path) -> list[_FileInfo]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def _file_kind(mode: int) -> str:
+    return next((what for test, what in _KINDS if test(mode)), "not a regular file")
+
+
+def _display_name(rel: str) -> str:
+    """A path from os.walk as valid UTF-8 text: bytes that are not UTF-8 (kept by Python as
+    surrogate escapes) are shown as \\xNN, so the name can be stored and printed safely."""
+    return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
+def _inside(path: str, real_root: str) -> bool:
+    return path == real_root or path.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def _judge(full: str, rel: str, real_root: str, follow_external_symlinks: bool,
+           is_dir_link: bool = False) -> Optional[_FileInfo]:
+    """What the scan knows about one entry, without opening it (None: skip a folder link that
+    stays inside raw_root; its files are landed under their own paths)."""
+    shown = _display_name(rel)
+    parts = shown.split("/")
+    info = _FileInfo(shown, full, parts[0] if len(parts) > 1 else ROOT_COLLECTION, None, None)
+    if shown != rel:
+        info.code, info.reason = "non_utf8_file_name", (
+            f"the file name is not valid UTF-8 (shown with \\xNN for the bytes that are not): "
+            f"'{shown}'; the file was not read")
+        return info
+    try:
+        lst = os.lstat(full)
+        link = stat.S_ISLNK(lst.st_mode)
+        outside = link and not _inside(os.path.realpath(full), real_root)
+        st = os.stat(full) if link else lst
+    except OSError as e:
+        info.error = e.strerror or str(e)
+        return info
+    if is_dir_link:
+        if not outside:
+            return None
+        info.code, info.reason = "symlink_outside_root", (
+            "a symbolic link to a folder outside raw_root; it was not walked (links to folders "
+            "are never followed)")
+    elif not stat.S_ISREG(st.st_mode):
+        info.code, info.reason = "not_a_regular_file", (
+            f"{'a symbolic link to ' if link else ''}{_file_kind(st.st_mode)}, not a regular "
+            f"file; it was not opened")
+    elif outside and not follow_external_symlinks:
+        info.code, info.reason = "symlink_outside_root", (
+            "a symbolic link to a file outside raw_root; it was not read (the var "
+            "follow_external_symlinks allows it)")
+    else:
+        info.size, info.mtime_ns, info.ident = st.st_size, st.st_mtime_ns, (st.st_dev, st.st_ino)
+    return info
+
+
+def _scan_tree(root: Path, follow_external_symlinks: bool = False) -> list[_FileInfo]:
+    """Every non-hidden entry under `root`, sorted by path. Only regular files get a size (and
+    are read later); FIFOs, devices, sockets, links leaving the root (unless followed) and
+    non-UTF-8 names come back with a quarantine code, a folder that cannot be listed with an
+    error. Links to folders are never walked."""
+    real_root = os.path.realpath(root)
+    found: list[_FileInfo] = []
+
+    def unlistable(e: OSError) -> None:
+        rel = os.path.relpath(e.filename, root).replace(os.sep, "/")
+        info = _judge(e.filename, rel, real_root, follow_external_symlinks) if rel != "." else None
+        if info is not None:
+            info.code, info.error = None, f"the folder could not be listed: {e.strerror or e}"
+            found.append(info)
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable):
+        names = [(n, False) for n in filenames if not n.startswith(".")]
+        names += [(n, True) for n in dirnames
+                  if not n.startswith(".") and os.path.islink(os.path.join(dirpath, n))]
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith("."):
-                continue
+        for name, is_dir_link in names:
             full = os.path.join(dirpath, name)
-            rel = Path(full).relative_to(root).as_posix()
-            parts = rel.split("/")
-            collection = parts[0] if len(parts) > 1 else ROOT_COLLECTION
-            try:
-                st = os.stat(full)
-                found.append(_FileInfo(rel, full, collection, st.st_size, st.st_mtime_ns))
-            except OSError as e:
-                found.append(_FileInfo(rel, full, collection, None, None,
-                                       e.strerror or str(e)))
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            info = _judge(full, rel, real_root, follow_external_symlinks, is_dir_link)
+            if info is not None:
+                found.append(info)
+    seen: set[str] = set()
+    for info in sorted(found, key=lambda f: f.code != "non_utf8_file_name"):
+        while info.rel in seen:  # a shown name equal to a real one ('a\\xff' is a valid name)
+            info.rel += "~"
+        seen.add(info.rel)
     found.sort(key=lambda f: f.rel)
     return found
 
@@ -1029,7 +1129,8 @@ def _empty_select() -> str:
 
 def land(con: duckdb.DuckDBPyConnection, raw_root, previous_table: Optional[str] = None,
          max_record_bytes: int = 1_000_000, max_file_bytes: int = 2_000_000_000,
-         show_progress: bool = False) -> duckdb.DuckDBPyRelation:
+         show_progress: bool = False,
+         follow_external_symlinks: bool = False) -> duckdb.DuckDBPyRelation:
     """Land every file under `raw_root`; return the full landing table as a relation on `con`.
 
     Unchanged files (same size and mtime as in `previous_table`, or same sha256) are not
@@ -1039,7 +1140,7 @@ def land(con: duckdb.DuckDBPyConnection, raw_root, previous_table: Optional[str]
     root = Path(raw_root)
     if not root.is_dir():
         raise FileNotFoundError(f"raw_root {str(root)!r} is not a directory")
-    files = _scan_tree(root)
+    files = _scan_tree(root, follow_external_symlinks)
     prev = _previous_state(con, previous_table) or {}
     loaded_at = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
 
@@ -1057,8 +1158,11 @@ def land(con: duckdb.DuckDBPyConnection, raw_root, previous_table: Optional[str]
     for f in files:
         p = prev.get(f.rel)
         supported = os.path.splitext(f.rel)[1].lower() in SUPPORTED_SUFFIXES
-        if f.error is not None:
-            direct.append((f, "unreadable_file", f"the file could not be read: {f.error}"))
+        if f.code is not None:
+            direct.append((f, f.code, f.reason))
+        elif f.error is not None:
+            direct.append((f, "unreadable_file", f.error if f.error.startswith("the folder")
+                           else f"the file could not be read: {f.error}"))
         elif p is not None and p.file_code == "file_too_large":
             if p.size == f.size and f.size > max_file_bytes:
                 reuse[f.rel] = f  # never read; still too large
@@ -1084,7 +1188,7 @@ def land(con: duckdb.DuckDBPyConnection, raw_root, previous_table: Optional[str]
         sha = None
         if f.size <= max_file_bytes:
             try:
-                sha = _sha256_file(f.path, progress)
+                sha = _sha256_file(f.path, progress, f.ident)
             except OSError as e:
                 direct.append((f, "unreadable_file",
                                f"the file could not be read: {e.strerror or e}"))
@@ -1108,7 +1212,7 @@ def land(con: duckdb.DuckDBPyConnection, raw_root, previous_table: Optional[str]
             _reject_too_large_file(sink, ctx, f.size, max_file_bytes)
         else:
             sink.reject(ctx, None, None, code, reason, None)
-    jobs = [(f.path, f.size, ctx) for f, ctx in sorted(to_parse, key=lambda t: t[0].rel)]
+    jobs = [(f.path, f.size, ctx, f.ident) for f, ctx in sorted(to_parse, key=lambda t: t[0].rel)]
     try:
         stages = _parse_all(jobs, stage_dir, max_record_bytes, max_file_bytes, progress)
     finally:
@@ -1246,42 +1350,33 @@ def _odd_trailing_backslashes(tok: str) -> bool:
     return n % 2 == 1
 
 
-def reconcile(raw_root, max_file_bytes: int = 2_000_000_000) -> dict[str, int]:
+def reconcile(raw_root, max_file_bytes: int = 2_000_000_000,
+              follow_external_symlinks: bool = False) -> dict[str, int]:
     """How many landing rows each file under `raw_root` should produce.
 
     Counts records (JSON array elements, non-blank JSONL lines, single values) or one
-    unit for a whole-file failure, with a deliberately simple reader.
+    unit for a whole-file failure, with a deliberately simple reader. Files are found and
+    judged by the landing's own scan: what it quarantines unread counts one unit, unread.
     """
-    root = Path(raw_root)
     counts: dict[str, int] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.is_dir():
-            continue
-        key = rel.as_posix()
-        try:
-            size = path.stat().st_size
-        except OSError:
-            counts[key] = 1
-            continue
-        suffix = path.suffix.lower()
-        if suffix not in SUPPORTED_SUFFIXES or size > max_file_bytes:
-            counts[key] = 1
+    for f in _scan_tree(Path(raw_root), follow_external_symlinks):
+        suffix = os.path.splitext(f.rel)[1].lower()
+        if f.size is None or suffix not in SUPPORTED_SUFFIXES or f.size > max_file_bytes:
+            counts[f.rel] = 1
             continue
         try:
-            data = path.read_bytes()
+            with _open_regular(f.path, f.ident) as fh:
+                data = fh.read()
         except OSError:
-            counts[key] = 1
+            counts[f.rel] = 1
             continue
         if suffix == ".jsonl":
             if data.startswith(_BOM_B):
                 data = data[3:]
             n = sum(1 for line in data.split(b"\n") if line.strip(b" \t\r\n"))
-            counts[key] = n or 1
+            counts[f.rel] = n or 1
         else:
-            counts[key] = _count_json_units(data.decode("utf-8", "surrogateescape"))
+            counts[f.rel] = _count_json_units(data.decode("utf-8", "surrogateescape"))
     return counts
 
 
@@ -1299,7 +1394,7 @@ def _worker_main() -> None:
     """`python -m sftmart.landing` with a task as JSON on stdin: one parse group (see _parse_all)."""
     sys.meta_path.insert(0, _WithoutPandas())
     task = json.load(sys.stdin)
-    jobs = [(path, size, tuple(ctx)) for path, size, ctx in task["jobs"]]
+    jobs = [(path, size, tuple(ctx), ident) for path, size, ctx, ident in task["jobs"]]
     progress = _LineProgress()
     stage = _parse_group(jobs, task["stage_path"], task["max_record_bytes"], task["max_file_bytes"], progress)
     progress.flush()

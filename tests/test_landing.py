@@ -11,6 +11,7 @@ import pytest
 
 from sftmart import landing
 from sftmart.landing import LANDING_COLUMNS, REASON_CODES, land, reconcile
+from test_landing_special_files import SCAN_CODES
 
 MAX_RECORD = 2_000
 MAX_FILE = 50_000
@@ -224,7 +225,8 @@ def test_every_record_is_landed_or_rejected_with_the_expected_code(con, raw):
            for r in rows}
     assert got == EXPECTED
     assert len(rows) == len(got)  # one row per unit
-    assert {c for _, c in EXPECTED.values() if c} == set(REASON_CODES)
+    # the codes the scan gives without reading are tested in test_landing_special_files
+    assert {c for _, c in EXPECTED.values() if c} | SCAN_CODES == set(REASON_CODES)
 
     # counts reconcile exactly, file by file
     per_file: dict[str, int] = {}
@@ -514,7 +516,7 @@ def test_a_worker_imports_neither_pandas_nor_duckdb(raw, tmp_path):
     import sys
 
     files = sorted(raw.rglob("*.jsonl"))
-    task = {"jobs": [[str(f), f.stat().st_size, [k, f.name, "c", None, f.stat().st_size, 0]]
+    task = {"jobs": [[str(f), f.stat().st_size, [k, f.name, "c", None, f.stat().st_size, 0], None]
                      for k, f in enumerate(files)],
             "stage_path": str(tmp_path / "stage.parquet"), "max_record_bytes": 1_000_000,
             "max_file_bytes": 10_000_000}
@@ -529,10 +531,10 @@ def test_a_worker_imports_neither_pandas_nor_duckdb(raw, tmp_path):
 
 
 def test_groups_balance_bytes_and_keep_every_file():
-    jobs = [(f"f{i}", size, (i, f"f{i}")) for i, size in enumerate([90, 10, 50, 40, 30, 5])]
+    jobs = [(f"f{i}", size, (i, f"f{i}"), None) for i, size in enumerate([90, 10, 50, 40, 30, 5])]
     groups = landing._balanced_groups(jobs, 2)
     assert sorted(j for g in groups for j in g) == sorted(jobs)
-    assert sorted(sum(size for _, size, _ in g) for g in groups) == [105, 120]  # greedy, largest first
+    assert sorted(sum(job[1] for job in g) for g in groups) == [105, 120]  # greedy, largest first
 
 
 @pytest.mark.parametrize("text", ['{"a":1}', '{"a":1} x', '{"a":1}\t\n x', '{"a":', '[1,2]', '"x"',

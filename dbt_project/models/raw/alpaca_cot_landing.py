@@ -21,4 +21,7 @@ def model(dbt, session):
         max_record_bytes=int(dbt.config.get("max_record_bytes")),
         max_file_bytes=int(dbt.config.get("max_file_bytes")),
         show_progress=True,
+        # links leaving raw_root are quarantined unread unless this is true (issue 14)
+        follow_external_symlinks=str(dbt.config.get("follow_external_symlinks") or "false").strip().lower()
+        in ("true", "1", "yes"),
     )
