@@ -20,8 +20,10 @@ from sftmart.prompts import alpaca_prompt  # noqa: E402
 from training.data import (IGNORE_INDEX, collate, data_fingerprint, encode_rows, encode_sample,  # noqa: E402
                            length_grouped_batches, read_mart)
 from training.models import ModelSpec, load_model_and_tokenizer, load_tokenizer, merge_adapter, target_modules_for  # noqa: E402
-from training.train import (TrainConfig, evaluate_loss, plan_steps, record_run, recorded_run,  # noqa: E402
-                            run_fingerprint, train_lora)
+from training.config import TrainConfig  # noqa: E402
+from training.loss import evaluate_loss  # noqa: E402
+from training.runs import record_run, recorded_run, run_fingerprint  # noqa: E402
+from training.train import plan_steps, train_lora  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*is_gradient_checkpointing.*:FutureWarning")  # peft 0.21 x transformers 5
 REPO = Path(__file__).resolve().parent.parent
@@ -128,7 +130,8 @@ def test_model_spec_and_target_modules(spec):
 # -- training -----------------------------------------------------------------------------------
 
 def test_trimmed_logits_give_the_same_loss(spec, tokenizer):
-    from training.train import accepts_logits_to_keep, attach_lora, batch_loss_sum
+    from training.loss import accepts_logits_to_keep, batch_loss_sum
+    from training.train import attach_lora
 
     model, _ = load_model_and_tokenizer(spec)
     model = attach_lora(model, fast_config())

@@ -9,7 +9,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from training.data import data_fingerprint, encode_rows, read_mart  # noqa: E402
 from training.models import (ModelSpec, default_model_dir, load_model_and_tokenizer, merge_adapter,  # noqa: E402
                              model_fingerprint, target_modules_for)
-from training.train import TrainConfig, TrainingRun, evaluate_loss, record_run, train_lora  # noqa: E402
+from training.config import TrainConfig  # noqa: E402
+from training.loss import evaluate_loss  # noqa: E402
+from training.runs import TrainingRun, record_run  # noqa: E402
+from training.train import train_lora  # noqa: E402
 
 __all__ = ["ModelSpec", "TrainConfig", "TrainingRun", "data_fingerprint", "default_model_dir", "encode_rows",
            "evaluate_loss", "load_model_and_tokenizer", "merge_adapter", "model_fingerprint", "read_mart",

@@ -13,7 +13,9 @@ import sys
 from sftmart.paths import warehouse_path
 from training.data import read_mart
 from training.models import ModelSpec
-from training.train import TrainConfig, record_run, train_lora
+from training.config import TrainConfig
+from training.runs import record_run
+from training.train import train_lora
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -11,7 +11,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from training.models import ModelSpec, merge_adapter
-from training.train import TrainConfig, TrainingRun, record_run_on, train_lora
+from training.config import TrainConfig
+from training.runs import TrainingRun, record_run_on
+from training.train import train_lora
 
 RUNS_TABLE = "marts.training_runs"
 
