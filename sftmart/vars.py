@@ -1,0 +1,60 @@
+"""The dbt vars as data: the spec in `dbt_project/macros/vars/var_spec.sql` (the one place that
+declares every var's type, range and meaning, and which dbt checks every run against) with the
+defaults from `dbt_project.yml`. `python -m sftmart.vars` prints the README's var table.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import yaml
+
+from sftmart.paths import DBT_PROJECT_DIR
+
+SPEC_FILE = DBT_PROJECT_DIR / "macros" / "vars" / "var_spec.sql"
+_SPEC_BLOCK = re.compile(r"\{% set spec_yaml %\}(.*?)\{% endset %\}", re.S)
+
+
+def var_spec() -> dict[str, dict]:
+    """Every declared var and its spec, in declaration order."""
+    return yaml.safe_load(_SPEC_BLOCK.search(SPEC_FILE.read_text(encoding="utf-8")).group(1))
+
+
+def var_defaults() -> dict:
+    """The defaults dbt uses: `vars:` in dbt_project.yml."""
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return project.get("vars") or {}
+
+
+def allowed(spec: dict) -> str:
+    """The values a spec allows, briefly, for the README."""
+    kind = spec["type"]
+    if kind in ("integer", "number"):
+        low = ("(" if spec.get("exclusive_min") else "[") + str(spec["min"]) if "min" in spec else "(-inf"
+        high = str(spec["max"]) + (")" if spec.get("exclusive_max") else "]") if "max" in spec else "inf)"
+        text = f"{kind} in {low}, {high}"
+    elif kind == "enum":
+        text = " / ".join(spec["values"])
+    elif kind == "pattern":
+        text = "`" + spec["regex"].replace("|", "\\|") + "`"
+    elif kind == "list":
+        text = f"list of {allowed(spec['items'])}"
+    elif kind == "bounds":
+        text = f"{{{' / '.join(spec['keys'])}: [low, high]}}"
+    else:
+        text = kind
+    return text + (" or null" if spec.get("nullable") else "")
+
+
+def markdown_table() -> str:
+    defaults = var_defaults()
+    lines = ["| var | default | allowed | meaning |", "|---|---|---|---|"]
+    for name, spec in var_spec().items():
+        default = json.dumps(defaults.get(name), ensure_ascii=False)
+        lines.append(f"| `{name}` | `{default}` | {allowed(spec)} | {spec['doc']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown_table() + "\n")
