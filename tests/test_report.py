@@ -1,6 +1,8 @@
 """The HTML pipeline report, built from a small dbt warehouse and checked in headless Chromium."""
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 import subprocess
@@ -131,6 +133,48 @@ def test_cli_prints_the_report_path(warehouse, tmp_path):
     assert (tmp_path / REPORT_FILE).stat().st_size > 10_000
 
 
+# Untrusted text as the data can carry it: a record's excerpt, a reason naming the bad input, a prompt
+# in a validation failure's example rows. The report must show it as text, never run it.
+HOSTILE_EXCERPT = '{"instruction": "<script>window.__xss = 1</script>", "output": '
+HOSTILE_REASON = 'line 1: <img src=x onerror="window.__xss = 2"> is not JSON'
+HOSTILE_PROMPT = "<script>window.__xss = 3</script>"
+
+
+@pytest.fixture(scope="module")
+def hostile_report(warehouse, tmp_path_factory) -> Path:
+    """The report of a warehouse whose broken_json reject and a failed expectation carry markup."""
+    db_path, _ = warehouse
+    folder = tmp_path_factory.mktemp("hostile")
+    copy = copy_without_optional_tables(db_path, folder / "hostile.duckdb")
+    details = json.dumps({"description": "<b>bold</b> claim", "sample_rows": [{"instruction": HOSTILE_PROMPT}]})
+    with duckdb.connect(str(copy)) as con:
+        con.execute("""update raw.alpaca_cot_landing set excerpt = ?, reject_reason = ?
+                       where status = 'rejected' and reject_reason_code = 'broken_json'""",
+                    [HOSTILE_EXCERPT, HOSTILE_REASON])
+        con.execute("""
+            create table marts.data_quality_results as select * from (values
+              ('r1', timestamp '2026-01-01 09:00', 'marts', 'mix', 'expect_column_values_to_be_unique',
+               'sample_id', 'error', false, 1, ?::json))
+            as t(run_id, validated_at, layer, suite, expectation, "column", severity, success,
+                 unexpected_count, details)""", [details])
+    return write_report(copy, folder / "out", gx_docs="")
+
+
+def test_untrusted_text_is_escaped(hostile_report):
+    page = hostile_report.read_text(encoding="utf-8")
+    assert "<script" not in page and "<img src=x" not in page and "<b>bold" not in page
+    row = page.split('data-code="broken_json"')[1].split("</tr>")[0]
+    [excerpt] = re.findall(r'<pre class="excerpt">(.*?)</pre>', row, re.S)
+    assert "<" not in excerpt and html.unescape(excerpt) == HOSTILE_EXCERPT
+    assert "&lt;script&gt;" in excerpt
+    [reason] = re.findall(r'<td>([^<]*)<div class="where">', row)
+    assert html.unescape(reason) == HOSTILE_REASON
+    failing = page.split('id="dq-failing"')[1].split("</table>")[0]
+    [examples] = re.findall(r'<pre class="excerpt examples">(.*?)</pre>', failing, re.S)
+    assert "<" not in examples and HOSTILE_PROMPT in html.unescape(examples)
+    assert "&lt;b&gt;bold&lt;/b&gt; claim" in failing
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
@@ -203,3 +247,15 @@ def test_report_in_a_real_browser(warehouse, report, browser, tmp_path):
     assert browser.save_screenshot(str(shot))
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+
+
+def test_untrusted_text_shows_as_text_in_a_real_browser(hostile_report, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(hostile_report.as_uri())
+    assert browser.execute_script("return [document.scripts.length, window.__xss === undefined]") == [0, True]
+    row = browser.find_element(By.CSS_SELECTOR, '#quarantine-table tr[data-code="broken_json"]')
+    assert row.find_element(By.CSS_SELECTOR, "pre.excerpt").text == HOSTILE_EXCERPT.strip()
+    assert HOSTILE_REASON in row.text and not row.find_elements(By.TAG_NAME, "img")
+    examples = browser.find_element(By.CSS_SELECTOR, "#dq-failing pre.examples")
+    assert HOSTILE_PROMPT in examples.text
