@@ -135,7 +135,7 @@ def test_cli_prints_the_report_path(warehouse, tmp_path):
 
 # Untrusted text as the data can carry it: a record's excerpt, a reason naming the bad input, a prompt
 # in a validation failure's example rows. The report must show it as text, never run it.
-HOSTILE_EXCERPT = '{"instruction": "<script>window.__xss = 1</script>", "output": '
+HOSTILE_EXCERPT = '{"instruction": "<script>window.__xss = 1</script>", "output"'
 HOSTILE_REASON = 'line 1: <img src=x onerror="window.__xss = 2"> is not JSON'
 HOSTILE_PROMPT = "<script>window.__xss = 3</script>"
 
@@ -255,7 +255,7 @@ def test_untrusted_text_shows_as_text_in_a_real_browser(hostile_report, browser)
     browser.get(hostile_report.as_uri())
     assert browser.execute_script("return [document.scripts.length, window.__xss === undefined]") == [0, True]
     row = browser.find_element(By.CSS_SELECTOR, '#quarantine-table tr[data-code="broken_json"]')
-    assert row.find_element(By.CSS_SELECTOR, "pre.excerpt").text == HOSTILE_EXCERPT.strip()
+    assert row.find_element(By.CSS_SELECTOR, "pre.excerpt").text == HOSTILE_EXCERPT
     assert HOSTILE_REASON in row.text and not row.find_elements(By.TAG_NAME, "img")
     examples = browser.find_element(By.CSS_SELECTOR, "#dq-failing pre.examples")
     assert HOSTILE_PROMPT in examples.text
