@@ -15,6 +15,19 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("SFTMART_DB") or REPO_ROOT / "warehouse.duckdb")
 
 
+def warehouse_state_dir(warehouse: Path) -> Path:
+    """The folder the project owns beside a warehouse file: `<warehouse>.sftmart/` holds the build
+    copy and its lock (sftmart.publish), temporary files, and Great Expectations' results."""
+    return warehouse.with_name(warehouse.name + ".sftmart")
+
+
+def project_tmp_dir(warehouse: Path) -> Path:
+    """Temporary files of runs on `warehouse`; each user names its own entries and clears stale ones."""
+    path = warehouse_state_dir(warehouse) / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def cache_dir() -> Path:
     """Converted models and tokenizers; `$SFTMART_CACHE` overrides `~/.cache/sftmart`."""
     root = Path(os.environ.get("SFTMART_CACHE") or Path.home() / ".cache" / "sftmart")
@@ -28,6 +41,34 @@ def staging_dir_for(target: Path) -> Path:
 
     target.parent.mkdir(parents=True, exist_ok=True)
     return target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def remove_stale_staging_dirs(target: Path) -> list[Path]:
+    """Removes the staging dirs of `target` (see staging_dir_for) left by processes that are gone
+    (killed mid-write); those of live processes stay. Returns what it removed."""
+    import re
+    import shutil
+
+    pattern = re.compile(re.escape(f".{target.name}.tmp-") + r"(\d+)-[0-9a-f]{8}")
+    removed = []
+    for path in target.parent.glob(f".{target.name}.tmp-*") if target.parent.is_dir() else ():
+        match = pattern.fullmatch(path.name)
+        if match and not _process_alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def publish_dir(staging: Path, target: Path, replace: bool = False) -> None:

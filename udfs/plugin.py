@@ -1,13 +1,19 @@
 """dbt-duckdb plugin: registers sftmart's Python UDFs on every connection dbt opens, applies the
 DuckDB `settings` of its config once, has the warehouse written in smaller row groups
-(`row_group_size`), and spares the dbt process a long teardown of its heap when it exits."""
+(`row_group_size`), builds on a copy of the warehouse that is published only when the run passed
+(`write_audit_publish`, see sftmart.publish), and spares the dbt process a long teardown of its
+heap when it exits."""
 import atexit
 import gc
 import sys
+from pathlib import Path
 
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from duckdb.sqltypes import BOOLEAN, VARCHAR
+
+from sftmart import publish
 from udfs.registry import register_all
 
 BOOTSTRAP_CATALOG = "sftmart_reattach"
@@ -42,6 +48,49 @@ def reattach_with_row_group_size(conn, rows: int) -> None:
     conn.execute(f"DETACH {BOOTSTRAP_CATALOG}")
 
 
+class _Run:
+    """This process's build of one warehouse: its lock, its copy, and the verdict of the run's
+    on-run-end hook (macros/publish_when_audited.sql), which calls `sftmart_run_verdict`."""
+    published: Path | None = None
+    build: Path | None = None
+    lock: "publish.BuildLock | None" = None
+    verdict: str = "the run ended before its on-run-end hook gave a verdict"
+
+    @classmethod
+    def start(cls, published: Path) -> Path:
+        cls.lock = publish.BuildLock(published)
+        cls.published, cls.build = published, publish.prepare_build(published)
+        return cls.build
+
+    @classmethod
+    def record_verdict(cls, verdict: str) -> bool:
+        cls.verdict = verdict
+        return True
+
+    @classmethod
+    def finish(cls) -> None:
+        if cls.lock is None:
+            return
+        try:
+            if cls.verdict == "publish":
+                publish.publish(cls.build, cls.published)
+                print(f"sftmart: published {cls.published}", file=sys.stderr)
+            else:
+                print(f"sftmart: not published ({cls.verdict}); {cls.published} is unchanged; "
+                      f"this run's copy is {cls.build}", file=sys.stderr)
+        finally:
+            cls.lock.release()
+            cls.lock = None
+
+
+def attach_published(conn, published: Path) -> None:
+    """The published warehouse, read-only, as catalog `published`: what the shrink guards compare
+    the build with (an empty catalog before the first publish)."""
+    source = str(published) if published.exists() else ":memory:"
+    options = " (READ_ONLY)" if published.exists() else ""
+    conn.execute(f"ATTACH {_sql_string(source)} AS published{options}")
+
+
 def close_warehouse_and_skip_teardown() -> None:
     """At exit, close dbt-duckdb's DuckDB connection (so DuckDB checkpoints), then freeze the heap:
     tearing down every object dbt, numba and lingua made took ~0.8 s of a build's exit, and a
@@ -51,6 +100,7 @@ def close_warehouse_and_skip_teardown() -> None:
     (nanobind) prints a "leaked instance" line for each. One collection (~0.2 s) frees those in
     unreachable cycles; those held by modules are freed when shutdown clears the modules."""
     _close_dbt_duckdb_environment()
+    _Run.finish()
     gc.collect()
     _keep_modules_alive_to_be_cleared()
     gc.freeze()
@@ -77,12 +127,23 @@ class Plugin(BasePlugin):
     def initialize(self, plugin_config):
         self.row_group_size = int(plugin_config.get("row_group_size") or 0)
         self.settings = dict(plugin_config.get("settings") or {})
+        self.write_audit_publish = str(plugin_config.get("write_audit_publish", "true")).lower() == "true"
         atexit.unregister(close_warehouse_and_skip_teardown)  # once, however many plugins
         atexit.register(close_warehouse_and_skip_teardown)
+
+    def update_connection_config(self, creds, config):
+        """Before dbt-duckdb opens the warehouse: have it open this run's build copy instead."""
+        if self.write_audit_publish and creds.path not in ("", ":memory:") \
+                and not creds.path.startswith("md:") and "://" not in creds.path:
+            creds.path = str(_Run.start(Path(creds.path).resolve()))
 
     def configure_connection(self, conn):
         for name, value in self.settings.items():  # global settings: once for every cursor
             conn.execute(f"SET {name} = {_sql_string(value)}")
         if self.row_group_size:
             reattach_with_row_group_size(conn, self.row_group_size)
+        if _Run.published is not None:
+            attach_published(conn, _Run.published)
+            conn.create_function("sftmart_run_verdict", _Run.record_verdict, [VARCHAR], BOOLEAN,
+                                 side_effects=True)
         register_all(conn)

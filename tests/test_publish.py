@@ -1,0 +1,128 @@
+"""Write, audit, publish: a run that fails anywhere leaves the published warehouse byte for byte as
+it was, readers never block a build, and two builds of one warehouse never run at once."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from conftest import run_dbt
+from pipeline_fixture import write_fixture
+from sftmart.publish import BuildLock, BuildLockTimeout, build_path, prepare_build, publish, published_path
+
+
+def file_digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_build_copy_maps_back_to_its_warehouse(tmp_path):
+    published = tmp_path / "w.duckdb"
+    build = build_path(published)
+    assert build.name == published.name and build.parent.parent.name == "w.duckdb.sftmart"
+    assert published_path(build) == published.resolve()
+    assert published_path(published) == published.resolve()
+
+
+def test_prepare_copies_and_publish_replaces(tmp_path):
+    published = tmp_path / "w.duckdb"
+    with duckdb.connect(str(published)) as con:
+        con.execute("create table t as select 1 as x")
+    build = prepare_build(published)
+    with duckdb.connect(str(build)) as con:
+        assert con.execute("select x from t").fetchall() == [(1,)]
+        con.execute("insert into t values (2)")
+    with duckdb.connect(str(published), read_only=True) as reader:  # a reader during the swap
+        publish(build, published)
+        assert reader.execute("select count(*) from t").fetchall() == [(1,)]  # still the old file
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from t").fetchall() == [(2,)]
+    assert not build.exists()
+
+
+def test_a_second_build_waits_then_names_the_holder(tmp_path):
+    published = tmp_path / "w.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from sftmart.publish import BuildLock; "
+        f"lock = BuildLock(Path({str(published)!r})); print('held', flush=True); time.sleep(30)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with pytest.raises(BuildLockTimeout, match=f"pid {holder.pid}"):
+            BuildLock(published, timeout_s=1)
+        assert time.monotonic() - started < 5
+    finally:
+        holder.kill()
+        holder.wait()
+    BuildLock(published, timeout_s=5).release()  # the kernel dropped the dead holder's lock
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    root = tmp_path_factory.mktemp("wap")
+    write_fixture(root / "raw")
+    dbt_vars = {"raw_root": str(root / "raw"), "model_layer": False}
+    db_path = root / "warehouse.duckdb"
+    out = run_dbt("build", db_path, dbt_vars)
+    assert db_path.exists(), out
+    return root, db_path, dbt_vars
+
+
+@pytest.mark.slow
+def test_an_empty_input_fails_and_leaves_the_warehouse_as_it_was(published, tmp_path):
+    root, db_path, dbt_vars = published
+    before = file_digest(db_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = run_dbt("build", db_path, dbt_vars | {"raw_root": str(empty)}, check=False)
+    assert "Completed with" in out or "ERROR" in out
+    assert file_digest(db_path) == before
+
+
+@pytest.mark.slow
+def test_an_input_that_shrinks_a_layer_by_most_of_it_is_blocking(published, tmp_path):
+    root, db_path, dbt_vars = published
+    before = file_digest(db_path)
+    smaller = tmp_path / "smaller"
+    shutil.copytree(dbt_vars["raw_root"], smaller)
+    shutil.rmtree(smaller / "cot-en")  # most of the English records
+    out = run_dbt("build", db_path, dbt_vars | {"raw_root": str(smaller)}, check=False)
+    assert "shrink_guard_alpaca_cot_records" in out and "FAIL" in out
+    assert file_digest(db_path) == before
+    run_dbt("build", db_path, dbt_vars | {"raw_root": str(smaller), "max_shrink_share": 1})  # allowed on purpose
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("select count(*) from raw.alpaca_cot_records where source_file like 'cot-en/%'").fetchall() == [(0,)]
+    run_dbt("build", db_path, dbt_vars | {"max_shrink_share": 1})  # back to the full input for the next tests
+
+
+@pytest.mark.slow
+def test_a_reader_does_not_block_a_build_and_a_killed_build_publishes_nothing(published):
+    root, db_path, dbt_vars = published
+    with duckdb.connect(str(db_path), read_only=True) as reader:
+        run_dbt("build", db_path, dbt_vars, "--select", "path:models/raw")
+        assert reader.execute("select count(*) from raw.alpaca_cot_records").fetchone()[0] > 0
+    before = file_digest(db_path)
+    from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+    import json
+    child = subprocess.Popen(
+        [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)],
+        cwd=REPO_ROOT, env=dict(os.environ, SFTMART_DB=str(db_path)), stdout=subprocess.PIPE, text=True,
+        start_new_session=True)
+    for line in child.stdout:  # kill it in the middle, once the intermediate layer is being written
+        if "int_records_cleaned" in line and "OK created" in line:
+            os.killpg(child.pid, signal.SIGKILL)
+            break
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert file_digest(db_path) == before
+    run_dbt("build", db_path, dbt_vars)  # the next build starts from a fresh copy and publishes
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        assert con.execute("select count(*) from marts.mart_training_mix").fetchone()[0] > 0
