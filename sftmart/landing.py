@@ -8,8 +8,9 @@ with `CREATE TABLE ... AS SELECT * FROM <relation>`.
 Every input record ends up as exactly one row, either `status = 'landed'` or
 `status = 'rejected'` with a `reject_reason_code` from `REASON_CODES`, a sentence in
 `reject_reason` and the first 200 characters of the offending text in `excerpt`.
-Nothing raises for bad input. `reconcile(raw_root)` counts the same units with a
-separate, simpler parser so tests can check `landed + rejected == records in input`.
+Nothing raises for bad input. `reconcile(raw_root)` counts the units each file should give
+(in bounded memory, with the same scan and the parser in count-only mode) so the raw suite can
+check `landed + rejected == units in input`.
 
 File formats
 ------------
@@ -124,6 +125,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _STRUCT = re.compile(r'["\[\]{},]')
 _IN_STRING = re.compile(r'["\\]')
+_FLAT_OBJECT = re.compile(r'\{(?:[^"{}\[\]]++|"[^"\\]*+(?:\\.[^"\\]*+)*+")*+\}', re.S)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -459,12 +461,14 @@ def _scan(buf: str, pos: int, state: list):
 class _JsonFileParser:
     """Parses one `.json` file into sink rows."""
 
-    def __init__(self, win: _TextWindow, sink: _Sink, ctx: tuple, max_record_bytes: int):
+    def __init__(self, win: _TextWindow, sink: _Sink, ctx: tuple, max_record_bytes: int,
+                 count_only: bool = False):
         self.win = win
         self.sink = sink
         self.ctx = ctx
         self.limit = max_record_bytes
         self.in_array = False
+        self.count_only = count_only  # reconcile: find the units, decode none of them
 
     # -- one unit -------------------------------------------------------------
     def _reject(self, index, code, reason, excerpt):
@@ -487,6 +491,9 @@ class _JsonFileParser:
 
     def _unit(self, index: int, start: int, end: int, obj=None, parsed: bool = False) -> None:
         """Judge the element text buf[start:end] (already stripped); obj if already parsed."""
+        if self.count_only:
+            self.sink.landed()
+            return
         win = self.win
         buf = win.buf
         nbytes = self._nbytes(start, end)
@@ -550,6 +557,8 @@ class _JsonFileParser:
             return
         if win.buf[pos] == "[":
             self._array(pos + 1)
+        elif self.count_only:
+            self.sink.landed()  # a single value is one unit, whatever it holds
         else:
             self._single(pos)
 
@@ -606,10 +615,16 @@ class _JsonFileParser:
                 continue
             start = pos
             # Fast path: the element parses and is followed by ',' or ']' inside the window.
-            try:
-                obj, end = _DECODER.raw_decode(buf, start)
-            except (ValueError, RecursionError):
-                end = -1
+            # (Counting: an object with nothing nested, matched by one regex, stands for it.)
+            end, obj = -1, None
+            if self.count_only:
+                flat = _FLAT_OBJECT.match(buf, start)
+                end = flat.end() if flat is not None else -1
+            else:
+                try:
+                    obj, end = _DECODER.raw_decode(buf, start)
+                except (ValueError, RecursionError):
+                    pass
             if end >= 0:
                 m = _NONWS.search(buf, end)
                 if m is not None and buf[m.start()] in ",]":
@@ -705,11 +720,13 @@ def _parse_jsonl(fh, sink: _Sink, ctx: tuple, max_record_bytes: int, progress: _
         lead = length - len(raw.lstrip(_WS_B))
         stripped = raw.strip(_WS_B)
         if cut:
-            while True:  # skip the rest of this overlong line
+            while True:  # skip the rest of this overlong line (is any of it not whitespace?)
                 more = readline(1 << 20)
                 if not more:
                     break
                 length += len(more)
+                if not stripped and more.strip(_WS_B):
+                    stripped = more.strip(_WS_B)[:EXCERPT_CHARS * 4]
                 if more.endswith(b"\n"):
                     break
         line_start = offset
@@ -1296,67 +1313,42 @@ def _reused_rows_sql(con, previous_table: str, prev: dict, reuse: dict) -> str:
 
 # --------------------------------------------------------------------------- reconcile
 
-_RECON_TOKEN = re.compile(r'"(?:[^"\\]+|\\.)*(?:"|\\?\Z)|[\[\]{},]', re.S)
+class _Counter:
+    """A sink that only counts the rows it is given (reconcile)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def landed(self, *_row) -> None:
+        self.count += 1
+
+    reject = landed
 
 
-def _count_json_units(text: str) -> int:
-    """Units in a .json file, by a plain tokenizer (independent of the landing parser)."""
-    ws = " \t\r\n"
-    if text.startswith(_BOM):
-        text = text[1:]
-    body = text.lstrip(ws)
-    if not body:
-        return 1  # empty_file
-    if body[0] != "[":
-        return 1  # a single value: one record (landed or rejected)
-    start = len(text) - len(body) + 1
-    units = 0
-    depth = 0
-    seg_start = start
-    in_string_at_eof = False
-    for m in _RECON_TOKEN.finditer(text, start):
-        tok = m.group()
-        if tok[0] == '"':
-            if len(tok) == 1 or not tok.endswith('"') or _odd_trailing_backslashes(tok):
-                in_string_at_eof = True
-                break
-            continue
-        if tok in "[{":
-            depth += 1
-        elif tok in "]}":
-            if depth > 0:
-                depth -= 1
-            elif tok == "]":
-                if units > 0 or text[seg_start:m.start()].strip(ws):
-                    units += 1
-                rest = text[m.end():]
-                if rest.strip(ws):
-                    units += 1  # data after the closing bracket
-                return units or 1  # [] -> empty_file
-        elif depth == 0:  # ','
-            units += 1
-            seg_start = m.end()
-    # the array never closed
-    last = text[seg_start:].strip(ws)
-    if last and depth == 0 and not in_string_at_eof:
-        units += 1  # a complete last element before the cut
-    return units + 1  # + the truncated_file row
-
-
-def _odd_trailing_backslashes(tok: str) -> bool:
-    """For a token ending in '"': is that quote escaped (string still open at EOF)?"""
-    body = tok[1:-1]
-    n = len(body) - len(body.rstrip("\\"))
-    return n % 2 == 1
+def _count_jsonl_units(fh) -> int:
+    """Non-blank lines of a JSONL file, read CHUNK_BYTES at a time (1 for a file without any)."""
+    units, content = 0, False
+    head = fh.read(len(_BOM_B))
+    data = head[len(_BOM_B):] if head == _BOM_B else head
+    while True:
+        lines = data.split(b"\n")
+        for line in lines[:-1]:
+            units += content or bool(line.strip(_WS_B))
+            content = False
+        content = content or bool(lines[-1].strip(_WS_B))
+        data = fh.read(CHUNK_BYTES)
+        if not data:
+            return (units + content) or 1
 
 
 def reconcile(raw_root, max_file_bytes: int = 2_000_000_000,
               follow_external_symlinks: bool = False) -> dict[str, int]:
-    """How many landing rows each file under `raw_root` should produce.
+    """How many landing rows each file under `raw_root` should produce (the raw suite's
+    reconciliation with the input folder).
 
-    Counts records (JSON array elements, non-blank JSONL lines, single values) or one
-    unit for a whole-file failure, with a deliberately simple reader. Files are found and
-    judged by the landing's own scan: what it quarantines unread counts one unit, unread.
+    Files are found and judged by the landing's own scan: what it quarantines unread counts one
+    unit, unread. Records are counted in bounded memory: JSONL by its non-blank lines, JSON by
+    the landing's streaming parser in count-only mode (element boundaries, nothing decoded).
     """
     counts: dict[str, int] = {}
     for f in _scan_tree(Path(raw_root), follow_external_symlinks):
@@ -1366,17 +1358,15 @@ def reconcile(raw_root, max_file_bytes: int = 2_000_000_000,
             continue
         try:
             with _open_regular(f.path, f.ident) as fh:
-                data = fh.read()
+                if suffix == ".jsonl":
+                    counts[f.rel] = _count_jsonl_units(fh)
+                else:
+                    counter = _Counter()
+                    _JsonFileParser(_TextWindow(fh, _Progress()), counter, (), 1_000_000,
+                                    count_only=True).run()
+                    counts[f.rel] = counter.count
         except OSError:
             counts[f.rel] = 1
-            continue
-        if suffix == ".jsonl":
-            if data.startswith(_BOM_B):
-                data = data[3:]
-            n = sum(1 for line in data.split(b"\n") if line.strip(b" \t\r\n"))
-            counts[f.rel] = n or 1
-        else:
-            counts[f.rel] = _count_json_units(data.decode("utf-8", "surrogateescape"))
     return counts
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from sftmart import landing
 from sftmart.landing import LANDING_COLUMNS, REASON_CODES, land, reconcile
+from landing_oracle import count_units
 from test_landing_special_files import SCAN_CODES
 
 MAX_RECORD = 2_000
@@ -480,6 +481,8 @@ def test_fuzzed_files_reconcile_and_never_raise(tmp_path, monkeypatch):
                 del data[pos:]
         (root / f"f{k:03d}{ext}").write_bytes(bytes(data))
     expected = reconcile(root)
+    # the oracle is a separate whole-file tokenizer; reconcile reuses the landing's parser
+    assert expected == {f.name: count_units(f) for f in root.iterdir()}
     results = []
     for chunk in (landing.CHUNK_BYTES, 3):
         monkeypatch.setattr(landing, "CHUNK_BYTES", chunk)
