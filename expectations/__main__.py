@@ -1,6 +1,9 @@
 """python -m expectations validate --layer marts [--db PATH] [--raw-root PATH] [--vars JSON]
 python -m expectations validate --all ...      every layer in order, stops at the first blocking failure
-python -m expectations init                    regenerate the GX suites and checkpoints from definitions.py
+
+A standalone re-check of a built warehouse, read-only: `dbt build` runs the same suites as its
+validation nodes (dbt_project/models/validation/). Results and Data Docs go to the warehouse's GX
+project (<warehouse>.gx/); nothing is written to the warehouse.
 
 Exit status: 0 when no error-severity expectation failed, 1 when one did, 2 on bad usage.
 """
@@ -18,7 +21,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m expectations", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    validate = sub.add_parser("validate", help="validate warehouse layers with their GX suites")
+    validate = sub.add_parser("validate", help="re-check warehouse layers with their GX suites")
     which = validate.add_mutually_exclusive_group(required=True)
     which.add_argument("--layer", choices=LAYERS)
     which.add_argument("--all", action="store_true", help="every layer in order")
@@ -26,21 +29,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     validate.add_argument("--raw-root", help="input folder the raw layer reconciles with")
     validate.add_argument("--vars", default="{}", help="dbt vars the warehouse was built with, as JSON")
     validate.add_argument("--no-docs", action="store_true", help="skip rebuilding the Data Docs site")
-    validate.add_argument("--gx-root", help="directory holding gx/ (default: expectations/)")
-    init = sub.add_parser("init", help="regenerate the GX project from expectations/definitions.py")
-    init.add_argument("--gx-root", help="directory holding gx/ (default: expectations/)")
+    validate.add_argument("--gx-root", help="folder of the GX project (default: <warehouse>.gx)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command == "init":
-        from expectations.project import init_project
-
-        print(f"GX project written to {init_project(args.gx_root)}")
-        return 0
-
-    from expectations.runner import validate_all, validate_layer
+    from expectations.validate import validate_all, validate_warehouse
     from sftmart.paths import warehouse_path
 
     try:
@@ -49,11 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--vars is not JSON: {exc}", file=sys.stderr)
         return 2
     db = args.db or str(warehouse_path())
-    raw_root = os.path.abspath(args.raw_root) if args.raw_root else None
-    kwargs = dict(raw_root=raw_root, dbt_vars=dbt_vars, build_docs=not args.no_docs, gx_root=args.gx_root)
+    kwargs = dict(dbt_vars=dbt_vars, raw_root=os.path.abspath(args.raw_root) if args.raw_root else None,
+                  build_docs_site=not args.no_docs, gx_root=args.gx_root)
     try:
-        results = (validate_all(db, **kwargs) if args.all
-                   else [validate_layer(args.layer, db, **kwargs)])
+        results = validate_all(db, **kwargs) if args.all else [validate_warehouse(args.layer, db, **kwargs)]
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

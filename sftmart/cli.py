@@ -1,12 +1,14 @@
-"""`sftmart build`: the whole warehouse, layer by layer, each validated before the next one builds.
+"""`sftmart build`: the whole warehouse in one `dbt build`, then the funnel and the HTML report.
 
-raw -> staging -> intermediate -> marts, each a `dbt build` of that folder (models and their dbt
-data tests) followed by its Great Expectations suite; an error-severity failure stops the
-pipeline there. Then the HTML pipeline report is written next to the warehouse.
+The dbt DAG holds every stage and every layer's Great Expectations suite (a validation node per
+layer, dbt_project/models/validation/): a blocking expectation fails its layer's node and dbt
+skips everything downstream. This wrapper only adds the defaults (the bundled sample, the
+tokenizer prepared once), a per-layer validation summary, the funnel and the report.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import subprocess
@@ -15,14 +17,15 @@ from pathlib import Path
 
 from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, warehouse_path
 
-LAYERS = ("raw", "staging", "intermediate", "marts")
+# dbt selector of the validation nodes (and the results view over them), for --no-validate
+VALIDATION_NODES = "path:models/validation"
 
 
 def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -> bool:
     """Runs a dbt command against the sftmart project; True when it succeeded.
 
     A child process, because dbt-duckdb keeps its database connection open for the life of the
-    process it runs in, and the validation that follows needs the file."""
+    process it runs in, and the funnel and the report that follow read the file."""
     env = dict(os.environ, SFTMART_DB=str(warehouse_path()))
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # torch threads that spin collapse on shared cores
     dbt_script = Path(sys.executable).with_name("dbt")
@@ -34,9 +37,10 @@ def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -
     return subprocess.run(args + (extra_args or []), env=env).returncode == 0
 
 
-def layer_selector(layer: str) -> list[str]:
-    selectors = [f"path:models/{layer}"]
-    return selectors + ["path:seeds"] if layer == "raw" else selectors
+def build_args(select: list[str] | None, validate: bool) -> list[str]:
+    """The selection arguments of the one `dbt build`."""
+    args = ["--select", *select] if select else []
+    return args if validate else args + ["--exclude", VALIDATION_NODES]
 
 
 def prepare_assets(tokenizer: str) -> None:
@@ -50,32 +54,33 @@ def prepare_assets(tokenizer: str) -> None:
             default_tokenizer_dir()
 
 
-def validate(layer: str, dbt_vars: dict) -> bool:
+def print_validation(since: dt.datetime) -> None:
+    """Each layer's verdict from the validation nodes that ran in this build (their result rows)."""
+    import duckdb
     from rich.console import Console
+    from rich.markup import escape
 
-    from expectations.runner import validate_layer
+    from expectations.definitions import LAYERS
+    from expectations.results import headline
 
-    result = validate_layer(layer, str(warehouse_path()), raw_root=dbt_vars.get("raw_root"), dbt_vars=dbt_vars)
     console = Console()
-    console.print(result.summary())
-    if not result.passed:
-        console.print(f"[bold red]Stopped: the {layer} layer failed a blocking expectation; "
-                      "later layers were not built.[/bold red]")
-    return result.passed
-
-
-def build_layers(dbt_vars: dict, validate_each: bool) -> bool:
-    from rich.console import Console
-
-    for layer in LAYERS:
-        Console().rule(f"[bold]{layer} layer")
-        # cautious: a test that spans layers runs with the later layer, once all its parents exist
-        if not run_dbt("build", dbt_vars, ["--select", *layer_selector(layer), "--indirect-selection", "cautious"]):
-            print(f"dbt build of the {layer} layer failed; later layers were not built.", file=sys.stderr)
-            return False
-        if validate_each and not validate(layer, dbt_vars):
-            return False
-    return True
+    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+        for layer in LAYERS:
+            table = f"validation.validate_{layer}"
+            if not con.execute("select count(*) from duckdb_tables() where schema_name = 'validation' "
+                               "and table_name = ?", [f"validate_{layer}"]).fetchone()[0]:
+                continue
+            rows = con.execute(f"""
+                select run_id, severity, success, message from {table}
+                where validated_at = (select max(validated_at) from {table}) and validated_at >= ?
+                order by success, severity, suite""", [since]).fetchall()
+            if not rows:
+                continue
+            failed = [r for r in rows if not r[2]]
+            blocking = sum(r[1] == "error" for r in failed)
+            console.print(escape(headline(layer, rows[0][0], len(rows), len(failed), blocking, table)))
+            for _, _, _, message in failed:
+                console.print(escape(message))
 
 
 def write_report() -> Path:
@@ -115,11 +120,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="sftmart", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="build (and validate) the whole warehouse")
+    build = sub.add_parser("build", help="build (and validate) the whole warehouse: one dbt build")
     build.add_argument("--raw-root", help="input folder (default: the bundled sample)")
     build.add_argument("--vars", default="{}", help="extra dbt vars as JSON")
-    build.add_argument("--select", nargs="+", help="dbt node selection (one dbt build, no per-layer validation)")
-    build.add_argument("--no-validate", action="store_true", help="skip the Great Expectations suites")
+    build.add_argument("--select", nargs="+", help="dbt node selection (default: every node)")
+    build.add_argument("--no-validate", action="store_true",
+                       help=f"leave out the Great Expectations validation nodes ({VALIDATION_NODES})")
     build.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
     sub.add_parser("funnel", help="print the pipeline funnel of the last build")
     sub.add_parser("report", help="write the HTML pipeline report of the last build")
@@ -138,15 +144,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.raw_root:
         dbt_vars["raw_root"] = os.path.abspath(args.raw_root)
     prepare_assets(dbt_vars.get("tokenizer", ""))
-    if args.select:
-        ok = run_dbt("build", dbt_vars, ["--select", *args.select])
-    else:
-        ok = build_layers(dbt_vars, validate_each=not args.no_validate)
-    if ok:
-        print_funnel()
-        if not args.no_report:
-            print(f"pipeline report: {write_report()}")
-    return 0 if ok else 1
+    started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    ok = run_dbt("build", dbt_vars, build_args(args.select, validate=not args.no_validate))
+    if warehouse_path().exists():
+        print_validation(started)
+    if not ok:
+        print("dbt build failed; the nodes downstream of the failure were skipped (see above).",
+              file=sys.stderr)
+        return 1
+    print_funnel()
+    if not args.no_report:
+        print(f"pipeline report: {write_report()}")
+    return 0
 
 
 if __name__ == "__main__":

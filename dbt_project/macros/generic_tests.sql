@@ -1,20 +1,3 @@
-{#- A non-null value outside [min_value, max_value], or not finite. -#}
-{% macro outside_range(column, min_value, max_value) -%}
-{{ column }} is not null and not ({{ column }} between {{ min_value }} and {{ max_value }} and isfinite({{ column }}))
-{%- endmacro %}
-
-{% test dbt_expression_between(model, column_name, min_value, max_value) %}
-select * from {{ model }}
-where {{ outside_range(column_name, min_value, max_value) }}
-{% endtest %}
-
-{% test dbt_one_kept_per_cluster(model) %}
-select cluster_id, count(*) filter (where is_kept) as n_kept
-from {{ model }}
-group by cluster_id
-having count(*) filter (where is_kept) <> 1
-{% endtest %}
-
 {#- Each language's tokens stay within its share, exceeding it by less than one sample. -#}
 {% test dbt_mix_within_budget(model, token_budget_var='token_budget', en_ratio_var='en_ratio') %}
 with per_lang as (
@@ -61,10 +44,4 @@ where n_failing > 0
 {#- Every listed column is filled on every row; a failure names each column with nulls. -#}
 {% test dbt_not_null_columns(model, columns) %}
 {{ failing_rows_per_column(model, columns, '{c} is null') }}
-{% endtest %}
-
-{#- Every listed column lies in [min_value, max_value] and is finite where not null; a failure
-    names each column with values outside. -#}
-{% test dbt_columns_between(model, columns, min_value, max_value) %}
-{{ failing_rows_per_column(model, columns, outside_range('{c}', min_value, max_value)) }}
 {% endtest %}

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('validate_staging') }}
 -- Cleaned text fields, the cleaning rules that fired on each row, the prompt rebuilt from the
 -- cleaned fields, and the exact-dedup key.
 {% set fields = ['instruction', 'input', 'output'] %}

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('validate_intermediate') }}
 -- Every sample that survived cleaning, language tagging, the quality filters and dedup.
 select
     t.sample_id,

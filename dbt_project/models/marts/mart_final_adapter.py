@@ -7,6 +7,7 @@ marts.training_runs) and where the adapter is, in standard peft format.
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    dbt.ref("validate_marts")  # trained only on a mix that passed the marts suite
     from training.dag import adapter_node, settings_from_config
 
     settings = settings_from_config(dbt.config.get("training_settings"))

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('validate_raw') }}
 -- Typed, trimmed records with the Alpaca prompt built; response = output.
 with records as (
     select * from {{ ref('alpaca_cot_records') }}

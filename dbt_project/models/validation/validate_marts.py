@@ -1,0 +1,22 @@
+"""Great Expectations suite of the marts layer (expectations/suites/marts.py), as a dbt node.
+
+Runs after every mart the training mix is made of; the final adapter depends on it, so a blocking
+failure here means no training on a bad mix. Appends one row per expectation each build (see
+expectations.dbt_node)."""
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental")
+    dbt.ref("mart_candidate_pool")
+    dbt.ref("mart_sample_learnability")
+    dbt.ref("mart_training_mix")
+    dbt.ref("mart_pipeline_funnel")
+    dbt.ref("mart_record_outcomes")
+    dbt.ref("alpaca_cot_records")
+    from expectations.dbt_node import validation_node
+
+    dbt_vars = {
+        "token_budget": dbt.config.get("token_budget"),
+        "en_ratio": dbt.config.get("en_ratio"),
+    }
+    return validation_node(session, "marts", dbt_vars, dbt.config.get("warehouse"))

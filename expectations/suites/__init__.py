@@ -1,0 +1,1 @@
+"""One module per layer suite; `expectations.definitions` collects them."""
