@@ -272,6 +272,47 @@ def _cleanup_stage_dirs() -> None:
 
 atexit.register(_cleanup_stage_dirs)
 
+TMP_DIR_NAME = ".sftmart-tmp"  # beside the warehouse file: the project's own temporary folder
+
+
+def _tmp_root(con) -> Path:
+    """`.sftmart-tmp` beside the DuckDB file `con` writes to (for an in-memory database,
+    beside sftmart.paths.warehouse_path())."""
+    try:
+        rows = con.execute("select path from duckdb_databases() "
+                           "where database_name = current_database()").fetchall()
+    except Exception:  # noqa: BLE001 - any connection that cannot say falls back below
+        rows = []
+    row = rows[0] if rows else None
+    if row and row[0]:
+        return Path(row[0]).resolve().parent / TMP_DIR_NAME
+    from sftmart.paths import warehouse_path
+
+    return warehouse_path().resolve().parent / TMP_DIR_NAME
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _make_stage_dir(root: Path) -> str:
+    """A fresh `landing-<pid>-*` folder under `root`, after removing the folders left there by
+    landings whose process is gone (killed: atexit never ran)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob("landing-*"):
+        pid = old.name.split("-")[1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    stage_dir = tempfile.mkdtemp(prefix=f"landing-{os.getpid()}-", dir=root)
+    _STAGE_DIRS.append(stage_dir)
+    return stage_dir
+
 
 def _safe_str_array(values, typ):
     try:
@@ -1220,8 +1261,7 @@ def land(con: duckdb.DuckDBPyConnection, raw_root, previous_table: Optional[str]
         to_parse.append((f, (next(ids), f.rel, f.collection, sha, f.size, f.mtime_ns)))
 
     # 2. Parse what is new or changed into Parquet stages (in worker processes when it pays).
-    stage_dir = tempfile.mkdtemp(prefix="sftmart-landing-")
-    _STAGE_DIRS.append(stage_dir)
+    stage_dir = _make_stage_dir(_tmp_root(con))
     sink = _Sink(os.path.join(stage_dir, "file_rejects.parquet"))
     for f, code, reason in direct:
         ctx = (next(ids), f.rel, f.collection, None, f.size, f.mtime_ns)

@@ -140,3 +140,38 @@ def test_a_special_file_that_takes_a_files_place_after_the_scan_is_not_read(tmp_
     st = other.stat()
     with pytest.raises(OSError, match="replaced"):
         _open_regular(plain, (st.st_dev, st.st_ino))
+
+
+def test_staging_lives_beside_the_warehouse_and_stale_folders_are_removed(tmp_path):
+    """Issue 14 finding 6: a landing killed with -9 left its Parquet staging folder in the
+    system temp folder for good. Staging now goes under `<warehouse dir>/.sftmart-tmp/`, and
+    the next landing removes the folders of processes that are gone."""
+    import subprocess
+    import sys
+    import tempfile
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.jsonl").write_bytes(_line(RECORD))
+    tmp_root = tmp_path / "wh" / ".sftmart-tmp"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    stale = tmp_root / f"landing-{int(dead.stdout)}-abc123"
+    stale.mkdir(parents=True)
+    (stale / "rows-0.parquet").write_bytes(b"x" * 1000)
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    busy = tmp_root / f"landing-{alive.pid}-def456"
+    busy.mkdir()
+    before = set(Path(tempfile.gettempdir()).glob("sftmart-landing-*"))
+    try:
+        con = duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"))
+        rel = land(con, raw)
+        assert rel.aggregate("count(*)").fetchall() == [(1,)]
+        assert not stale.exists()
+        assert busy.exists()  # its landing may still be running
+        mine = [d for d in tmp_root.iterdir() if d.name.startswith(f"landing-{os.getpid()}-")]
+        assert len(mine) == 1 and any(mine[0].iterdir())
+        assert set(Path(tempfile.gettempdir()).glob("sftmart-landing-*")) == before
+    finally:
+        alive.kill()
+        alive.wait()
