@@ -1,4 +1,5 @@
-"""udfs.text_stats: hand-computed statistics, fast path == reference on real rows, DuckDB."""
+"""udfs.text_stats: hand-computed statistics, fast path == reference (tests/quality_oracle.py) on real
+rows, DuckDB."""
 from __future__ import annotations
 
 import json
@@ -11,8 +12,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from udfs import text_stats as ts
-from udfs.text_stats import ARROW_TYPE, FIELD_NAMES, RESULT_TYPE, exact_keys, quality_stats, reference_stats
+from quality_oracle import is_cjk, reference_stats
+from udfs.text_stats import ARROW_TYPE, FIELD_NAMES, RESULT_TYPE, exact_keys, quality_stats
+from udfs.text_stats import charsets
+from udfs.text_stats import tables as lookup_tables
 
 try:
     from duckdb import sqltypes as T
@@ -175,25 +178,25 @@ def test_output_type_is_result_types_arrow_equivalent():
 
 
 def test_code_point_tables_match_str_methods():
-    tables = ts._tables()
-    everything = ts._all_code_points()
+    tables = lookup_tables.tables()
+    everything = lookup_tables.all_code_points()
     isalnum = np.fromiter((ch.isalnum() for ch in everything), bool, len(everything))
     isspace = np.fromiter((ch.isspace() for ch in everything), bool, len(everything))
-    assert np.array_equal((tables.char_class & ts.ALNUM) != 0, isalnum)
-    assert np.array_equal((tables.char_class & ts.SPACE) != 0, isspace)
-    special = np.flatnonzero(tables.char_class & ts.SPECIAL)
-    assert {chr(cp) for cp in special} == {ch for ch in ts.SPECIAL_CHARACTERS if len(ch) == 1}
+    assert np.array_equal((tables.char_class & charsets.ALNUM) != 0, isalnum)
+    assert np.array_equal((tables.char_class & charsets.SPACE) != 0, isspace)
+    special = np.flatnonzero(tables.char_class & charsets.SPECIAL)
+    assert {chr(cp) for cp in special} == {ch for ch in charsets.SPECIAL_CHARACTERS if len(ch) == 1}
     # emoji==2.2.0 (Data-Juicer's pin) has 1386 single-code-point emoji.
-    assert sum(hi - lo + 1 for lo, hi in ts.EMOJI_CODEPOINT_RANGES) == 1386
+    assert sum(hi - lo + 1 for lo, hi in charsets.EMOJI_CODEPOINT_RANGES) == 1386
 
 
 def test_flagged_word_lists():
-    english, chinese = ts.flagged_words("en"), ts.flagged_words("zh")
+    english, chinese = charsets.flagged_words("en"), charsets.flagged_words("zh")
     assert len(english) >= 100 and all(w.isascii() and w == w.lower() for w in english)
-    assert len(chinese) >= 50 and all(any(ts.is_cjk(ch) for ch in w) for w in chinese)
+    assert len(chinese) >= 50 and all(any(is_cjk(ch) for ch in w) for w in chinese)
     # No zh term inside another, so one occurrence is never counted twice.
     assert not [(a, b) for a in chinese for b in chinese if a != b and a in b]
-    assert ts.flagged_words("other") == ()
+    assert charsets.flagged_words("other") == ()
 
 
 # ----- DuckDB --------------------------------------------------------------------------------
@@ -255,35 +258,31 @@ def test_exact_key_equals_reference_on_real_rows(real_rows):
 
 
 def test_lookup_tables_cached_on_disk_equal_freshly_built(tmp_path, monkeypatch):
-    from udfs import text_stats
-
     monkeypatch.setenv("SFTMART_CACHE", str(tmp_path))
-    text_stats._tables.cache_clear()
+    lookup_tables.tables.cache_clear()
     try:
-        first = text_stats._tables()  # builds and stores
-        assert text_stats._tables_cache_path().exists()
-        text_stats._tables.cache_clear()
-        monkeypatch.setattr(text_stats, "_build_tables", lambda: pytest.fail("rebuilt despite the cache"))
-        loaded = text_stats._tables()
+        first = lookup_tables.tables()  # builds and stores
+        assert lookup_tables.tables_cache_path().exists()
+        lookup_tables.tables.cache_clear()
+        monkeypatch.setattr(lookup_tables, "build_tables", lambda: pytest.fail("rebuilt despite the cache"))
+        loaded = lookup_tables.tables()
         assert all(np.array_equal(getattr(first, f), getattr(loaded, f)) for f in first._fields)
     finally:
-        text_stats._tables.cache_clear()
+        lookup_tables.tables.cache_clear()
 
 
 def test_lookup_tables_survive_concurrent_first_use(tmp_path, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
-    from udfs import text_stats
-
     monkeypatch.setenv("SFTMART_CACHE", str(tmp_path))
-    text_stats._tables.cache_clear()
+    lookup_tables.tables.cache_clear()
     try:
         with ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(lambda _: text_stats._tables(), range(4)))
+            results = list(pool.map(lambda _: lookup_tables.tables(), range(4)))
         assert all(np.array_equal(r.lowercase, results[0].lowercase) for r in results)
         # and processes racing to store the same file: each writes its own staging file, then renames
         for _ in range(2):
-            assert text_stats._load_or_build_tables().char_class.shape == results[0].char_class.shape
-            text_stats._tables_cache_path().unlink()
+            assert lookup_tables.load_or_build_tables().char_class.shape == results[0].char_class.shape
+            lookup_tables.tables_cache_path().unlink()
     finally:
-        text_stats._tables.cache_clear()
+        lookup_tables.tables.cache_clear()

@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 from numba import njit
 
-from udfs.text_stats import _next_code_point, _plain_string_array, _utf8_buffers
+from udfs.arrow_text import next_code_point, string_array, utf8_buffers
 
 LETTER, NUMBER, SPACE, OTHER = 1, 2, 3, 4
 APOSTROPHE, BLANK = 0x27, 0x20
@@ -342,7 +342,7 @@ def _count_batch(data, offsets, valid, char_kind, split_digits, byte_ids, keys, 
         i = offsets[row]
         while i < offsets[row + 1]:
             byte_at[n] = i
-            cps[n], i = _next_code_point(data, i)
+            cps[n], i = next_code_point(data, i)
             kinds[n] = char_kind[cps[n]]
             n += 1
         byte_at[n] = i
@@ -399,8 +399,8 @@ class BpeCounter:
         self.cache = _PieceCache(*self.cache_sizes)
 
     def count(self, texts: pa.Array) -> pa.Array:
-        texts = _plain_string_array(texts)
-        data, offsets = _utf8_buffers(texts)
+        texts = string_array(texts)
+        data, offsets = utf8_buffers(texts)
         valid = texts.is_valid().to_numpy(zero_copy_only=False)
         out = np.zeros(len(texts), dtype=np.int64)
         t, c = self.tables, self.cache

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from lingua import Language, LanguageDetectorBuilder
 from numba import njit
 
-from udfs.text_stats import _next_code_point, _plain_string_array, _utf8_buffers
+from udfs.arrow_text import next_code_point, string_array, utf8_buffers
 
 try:
     from duckdb import sqltypes as T
@@ -101,7 +101,7 @@ def _prefix_scripts(data, offsets, valid, max_chars, out):
         seen = np.zeros(4, dtype=np.bool_)
         i, end, n = offsets[r], offsets[r + 1], 0
         while i < end and n < max_chars:
-            cp, i = _next_code_point(data, i)
+            cp, i = next_code_point(data, i)
             n += 1
             seen[_letter_script(cp)] = True
         if seen[3] or seen[0] == seen[1]:
@@ -111,7 +111,7 @@ def _prefix_scripts(data, offsets, valid, max_chars, out):
 
 def prefix_scripts(texts: pa.StringArray, max_chars: int = SCRIPT_PREFIX_CHARS) -> np.ndarray:
     """ONLY_LATIN, ONLY_HAN or UNDECIDED per text, from the letters of its first max_chars code points."""
-    data, offsets = _utf8_buffers(texts)
+    data, offsets = utf8_buffers(texts)
     out = np.empty(len(texts), dtype=np.int8)
     _prefix_scripts(data, offsets, texts.is_valid().to_numpy(zero_copy_only=False), max_chars, out)
     return out
@@ -162,7 +162,7 @@ def tag_texts(texts: list[str]) -> tuple[list[str], list[float]]:
 
 
 def detect_language(texts: pa.Array) -> pa.StructArray:
-    texts = _plain_string_array(texts)
+    texts = string_array(texts)
     valid = texts.is_valid()
     present = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
     tags = np.full(len(texts), None, dtype=object)

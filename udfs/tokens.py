@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from sftmart.hf_assets import resolve_tokenizer_dir
 from udfs.bpe_count import BpeCounter, load_counter
-from udfs.text_stats import _plain_string_array
+from udfs.arrow_text import string_array
 
 
 @lru_cache(maxsize=4)
@@ -56,7 +56,7 @@ def _counted_by_tokenizers(texts: pa.StringArray, spec: str) -> list:
 
 def count_tokens(texts: pa.Array, specs: pa.Array) -> pa.Array:
     """Tokens per text, without special tokens added (chat/bos tokens are a training-time concern)."""
-    texts = _plain_string_array(texts)
+    texts = string_array(texts)
     spec = (specs[0].as_py() if len(specs) else None) or "default"
     counter = bpe_counter(spec)
     if counter is None:
