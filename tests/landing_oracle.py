@@ -1,6 +1,7 @@
 """A test oracle for the landing: units per file counted by a plain whole-file tokenizer,
 independent of the landing's streaming parser (which `sftmart.landing.reconcile` reuses).
 Only for small test folders: it reads every file whole."""
+
 from __future__ import annotations
 
 import re
@@ -37,9 +38,9 @@ def count_json_units(text: str) -> int:
             if depth > 0:
                 depth -= 1
             elif tok == "]":
-                if units > 0 or text[seg_start:m.start()].strip(_WS):
+                if units > 0 or text[seg_start : m.start()].strip(_WS):
                     units += 1
-                if text[m.end():].strip(_WS):
+                if text[m.end() :].strip(_WS):
                     units += 1  # data after the closing bracket
                 return units or 1  # [] -> empty_file
         elif depth == 0:  # ','

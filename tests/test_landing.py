@@ -1,4 +1,5 @@
 """Tests for sftmart.landing: the raw landing of Alpaca-CoT files."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,11 +9,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-from sftmart import landing
-from sftmart.landing import LANDING_COLUMNS, REASON_CODES, land, reconcile
 from landing_oracle import count_units
 from test_landing_special_files import SCAN_CODES
+
+from sftmart.landing import LANDING_COLUMNS, REASON_CODES, files, land, parse, reconcile, sql, window, workers
 
 MAX_RECORD = 2_000
 MAX_FILE = 50_000
@@ -21,6 +21,7 @@ REAL_ROOT = Path("/work/shared/data/alpaca-cot")
 
 
 # --------------------------------------------------------------------------- fixture folder
+
 
 def _w(root: Path, rel: str, data) -> Path:
     path = root / rel
@@ -37,13 +38,22 @@ GOOD_ARRAY = [
     {"instruction": "给出三个保持健康的秘诀。", "input": "", "output": "1.均衡饮食，多吃水果和蔬菜。"},
     {"instruction": "Translate to French", "output": "ok"},
     {"instruction": "Q", "input": None, "output": "A", "extra": [1, 2]},
-    {"instruction": "带meta的记录", "input": "x", "output": "y",
-     "meta": {"Dataset": "xP3", "Lang": "zh", "n": 1, "nested": {"a": [True, None]}}},
+    {
+        "instruction": "带meta的记录",
+        "input": "x",
+        "output": "y",
+        "meta": {"Dataset": "xP3", "Lang": "zh", "n": 1, "nested": {"a": [True, None]}},
+    },
 ]
 SINGLE = {"instruction": "单条记录", "input": "上下文", "output": "回答", "meta": [1, "two"]}
 JSONL_GOOD = [
-    {"instruction": "2017年5月24日 True or False?", "input": "", "output": "True",
-     "meta": {"Dataset": "xP3", "IFT": True}, "text": "ignored"},
+    {
+        "instruction": "2017年5月24日 True or False?",
+        "input": "",
+        "output": "True",
+        "meta": {"Dataset": "xP3", "IFT": True},
+        "text": "ignored",
+    },
     {"instruction": "撰寫一段ASCII圖示", "output": "\\  |  \\/"},
     {"instruction": "third", "input": "in", "output": "out"},
 ]
@@ -63,14 +73,37 @@ _expect("alpaca/lines.jsonl", 0)
 _expect("alpaca/lines.jsonl", 2)  # line 2 is blank
 _expect("alpaca/lines.jsonl", 3)
 _expect("top.json", 0)
-MIXED_CODES = [None, "broken_json", "not_an_object", "missing_field", "wrong_type",
-               "invalid_utf8", "invalid_utf8", "record_too_large", "missing_field",
-               "wrong_type", None, "broken_json", "broken_json", None]
+MIXED_CODES = [
+    None,
+    "broken_json",
+    "not_an_object",
+    "missing_field",
+    "wrong_type",
+    "invalid_utf8",
+    "invalid_utf8",
+    "record_too_large",
+    "missing_field",
+    "wrong_type",
+    None,
+    "broken_json",
+    "broken_json",
+    None,
+]
 for i, c in enumerate(MIXED_CODES):
     _expect("broken/mixed.json", i, c)
-LINES_CODES = {0: None, 1: "broken_json", 2: "not_an_object", 3: "missing_field",
-               4: "wrong_type", 5: "invalid_utf8", 6: "invalid_utf8", 7: "record_too_large",
-               9: "broken_json", 10: None, 11: "wrong_type"}  # index 8 is a blank line
+LINES_CODES = {
+    0: None,
+    1: "broken_json",
+    2: "not_an_object",
+    3: "missing_field",
+    4: "wrong_type",
+    5: "invalid_utf8",
+    6: "invalid_utf8",
+    7: "record_too_large",
+    9: "broken_json",
+    10: None,
+    11: "wrong_type",
+}  # index 8 is a blank line
 for i, c in LINES_CODES.items():
     _expect("broken/lines.jsonl", i, c)
 _expect("broken/truncated.json", 0)
@@ -99,8 +132,7 @@ _expect("alpaca/bom.jsonl", 0)
 def build_raw(root: Path) -> Path:
     _w(root, "alpaca/good_array.json", json.dumps(GOOD_ARRAY, ensure_ascii=False, indent=2))
     _w(root, "alpaca/single.json", _j(SINGLE))
-    _w(root, "alpaca/lines.jsonl",
-       _j(JSONL_GOOD[0]) + "\n\n" + _j(JSONL_GOOD[1]) + "\r\n" + _j(JSONL_GOOD[2]) + "\n")
+    _w(root, "alpaca/lines.jsonl", _j(JSONL_GOOD[0]) + "\n\n" + _j(JSONL_GOOD[1]) + "\r\n" + _j(JSONL_GOOD[2]) + "\n")
     _w(root, "top.json", '[{"instruction": "root", "input": "", "output": "level"}]')
 
     big = _j({"instruction": "a" * 3000, "output": "y"})
@@ -137,20 +169,23 @@ def build_raw(root: Path) -> Path:
         b'{"instruction": "x", "input": {"a": 1}, "output": "y"}',
     ]
     _w(root, "broken/lines.jsonl", b"\n".join(lines))  # no final newline
-    _w(root, "broken/truncated.json",
-       '[{"instruction":"a","input":"","output":"b"}, {"instruction":"c","output":"d"}, '
-       '{"instruction": "cut her')
+    _w(
+        root,
+        "broken/truncated.json",
+        '[{"instruction":"a","input":"","output":"b"}, {"instruction":"c","output":"d"}, {"instruction": "cut her',
+    )
     _w(root, "broken/truncated_after.json", '[{"instruction":"a","output":"b"}')
     _w(root, "broken/trailing.json", '[{"instruction":"a","output":"b"}] garbage')
-    _w(root, "broken/missing_comma.json",
-       '[{"instruction":"a","output":"b"} {"instruction":"c","output":"d"}, '
-       '{"instruction":"e","output":"f"}]')
+    _w(
+        root,
+        "broken/missing_comma.json",
+        '[{"instruction":"a","output":"b"} {"instruction":"c","output":"d"}, {"instruction":"e","output":"f"}]',
+    )
     _w(root, "broken/empty.json", b"")
     _w(root, "broken/blank.jsonl", b"\n  \n\t\n")
     _w(root, "broken/empty_array.json", "[ ]\n")
     _w(root, "broken/notes.txt", "just some notes\n")
-    _w(root, "broken/huge.json",
-       json.dumps([{"instruction": "h" * 1000, "output": "y"}] * 60))
+    _w(root, "broken/huge.json", json.dumps([{"instruction": "h" * 1000, "output": "y"}] * 60))
     os.symlink(root / "broken" / "does-not-exist.json", root / "broken" / "dangling.json")
     _w(root, "broken/scalar.json", '"just a string"')
     _w(root, "broken/single_broken.json", '{"instruction": "x", "output": ')
@@ -165,6 +200,7 @@ def build_raw(root: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 @pytest.fixture()
 def raw(tmp_path) -> Path:
@@ -183,7 +219,7 @@ def run_land(con, root, previous=True, **kw):
     """Land and materialise the way dbt does (CREATE TABLE AS SELECT * FROM relation)."""
     kw.setdefault("max_record_bytes", MAX_RECORD)
     kw.setdefault("max_file_bytes", MAX_FILE)
-    rel = land(con, root, previous_table=TABLE if previous else None, **kw)
+    rel = land(con, root, previous_table=TABLE if previous else None, **kw)  # noqa: F841 - read by name in the SQL below
     con.execute(f"create or replace table {TABLE} as select * from rel")
     return fetch(con)
 
@@ -207,23 +243,23 @@ def md5(s: str) -> str:
 
 
 class Spy:
-    def __init__(self, monkeypatch, name):
+    def __init__(self, monkeypatch, module, name):
         self.calls = []
-        real = getattr(landing, name)
+        real = getattr(module, name)
 
         def wrapper(path, *a, **k):
             self.calls.append(Path(path).name)
             return real(path, *a, **k)
 
-        monkeypatch.setattr(landing, name, wrapper)
+        monkeypatch.setattr(module, name, wrapper)
 
 
 # --------------------------------------------------------------------------- tests
 
+
 def test_every_record_is_landed_or_rejected_with_the_expected_code(con, raw):
     rows = run_land(con, raw)
-    got = {(r["source_file"], r["record_index"]): (r["status"], r["reject_reason_code"])
-           for r in rows}
+    got = {(r["source_file"], r["record_index"]): (r["status"], r["reject_reason_code"]) for r in rows}
     assert got == EXPECTED
     assert len(rows) == len(got)  # one row per unit
     # the codes the scan gives without reading are tested in test_landing_special_files
@@ -241,14 +277,12 @@ def test_every_record_is_landed_or_rejected_with_the_expected_code(con, raw):
     for r in rows:
         index = "" if r["record_index"] is None else r["record_index"]
         assert r["record_id"] == md5(f"{r['source_file']}:{index}")[:16]
-        assert r["source_collection"] == (r["source_file"].split("/")[0]
-                                          if "/" in r["source_file"] else "(root)")
+        assert r["source_collection"] == (r["source_file"].split("/")[0] if "/" in r["source_file"] else "(root)")
         if r["status"] == "rejected":
             assert r["reject_reason"] and r["instruction"] is None and r["content_hash"] is None
         else:
             assert r["reject_reason"] is None and r["reject_reason_code"] is None
-            assert r["content_hash"] == md5(
-                r["instruction"] + "\x1f" + r["input"] + "\x1f" + r["output"])
+            assert r["content_hash"] == md5(r["instruction"] + "\x1f" + r["input"] + "\x1f" + r["output"])
     assert len({r["record_id"] for r in rows}) == len(rows)
 
 
@@ -257,27 +291,33 @@ def test_good_records_land_with_their_fields(con, raw):
     for i, rec in enumerate(GOOD_ARRAY):
         r = rows[("alpaca/good_array.json", i)]
         assert (r["instruction"], r["input"], r["output"]) == (
-            rec["instruction"], rec.get("input") or "", rec["output"])
+            rec["instruction"],
+            rec.get("input") or "",
+            rec["output"],
+        )
         assert r["line_number"] is None
         assert (json.loads(r["meta"]) if r["meta"] is not None else None) == rec.get("meta")
     s = rows[("alpaca/single.json", 0)]
     assert (s["instruction"], s["input"], s["output"], json.loads(s["meta"])) == (
-        SINGLE["instruction"], SINGLE["input"], SINGLE["output"], SINGLE["meta"])
+        SINGLE["instruction"],
+        SINGLE["input"],
+        SINGLE["output"],
+        SINGLE["meta"],
+    )
     for rec, idx in zip(JSONL_GOOD, (0, 2, 3)):
         r = rows[("alpaca/lines.jsonl", idx)]
         assert r["line_number"] == idx + 1
-        assert (r["instruction"], r["input"], r["output"]) == (
-            rec["instruction"], rec.get("input", ""), rec["output"])
+        assert (r["instruction"], r["input"], r["output"]) == (rec["instruction"], rec.get("input", ""), rec["output"])
     assert json.loads(rows[("alpaca/lines.jsonl", 0)]["meta"]) == JSONL_GOOD[0]["meta"]
     assert rows[("alpaca/lines.jsonl", 2)]["meta"] is None
     assert rows[("top.json", 0)]["source_collection"] == "(root)"
-    assert rows[("broken/mixed.json", 10)]["instruction"] == "笑 \U0001F600"
+    assert rows[("broken/mixed.json", 10)]["instruction"] == "笑 \U0001f600"
     assert rows[("broken/mixed.json", 13)]["output"] == "été"
     assert rows[("broken/lines.jsonl", 10)]["line_number"] == 11
     # meta is a real JSON column
     assert con.execute(
-        f"select meta->>'Dataset' from {TABLE} where source_file = 'alpaca/lines.jsonl' "
-        f"and record_index = 0").fetchall() == [("xP3",)]
+        f"select meta->>'Dataset' from {TABLE} where source_file = 'alpaca/lines.jsonl' and record_index = 0"
+    ).fetchall() == [("xP3",)]
     # file attributes
     for rel in ("alpaca/good_array.json", "broken/mixed.json", "broken/notes.txt"):
         path = raw / rel
@@ -286,8 +326,7 @@ def test_good_records_land_with_their_fields(con, raw):
         assert r["file_size"] == path.stat().st_size
         assert r["file_mtime_ns"] == path.stat().st_mtime_ns
     assert rows[("broken/huge.json", None)]["file_sha256"] is None  # never read
-    assert not any(r["source_file"].startswith(".") or "/." in r["source_file"]
-                   for r in rows.values())
+    assert not any(r["source_file"].startswith(".") or "/." in r["source_file"] for r in rows.values())
 
 
 def test_reject_reasons_say_what_and_where(con, raw):
@@ -310,7 +349,7 @@ def test_reject_reasons_say_what_and_where(con, raw):
     assert "empty" in mixed(11)["reject_reason"]
     assert "NaN" in mixed(12)["reject_reason"]
     assert mixed(1)["excerpt"] == '{"instruction": "x", "output": tru}'
-    off = data.index(b'tru}')
+    off = data.index(b"tru}")
     assert f"byte offset {off}" in mixed(1)["reject_reason"]
 
     ldata = (raw / "broken/lines.jsonl").read_bytes()
@@ -336,9 +375,9 @@ def test_reject_reasons_say_what_and_where(con, raw):
 def test_tiny_read_chunks_give_the_same_rows(con, raw, monkeypatch):
     """Chunk boundaries (inside strings, escapes, multi-byte characters) change nothing."""
     expected = without_loaded_at(run_land(con, raw, previous=False))
-    monkeypatch.setattr(landing, "CHUNK_BYTES", 7)
+    monkeypatch.setattr(window, "CHUNK_BYTES", 7)
     assert without_loaded_at(run_land(con, raw, previous=False)) == expected
-    monkeypatch.setattr(landing, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(window, "CHUNK_BYTES", 1)
     assert without_loaded_at(run_land(con, raw, previous=False)) == expected
 
 
@@ -346,9 +385,9 @@ def test_incremental_runs(con, raw, monkeypatch):
     first = run_land(con, raw)
 
     # 1. nothing changed: no file is opened, same table, loaded_at preserved
-    parse, sha = Spy(monkeypatch, "_parse_file"), Spy(monkeypatch, "_sha256_file")
+    parse_spy, sha = Spy(monkeypatch, parse, "parse_file"), Spy(monkeypatch, files, "sha256_file")
     second = run_land(con, raw)
-    assert parse.calls == [] and sha.calls == []
+    assert parse_spy.calls == [] and sha.calls == []
     assert without_loaded_at(second) == without_loaded_at(first)
     keep = [r for r in first if r["reject_reason_code"] != "unreadable_file"]
     assert [r for r in second if r["reject_reason_code"] != "unreadable_file"] == keep
@@ -358,7 +397,7 @@ def test_incremental_runs(con, raw, monkeypatch):
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
     third = run_land(con, raw)
-    assert parse.calls == [] and sha.calls == ["lines.jsonl"]
+    assert parse_spy.calls == [] and sha.calls == ["lines.jsonl"]
     for old, new in zip(first, third):
         if old["source_file"] == "alpaca/lines.jsonl":
             assert new["file_mtime_ns"] == st.st_mtime_ns + 5_000_000_000
@@ -368,12 +407,12 @@ def test_incremental_runs(con, raw, monkeypatch):
             assert new == old
 
     # 2b. many touched files at once take the join path instead of a CASE
-    monkeypatch.setattr(landing, "_CASE_LIMIT", 0)
+    monkeypatch.setattr(sql, "CASE_LIMIT", 0)
     path2 = raw / "alpaca/good_array.json"
     st2 = path2.stat()
     os.utime(path2, ns=(st2.st_atime_ns, st2.st_mtime_ns + 7))
     third_b = by_key(run_land(con, raw))
-    assert parse.calls == [] and sha.calls == ["lines.jsonl", "good_array.json"]
+    assert parse_spy.calls == [] and sha.calls == ["lines.jsonl", "good_array.json"]
     assert third_b[("alpaca/good_array.json", 0)]["file_mtime_ns"] == st2.st_mtime_ns + 7
     assert third_b[("alpaca/lines.jsonl", 0)]["file_mtime_ns"] == st.st_mtime_ns + 5_000_000_000
     assert third_b[("alpaca/good_array.json", 0)]["loaded_at"] == first[0]["loaded_at"]
@@ -383,32 +422,32 @@ def test_incremental_runs(con, raw, monkeypatch):
     _w(raw, "alpaca/single.json", _j({"instruction": "new", "output": "content"}))
     os.utime(raw / "alpaca/single.json", ns=(1, 2))
     fourth = by_key(run_land(con, raw))
-    assert parse.calls == ["single.json"]
+    assert parse_spy.calls == ["single.json"]
     assert fourth[("alpaca/single.json", 0)]["instruction"] == "new"
     assert fourth[("alpaca/single.json", 0)]["file_mtime_ns"] == 2
     assert fourth[("alpaca/single.json", 0)]["loaded_at"] > first[0]["loaded_at"]
 
     # 4. a file disappears: its rows go
-    parse.calls.clear()
+    parse_spy.calls.clear()
     (raw / "broken/mixed.json").unlink()
     fifth = run_land(con, raw)
-    assert parse.calls == []
+    assert parse_spy.calls == []
     assert not any(r["source_file"] == "broken/mixed.json" for r in fifth)
     assert len(fifth) == len(fourth) - len(MIXED_CODES)
 
     # 5. the incremental table equals a from-scratch landing of the same folder
     fresh = duckdb.connect()
-    rel = land(fresh, raw, max_record_bytes=MAX_RECORD, max_file_bytes=MAX_FILE)
+    rel = land(fresh, raw, max_record_bytes=MAX_RECORD, max_file_bytes=MAX_FILE)  # noqa: F841 - read by name in the SQL below
     fresh.execute("create table t as select * from rel")
     assert without_loaded_at(fetch(fresh, "t")) == without_loaded_at(fifth)
 
 
 def test_previous_table_missing_or_foreign(con, raw):
-    rel = land(con, raw, previous_table="raw.does_not_exist", max_file_bytes=MAX_FILE)
+    rel = land(con, raw, previous_table="raw.does_not_exist", max_file_bytes=MAX_FILE)  # noqa: F841 - read by name in the SQL below
     assert rel.aggregate("count(*)").fetchall()[0][0] == len(EXPECTED)
     con.execute("create table raw.other as select 1 as x")
     with pytest.warns(UserWarning):
-        rel = land(con, raw, previous_table="raw.other", max_file_bytes=MAX_FILE)
+        rel = land(con, raw, previous_table="raw.other", max_file_bytes=MAX_FILE)  # noqa: F841 - read by name in the SQL below
     assert rel.aggregate("count(*)").fetchall()[0][0] == len(EXPECTED)
 
 
@@ -423,7 +462,7 @@ def test_empty_root_and_missing_root(con, tmp_path):
 
 def test_unreadable_file_mid_way(con, raw, monkeypatch):
     """An OSError while reading a file drops whatever it staged and rejects the file."""
-    real = landing._parse_file
+    real = parse.parse_file
 
     def flaky(path, size, fid, sink, *a):
         if Path(path).name == "good_array.json":
@@ -431,26 +470,28 @@ def test_unreadable_file_mid_way(con, raw, monkeypatch):
             raise OSError(5, "Input/output error")
         return real(path, size, fid, sink, *a)
 
-    monkeypatch.setattr(landing, "_parse_file", flaky)
+    monkeypatch.setattr(parse, "parse_file", flaky)
     rows = [r for r in run_land(con, raw) if r["source_file"] == "alpaca/good_array.json"]
-    assert [(r["record_index"], r["reject_reason_code"]) for r in rows] == [
-        (None, "unreadable_file")]
+    assert [(r["record_index"], r["reject_reason_code"]) for r in rows] == [(None, "unreadable_file")]
     assert "Input/output error" in rows[0]["reject_reason"]
 
 
 @pytest.mark.skipif(not REAL_ROOT.is_dir(), reason="real Alpaca-CoT sample not available")
 def test_real_alpaca_cot_folder(con):
-    rel = land(con, REAL_ROOT, previous_table=TABLE)
+    rel = land(con, REAL_ROOT, previous_table=TABLE)  # noqa: F841 - read by name in the SQL below
     con.execute(f"create or replace table {TABLE} as select * from rel")
-    got = dict(((c, s), n) for c, s, n in con.execute(
-        f"select source_collection, status, count(*) from {TABLE} group by all").fetchall())
-    assert got == {("chain-of-thought", "landed"): 22_825, ("chinese-alpaca", "landed"): 10_021,
-                   ("xp3-zh-sample", "landed"): 11}
-    per_file = dict(con.execute(
-        f"select source_file, count(*) from {TABLE} group by all").fetchall())
+    got = dict(
+        ((c, s), n)
+        for c, s, n in con.execute(f"select source_collection, status, count(*) from {TABLE} group by all").fetchall()
+    )
+    assert got == {
+        ("chain-of-thought", "landed"): 22_825,
+        ("chinese-alpaca", "landed"): 10_021,
+        ("xp3-zh-sample", "landed"): 11,
+    }
+    per_file = dict(con.execute(f"select source_file, count(*) from {TABLE} group by all").fetchall())
     assert per_file == reconcile(REAL_ROOT)
-    assert con.execute(
-        f"select count(*) from {TABLE} where meta is not null").fetchall() == [(11,)]
+    assert con.execute(f"select count(*) from {TABLE} where meta is not null").fetchall() == [(11,)]
 
 
 def test_fuzzed_files_reconcile_and_never_raise(tmp_path, monkeypatch):
@@ -460,21 +501,27 @@ def test_fuzzed_files_reconcile_and_never_raise(tmp_path, monkeypatch):
     rng = random.Random(20240521)
     root = tmp_path / "fuzz"
     root.mkdir()
-    records = [{"instruction": f"指令 {i} \"q\" \\ x", "input": rng.choice(["", None, "输入", 5]),
-                "output": f"out\n{i}", "meta": {"a": [i, {"b": "c]}"}]}} for i in range(6)]
+    records = [
+        {
+            "instruction": f'指令 {i} "q" \\ x',
+            "input": rng.choice(["", None, "输入", 5]),
+            "output": f"out\n{i}",
+            "meta": {"a": [i, {"b": "c]}"}]},
+        }
+        for i in range(6)
+    ]
     alphabet = b'[]{},"\\: \n\xff\xe4\xb8a0'
     for k in range(80):
         ext = rng.choice([".json", ".json", ".jsonl"])
         if ext == ".json":
-            data = json.dumps(records, ensure_ascii=rng.random() < 0.5,
-                              indent=rng.choice([None, 1])).encode()
+            data = json.dumps(records, ensure_ascii=rng.random() < 0.5, indent=rng.choice([None, 1])).encode()
         else:
             data = b"\n".join(json.dumps(r, ensure_ascii=False).encode() for r in records)
         data = bytearray(data)
         for _ in range(rng.randint(0, 4)):
             op, pos = rng.random(), rng.randrange(len(data) + 1)
             if op < 0.35:
-                del data[pos:pos + rng.randint(1, 5)]
+                del data[pos : pos + rng.randint(1, 5)]
             elif op < 0.75:
                 data[pos:pos] = bytes(rng.choice(alphabet) for _ in range(rng.randint(1, 3)))
             elif op < 0.85:
@@ -484,12 +531,13 @@ def test_fuzzed_files_reconcile_and_never_raise(tmp_path, monkeypatch):
     # the oracle is a separate whole-file tokenizer; reconcile reuses the landing's parser
     assert expected == {f.name: count_units(f) for f in root.iterdir()}
     results = []
-    for chunk in (landing.CHUNK_BYTES, 3):
-        monkeypatch.setattr(landing, "CHUNK_BYTES", chunk)
+    for chunk in (window.CHUNK_BYTES, 3):
+        monkeypatch.setattr(window, "CHUNK_BYTES", chunk)
         con = duckdb.connect()
-        rel = land(con, root, max_record_bytes=150)
-        rows = con.execute("select * exclude (loaded_at) from rel "
-                           "order by source_file, record_index nulls first").fetchall()
+        rel = land(con, root, max_record_bytes=150)  # noqa: F841 - read by name in the SQL below
+        rows = con.execute(
+            "select * exclude (loaded_at) from rel order by source_file, record_index nulls first"
+        ).fetchall()
         counts: dict[str, int] = {}
         for r in rows:
             counts[r[2]] = counts.get(r[2], 0) + 1
@@ -504,29 +552,41 @@ def test_fuzzed_files_reconcile_and_never_raise(tmp_path, monkeypatch):
 def test_worker_processes_land_the_same_rows(con, raw, monkeypatch):
     """Files parsed in PARSE_WORKERS child processes land exactly what one process lands."""
     expected = without_loaded_at(run_land(con, raw, previous=False))
-    monkeypatch.setattr(landing, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(landing, "PARSE_WORKERS", 3)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "PARSE_WORKERS", 3)
     assert without_loaded_at(run_land(con, raw, previous=False)) == expected
     # a worker that dies is redone in this process, nothing lost
-    monkeypatch.setattr(landing.sys, "executable", "/bin/false")
+    monkeypatch.setattr(workers.sys, "executable", "/bin/false")
     assert without_loaded_at(run_land(con, raw, previous=False)) == expected
 
 
-def test_a_worker_imports_neither_pandas_nor_duckdb(raw, tmp_path):
-    """Each would add to every worker's start (pyarrow imports pandas on its first conversion
-    when it can); the rows it stages are the same without them."""
+def test_a_worker_stages_its_rows_without_duckdb(raw, tmp_path):
+    """A worker (`python -m sftmart.landing`) needs no DuckDB (it would add to every worker's
+    start); it stages its rows in Parquet and reports them on stdout."""
     import subprocess
     import sys
 
-    files = sorted(raw.rglob("*.jsonl"))
-    task = {"jobs": [[str(f), f.stat().st_size, [k, f.name, "c", None, f.stat().st_size, 0], None]
-                     for k, f in enumerate(files)],
-            "stage_path": str(tmp_path / "stage.parquet"), "max_record_bytes": 1_000_000,
-            "max_file_bytes": 10_000_000}
-    script = ("import sys; from sftmart import landing; landing._worker_main(); "
-              "print('imported', [m for m in ('pandas', 'duckdb') if m in sys.modules])")
-    done = subprocess.run([sys.executable, "-c", script], input=json.dumps(task), text=True,
-                          capture_output=True, check=True, cwd=Path(landing.__file__).parents[1])
+    found = sorted(raw.rglob("*.jsonl"))
+    task = {
+        "jobs": [
+            [str(f), f.stat().st_size, [k, f.name, "c", None, f.stat().st_size, 0], None] for k, f in enumerate(found)
+        ],
+        "stage_path": str(tmp_path / "stage.parquet"),
+        "max_record_bytes": 1_000_000,
+        "max_file_bytes": 10_000_000,
+    }
+    script = (
+        "import sys; from sftmart.landing import workers; workers.main(); "
+        "print('imported', [m for m in ('duckdb',) if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(task),
+        text=True,
+        capture_output=True,
+        check=True,
+        cwd=Path(workers.__file__).parents[2],
+    )
     assert "imported []" in done.stdout
     result = json.loads(done.stdout.split("result ", 1)[1].splitlines()[0])
     assert result["failures"] == [] and result["rows"] > 0
@@ -535,20 +595,6 @@ def test_a_worker_imports_neither_pandas_nor_duckdb(raw, tmp_path):
 
 def test_groups_balance_bytes_and_keep_every_file():
     jobs = [(f"f{i}", size, (i, f"f{i}"), None) for i, size in enumerate([90, 10, 50, 40, 30, 5])]
-    groups = landing._balanced_groups(jobs, 2)
+    groups = workers.balanced_groups(jobs, 2)
     assert sorted(j for g in groups for j in g) == sorted(jobs)
     assert sorted(sum(job[1] for job in g) for g in groups) == [105, 120]  # greedy, largest first
-
-
-@pytest.mark.parametrize("text", ['{"a":1}', '{"a":1} x', '{"a":1}\t\n x', '{"a":', '[1,2]', '"x"',
-                                  '{"a":NaN}', '{"a":1}{"b":2}', '', '1 2', '{"a": "\\ud800"}'])
-def test_decoding_a_stripped_record_equals_the_decoder_with_its_errors(text):
-    from sftmart.landing import _DECODER, _decode_stripped
-
-    def outcome(decode):
-        try:
-            return "ok", decode(text)
-        except ValueError as error:  # JSONDecodeError and the non-standard-constant error
-            return type(error).__name__, str(error)
-
-    assert outcome(_decode_stripped) == outcome(_DECODER.decode)

@@ -4,6 +4,7 @@ FIFOs, devices and sockets are quarantined unopened (a FIFO must not hang the la
 that leave raw_root are quarantined unread unless follow_external_symlinks is set, and a file
 name that is not UTF-8 is quarantined with the name shown as valid UTF-8 text.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,11 +41,10 @@ def hostile(tmp_path) -> Path:
     os.symlink("/dev/zero", raw / "col" / "zero.jsonl")
     secret_dir = tmp_path / "secret"
     secret_dir.mkdir()
-    (secret_dir / "secret.json").write_text(
-        json.dumps([{"instruction": SECRET, "output": SECRET}] * 3))
+    (secret_dir / "secret.json").write_text(json.dumps([{"instruction": SECRET, "output": SECRET}] * 3))
     os.symlink(secret_dir / "secret.json", raw / "col" / "outside.json")
-    os.symlink(secret_dir, raw / "col" / "outdir")                       # a folder outside
-    os.symlink(raw / "col" / "sub", raw / "col" / "alias")               # a folder inside
+    os.symlink(secret_dir, raw / "col" / "outdir")  # a folder outside
+    os.symlink(raw / "col" / "sub", raw / "col" / "alias")  # a folder inside
     os.symlink(raw / "col" / "sub" / "inner.jsonl", raw / "col" / "inlink.jsonl")
     with open(os.fsencode(raw / "col") + b"/" + BAD_NAME, "wb") as fh:
         fh.write(_line(RECORD))
@@ -55,7 +55,7 @@ def hostile(tmp_path) -> Path:
 
 
 def _land(con, raw, **kw):
-    rel = land(con, raw, previous_table="raw.landing", **kw)
+    rel = land(con, raw, previous_table="raw.landing", **kw)  # noqa: F841 - read by name in the SQL below
     con.execute("create or replace table raw.landing as select * from rel")
     cur = con.execute("select * from raw.landing order by source_file, record_index")
     names = [d[0] for d in cur.description]
@@ -77,7 +77,7 @@ def test_special_entries_are_quarantined_unread(hostile, tmp_path):
     assert _codes(rows) == {
         "col/good.jsonl": {None},
         "col/sub/inner.jsonl": {None},
-        "col/inlink.jsonl": {None},               # a link that stays inside is a regular file
+        "col/inlink.jsonl": {None},  # a link that stays inside is a regular file
         "col/pipe.jsonl": {"not_a_regular_file"},
         "col/zero.jsonl": {"not_a_regular_file"},
         "col/sock.json": {"not_a_regular_file"},
@@ -95,7 +95,7 @@ def test_special_entries_are_quarantined_unread(hostile, tmp_path):
 
     # every stored string is valid UTF-8 (Arrow would refuse it otherwise), and the secret
     # behind the outside link is nowhere in the warehouse
-    table = con.execute("select * from raw.landing").to_arrow_table()
+    table = con.sql("select * from raw.landing").to_arrow_table()
     for column in table.columns:
         if pa.types.is_string(column.type):
             column.validate(full=True)
@@ -117,8 +117,8 @@ def test_following_external_links_is_a_choice(hostile):
     codes = _codes(rows)
     assert codes["col/outside.json"] == {None}
     assert sum(r["source_file"] == "col/outside.json" for r in rows) == 3
-    assert codes["col/zero.jsonl"] == {"not_a_regular_file"}    # a device is never read
-    assert codes["col/outdir"] == {"symlink_outside_root"}      # folders are never followed
+    assert codes["col/zero.jsonl"] == {"not_a_regular_file"}  # a device is never read
+    assert codes["col/outdir"] == {"symlink_outside_root"}  # folders are never followed
     per_file: dict[str, int] = {}
     for r in rows:
         per_file[r["source_file"]] = per_file.get(r["source_file"], 0) + 1
@@ -127,19 +127,19 @@ def test_following_external_links_is_a_choice(hostile):
 
 def test_a_special_file_that_takes_a_files_place_after_the_scan_is_not_read(tmp_path):
     """The open itself refuses what is not the regular file the scan saw (no hang on a FIFO)."""
-    from sftmart.landing import _open_regular
+    from sftmart.landing.files import open_regular
 
     fifo = tmp_path / "late.jsonl"
     os.mkfifo(fifo)
     with pytest.raises(OSError, match="regular file"):
-        _open_regular(fifo)
+        open_regular(fifo)
     plain = tmp_path / "plain.jsonl"
     plain.write_bytes(b"x")
     other = tmp_path / "other.jsonl"
     other.write_bytes(b"y")
     st = other.stat()
     with pytest.raises(OSError, match="replaced"):
-        _open_regular(plain, (st.st_dev, st.st_ino))
+        open_regular(plain, (st.st_dev, st.st_ino))
 
 
 def test_staging_lives_beside_the_warehouse_and_stale_folders_are_removed(tmp_path):
@@ -154,8 +154,9 @@ def test_staging_lives_beside_the_warehouse_and_stale_folders_are_removed(tmp_pa
     raw.mkdir()
     (raw / "a.jsonl").write_bytes(_line(RECORD))
     tmp_root = tmp_path / "wh" / ".sftmart-tmp"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     stale = tmp_root / f"landing-{int(dead.stdout)}-abc123"
     stale.mkdir(parents=True)
     (stale / "rows-0.parquet").write_bytes(b"x" * 1000)
@@ -165,7 +166,7 @@ def test_staging_lives_beside_the_warehouse_and_stale_folders_are_removed(tmp_pa
     before = set(Path(tempfile.gettempdir()).glob("sftmart-landing-*"))
     try:
         con = duckdb.connect(str(tmp_path / "wh" / "warehouse.duckdb"))
-        rel = land(con, raw)
+        rel = land(con, raw)  # noqa: F841 - read by name in the SQL below
         assert rel.aggregate("count(*)").fetchall() == [(1,)]
         assert not stale.exists()
         assert busy.exists()  # its landing may still be running

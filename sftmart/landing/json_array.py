@@ -1,0 +1,291 @@
+"""The `.json` parser: a JSON array of records read element by element in bounded memory, or a
+single JSON value (the record at index 0).
+
+Elements are delimited structurally (depth-0 commas outside strings), so one broken element is
+rejected on its own and the rest still land; bytes that are not UTF-8 reject only the elements
+that hold them. An array that is cut off lands every complete element and adds one
+`truncated_file` row; `[]` gives one `empty_file` row. With `count_only` (reconcile) the same
+walk finds the units without decoding any of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sftmart.landing.records import (
+    DECODER,
+    EXCERPT_CHARS,
+    SURROGATE,
+    SURROGATE_ESCAPE,
+    check_record,
+    excerpt_text,
+    lone_surrogate_field,
+)
+from sftmart.landing.sink import Sink
+from sftmart.landing.window import BOM, NONWS, WS, TextWindow, scan_element_end
+
+# An object with nothing nested (the usual record), matched in one step when only counting.
+FLAT_OBJECT = re.compile(r'\{(?:[^"{}\[\]]++|"[^"\\]*+(?:\\.[^"\\]*+)*+")*+\}', re.S)
+
+
+class JsonFileParser:
+    """Parses one `.json` file into sink rows."""
+
+    def __init__(self, win: TextWindow, sink: Sink, ctx: tuple, max_record_bytes: int, count_only: bool = False):
+        self.win = win
+        self.sink = sink
+        self.ctx = ctx
+        self.limit = max_record_bytes
+        self.in_array = False
+        self.count_only = count_only  # reconcile: find the units, decode none of them
+
+    # -- one unit -------------------------------------------------------------
+    def _reject(self, index, code, reason, excerpt):
+        self.sink.reject(self.ctx, index, None, code, reason, excerpt)
+
+    def _what(self, index) -> str:
+        return f"element {index}" if self.in_array else "the file's single JSON value"
+
+    def _too_large(self, index, nbytes, offset, excerpt):
+        self._reject(
+            index,
+            "record_too_large",
+            f"{self._what(index)} starting at byte offset {offset} is {nbytes:,} bytes "
+            f"of JSON text, "
+            f"over the limit of {self.limit:,} bytes (max_record_bytes)",
+            excerpt,
+        )
+
+    def _nbytes(self, start: int, end: int) -> int:
+        chars = end - start
+        if chars * 4 <= self.limit or chars > self.limit:
+            return chars  # decisive without encoding (UTF-8 is 1..4 bytes per character)
+        return len(self.win.buf[start:end].encode("utf-8", "surrogateescape"))
+
+    def _unit(self, index: int, start: int, end: int, obj=None, parsed: bool = False) -> None:
+        """Judge the element text buf[start:end] (already stripped); obj if already parsed."""
+        if self.count_only:
+            self.sink.landed()
+            return
+        win = self.win
+        buf = win.buf
+        nbytes = self._nbytes(start, end)
+        if nbytes > self.limit:
+            if nbytes == end - start:
+                nbytes = len(buf[start:end].encode("utf-8", "surrogateescape"))
+            self._too_large(index, nbytes, win.offset(start), excerpt_text(buf[start:end]))
+            return
+        bad = SURROGATE.search(buf, start, end) if win.has_bad_bytes else None
+        if bad is not None:
+            byte = ord(bad.group()) - 0xDC00
+            self._reject(
+                index,
+                "invalid_utf8",
+                f"{self._what(index)} contains bytes that are not valid UTF-8 "
+                f"(first: 0x{byte:02x} at byte offset {win.offset(bad.start())})",
+                excerpt_text(buf[start:end]),
+            )
+            return
+        if not parsed:
+            try:
+                obj = DECODER.decode(buf[start:end])
+            except (ValueError, RecursionError) as e:  # ValueError: also NaN / Infinity
+                if isinstance(e, json.JSONDecodeError):
+                    why = f"is not valid JSON: {e.msg} at byte offset {win.offset(start + e.pos)}"
+                elif isinstance(e, RecursionError):
+                    why = f"starting at byte offset {win.offset(start)} is nested too deeply to parse"
+                else:
+                    why = f"starting at byte offset {win.offset(start)} is not valid JSON: {e}"
+                self._reject(index, "broken_json", f"{self._what(index)} {why}", excerpt_text(buf[start:end]))
+                return
+        if win.has_surrogate_escapes and SURROGATE_ESCAPE.search(buf, start, end):
+            field = lone_surrogate_field(obj)
+            if field is not None:
+                self._reject(
+                    index,
+                    "invalid_utf8",
+                    f"{self._what(index)} (byte offset {win.offset(start)}) has a lone "
+                    f"UTF-16 surrogate escape (\\ud800-style) in '{field}', which is "
+                    f"not valid Unicode",
+                    excerpt_text(buf[start:end]),
+                )
+                return
+        res = check_record(obj)
+        if len(res) == 2:
+            code, reason = res
+            self._reject(
+                index,
+                code,
+                f"{self._what(index)} (byte offset {win.offset(start)}): {reason}",
+                excerpt_text(buf[start:end]),
+            )
+            return
+        self.sink.landed(self.ctx, index, None, *res)
+
+    # -- whole file -----------------------------------------------------------
+    def run(self) -> None:
+        win = self.win
+        while not win.buf and not win.eof:
+            win.more(0)
+        pos = 1 if win.buf.startswith(BOM) else 0
+        pos = win.skip_ws(pos)
+        if pos is None:
+            self._file_reject("empty_file", "the file is empty or holds only whitespace", "")
+            return
+        if win.buf[pos] == "[":
+            self._array(pos + 1)
+        elif self.count_only:
+            self.sink.landed()  # a single value is one unit, whatever it holds
+        else:
+            self._single(pos)
+
+    def _file_reject(self, code, reason, excerpt):
+        self.sink.reject(self.ctx, None, None, code, reason, excerpt)
+
+    def _single(self, pos: int) -> None:
+        """A file holding one JSON value: the record at index 0."""
+        win = self.win
+        while not win.eof:
+            if len(win.buf) - pos > max(self.limit, EXCERPT_CHARS):
+                offset = win.offset(pos)
+                excerpt = excerpt_text(win.buf[pos:])
+                win.drain()
+                self._reject(
+                    0,
+                    "record_too_large",
+                    f"the file holds a single JSON value (byte offset {offset}) of more "
+                    f"than {self.limit:,} bytes (max_record_bytes)",
+                    excerpt,
+                )
+                return
+            pos -= win.more(pos)
+        end = len(win.buf.rstrip(WS))
+        self._unit(0, pos, end)
+
+    def _array(self, pos: int) -> None:
+        win = self.win
+        self.in_array = True
+        index = 0
+        closed = False
+        pos = win.skip_ws(pos)
+        if pos is None:
+            self._reject(0, "truncated_file", "the file ends right after the opening '[' of the array", "[")
+            return
+        if win.buf[pos] == "]":
+            closed = True
+            pos += 1
+        while not closed:
+            if pos is None:
+                self._reject(
+                    index,
+                    "truncated_file",
+                    f"the file ends after element {index - 1} and a ',' without closing the array with ']'",
+                    "",
+                )
+                return
+            buf = win.buf
+            c = buf[pos]
+            if c == "," or c == "]":
+                self._reject(
+                    index,
+                    "broken_json",
+                    f"element {index} is empty (nothing before the ',' or ']' at byte offset {win.offset(pos)})",
+                    c,
+                )
+                index += 1
+                if c == "]":
+                    closed = True
+                    pos += 1
+                    break
+                pos = win.skip_ws(pos + 1)
+                continue
+            start = pos
+            # Fast path: the element parses and is followed by ',' or ']' inside the window.
+            # (Counting: an object with nothing nested, matched by one regex, stands for it.)
+            end, obj = -1, None
+            if self.count_only:
+                flat = FLAT_OBJECT.match(buf, start)
+                end = flat.end() if flat is not None else -1
+            else:
+                try:
+                    obj, end = DECODER.raw_decode(buf, start)
+                except (ValueError, RecursionError):
+                    pass
+            if end >= 0:
+                m = NONWS.search(buf, end)
+                if m is not None and buf[m.start()] in ",]":
+                    self._unit(index, start, end, obj, parsed=True)
+                    index += 1
+                    if buf[m.start()] == "]":
+                        closed = True
+                        pos = m.end()
+                        break
+                    pos = win.skip_ws(m.end())
+                    continue
+            # Slow path: find the element's end structurally, reading on as needed.
+            state = [0, False, False]
+            q = start
+            too_large = None  # (byte offset, excerpt) once the element is known to be too big
+            while True:
+                term = scan_element_end(win.buf, q, state)
+                if term >= 0 or win.eof:
+                    break
+                q = len(win.buf)
+                if too_large is None and q - start > max(self.limit, EXCERPT_CHARS):
+                    too_large = (win.offset(start), excerpt_text(win.buf[start:]))
+                # Once too large, keep only the trailing whitespace (to measure the size).
+                keep = len(win.buf[:q].rstrip(WS)) if too_large is not None else start
+                shift = win.more(keep)
+                q -= shift
+                start -= shift
+            buf = win.buf
+            if term < 0:
+                # End of file inside the element: the array was cut off.
+                balanced = state[0] == 0 and not state[1]
+                if balanced:
+                    if too_large is not None:
+                        end = len(buf.rstrip(WS))
+                        self._too_large(index, win.offset(end) - too_large[0], *too_large)
+                    else:
+                        self._unit(index, start, len(buf.rstrip(WS)))
+                    index += 1
+                    where = f"after its last element ({index - 1})"
+                else:
+                    where = f"in the middle of element {index}"
+                self._reject(
+                    index,
+                    "truncated_file",
+                    f"the file ends {where} without closing the array with ']' "
+                    f"(at byte offset {win.offset(len(buf))}); the complete elements "
+                    f"before it were landed",
+                    "" if balanced else too_large[1] if too_large is not None else excerpt_text(buf[start:]),
+                )
+                return
+            if too_large is not None:
+                end = len(buf[:term].rstrip(WS))
+                self._too_large(index, win.offset(end) - too_large[0], *too_large)
+            else:
+                end = start + len(buf[start:term].rstrip(WS))
+                self._unit(index, start, end)
+            index += 1
+            if buf[term] == "]":
+                closed = True
+                pos = term + 1
+                break
+            pos = win.skip_ws(term + 1)
+        # After the closing ']': only whitespace may follow.
+        pos = win.skip_ws(pos)
+        if pos is not None:
+            while len(win.buf) - pos < EXCERPT_CHARS and not win.eof:
+                pos -= win.more(pos)
+            self._reject(
+                index,
+                "broken_json",
+                f"unexpected data after the closing ']' of the array at byte offset {win.offset(pos)}",
+                excerpt_text(win.buf[pos:]),
+            )
+            win.drain()
+            index += 1
+        if index == 0:
+            self._file_reject("empty_file", "the file holds an empty JSON array: no records", "[]")
