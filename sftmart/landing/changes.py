@@ -37,7 +37,7 @@ def previous_state(con, previous_table: str | None) -> dict[str, PrevFile] | Non
         return None
     parts = _split_name(previous_table)
     if not 1 <= len(parts) <= 3:
-        warnings.warn(f"previous_table {previous_table!r}: cannot parse the name; ignoring it")
+        warnings.warn(f"previous_table {previous_table!r}: cannot parse the name; ignoring it", stacklevel=2)
         return None
     conds = ["table_name = ?"]
     params = [parts[-1]]
@@ -54,7 +54,9 @@ def previous_state(con, previous_table: str | None) -> dict[str, PrevFile] | Non
     have = {c[0] for c in cols}
     missing = [name for name, _ in LANDING_COLUMNS if name not in have]
     if missing:
-        warnings.warn(f"previous_table {previous_table!r} lacks columns {missing}; landing everything from scratch")
+        warnings.warn(
+            f"previous_table {previous_table!r} lacks columns {missing}; landing everything from scratch", stacklevel=2
+        )
         return None
     rows = con.execute(
         f"select source_file, any_value(file_size), any_value(file_mtime_ns), "

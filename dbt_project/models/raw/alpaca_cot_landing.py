@@ -1,23 +1,44 @@
 """Lands every Alpaca-CoT file under `raw_root`: one row per record, landed or rejected with a reason.
 
-Incremental by file: rows of files whose size, mtime or hash did not change are copied from the
-previous build of this table instead of being parsed again (see sftmart.landing).
+Incremental by file, through dbt's incremental machinery: on an incremental run the previous
+build (`dbt.this`) is handed to sftmart.landing.land, which re-reads only new or changed files and
+returns the whole table (the kept rows of unchanged files plus the new rows). dbt merges that into
+the table on record_id: changed rows are updated, new ones inserted, and rows that are no longer
+there (files removed or changed) deleted. `dbt build --full-refresh` lands everything again, which
+is how a new max_record_bytes re-judges files that did not change.
 """
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="merge",
+        unique_key="record_id",
+        on_schema_change="sync_all_columns",
+        merge_clauses={
+            "when_matched": [
+                {
+                    "action": "update",
+                    "mode": "by_name",
+                    # only rows whose file was read again (new loaded_at) or touched (new mtime)
+                    "condition": "(DBT_INTERNAL_SOURCE.loaded_at is distinct from DBT_INTERNAL_DEST.loaded_at"
+                    " or DBT_INTERNAL_SOURCE.file_mtime_ns is distinct from DBT_INTERNAL_DEST.file_mtime_ns)",
+                }
+            ],
+            "when_not_matched": [
+                {"action": "insert", "mode": "by_name"},
+                {"by": "source", "action": "delete"},
+            ],
+        },
+    )
     from sftmart.landing import land
     from sftmart.paths import BUNDLED_SAMPLE
 
     raw_root = dbt.config.get("raw_root") or str(BUNDLED_SAMPLE)
-    previous = session.sql(
-        "select 1 from information_schema.tables where table_schema = 'raw' and table_name = 'alpaca_cot_landing'"
-    ).fetchall()
     return land(
         session,
         raw_root=raw_root,
-        previous_table="raw.alpaca_cot_landing" if previous else None,
+        previous_table=repr(dbt.this) if dbt.is_incremental else None,
         max_record_bytes=int(dbt.config.get("max_record_bytes")),
         max_file_bytes=int(dbt.config.get("max_file_bytes")),
         show_progress=True,
