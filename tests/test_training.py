@@ -261,6 +261,28 @@ def test_interrupted_run_resumes_from_its_checkpoint(spec, tmp_path, capfd):
         torch.testing.assert_close(a[key], b[key], rtol=1e-5, atol=1e-6)
 
 
+def test_checkpoints_by_wall_time_as_well_as_by_steps(spec, tmp_path):
+    """checkpoint_seconds saves whenever that much training time passed since the last save (the
+    dbt nodes use 90 s), so a kill -9 loses at most that much work whatever the step interval."""
+    checkpoints = tmp_path / "timed" / "checkpoints"
+    seen = {}
+
+    def look(step, loss, model):
+        seen[step] = sorted(p.name for p in checkpoints.iterdir()) if checkpoints.exists() else []
+
+    config = fast_config(max_steps=4, checkpoint_every=0, checkpoint_seconds=1e-6)
+    run = train_lora(spec, make_rows(8), config, tmp_path / "timed", progress=False, callback=look)
+    assert seen == {1: ["step-0000001"], 2: ["step-0000002"], 3: ["step-0000003"], 4: ["step-0000003"]}
+    assert not checkpoints.exists() and run.steps == 4   # a finished run keeps no checkpoint
+
+    seen.clear()
+    train_lora(spec, make_rows(8), fast_config(max_steps=4, checkpoint_every=0, checkpoint_seconds=3600),
+               tmp_path / "slow", progress=False, callback=look)
+    assert seen == {1: [], 2: [], 3: [], 4: []}
+    assert json.loads(config.to_json())["checkpoint_seconds"] == 1e-6
+    assert config.fingerprint_json() == fast_config(max_steps=4, checkpoint_every=0).fingerprint_json()
+
+
 # -- CLI ----------------------------------------------------------------------------------------
 
 def test_cli_trains_from_a_mart_and_records_the_run(spec, tmp_path, capsys):

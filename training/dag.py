@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from training.models import ModelSpec, merge_adapter
+from sftmart.publish import published_path
 from training.config import TrainConfig
+from training.models import ModelSpec, merge_adapter
+from training.pause import pause_at
 from training.runs import TrainingRun, record_run_on
 from training.train import train_lora
 
@@ -19,8 +21,10 @@ RUNS_TABLE = "marts.training_runs"
 
 
 def warehouse_dir(con) -> Path:
+    """The folder of the published warehouse file (dbt builds on a copy of it, see sftmart.publish):
+    adapters outlive the copy, so a rerun after a failed or killed build finds them."""
     path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
-    return Path(path).resolve().parent
+    return published_path(path).parent
 
 
 def specs_from_settings(settings: dict) -> tuple[ModelSpec, TrainConfig]:
@@ -34,7 +38,8 @@ def specs_from_settings(settings: dict) -> tuple[ModelSpec, TrainConfig]:
                          grad_accumulation=int(settings.get("grad_accumulation") or 1),
                          max_length=int(settings["model_max_length"]),
                          max_steps=int(settings["max_steps"]) if settings.get("max_steps") else None,
-                         seed=int(settings["sample_seed"]))
+                         seed=int(settings["sample_seed"]),
+                         checkpoint_seconds=float(settings.get("checkpoint_seconds") or 0))
     return spec, config
 
 
@@ -58,10 +63,21 @@ def adapter_node(con, relation, settings: dict, node: str, merge: bool) -> pa.Ta
         raise ValueError(f"{node}: no training rows in {relation.alias}")
     out_dir = warehouse_dir(con) / "adapters" / node
     run = train_lora(spec, rows, config, out_dir, data_source=relation.alias)
+    pause_at("recording")
+    record_run_once_on(con, run, node)  # before the merge, which can fail or be killed
     merged = str(merge_adapter(spec, run.adapter_path, out_dir / "merged")) if merge else None
-    if not run.reused:
-        record_run_on(con, run, RUNS_TABLE, {"node": node})  # history across builds
     return run_record(node, "reused" if run.reused else "trained", run, merged)
+
+
+def record_run_once_on(con, run: TrainingRun, node: str) -> None:
+    """Appends the run to the history unless its run id is there: a reused adapter whose training
+    build was killed before recording it gets its record now."""
+    schema, table = RUNS_TABLE.split(".")
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                         "and table_name = ?", [schema, table]).fetchone()[0]
+    if exists and con.execute(f"select count(*) from {RUNS_TABLE} where run_id = ?", [run.run_id]).fetchone()[0]:
+        return
+    record_run_on(con, run, RUNS_TABLE, {"node": node})
 
 
 def settings_from_config(raw: str) -> dict:

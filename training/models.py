@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from sftmart.hf_assets import default_tokenizer_dir, smollm2_gguf_path
-from sftmart.paths import cache_dir, publish_dir, staging_dir_for
+from sftmart.paths import cache_dir, publish_dir, remove_stale_staging_dirs, staging_dir_for
+from training.pause import pause_at
 
 DEFAULT_MODEL = "default"
 MODEL_CONVERSION_VERSION = "1"  # bump when the conversion changes, so stale caches are rebuilt
@@ -84,6 +85,7 @@ def default_model_dir() -> Path:
     target = cache_dir() / "models" / f"{gguf.stem}-v{MODEL_CONVERSION_VERSION}"
     with _CONVERSION_LOCK:  # two threads asking at once convert it once
         if not (target / "config.json").exists():
+            remove_stale_staging_dirs(target)  # a conversion killed half-way
             convert_gguf_model(gguf, target)
     return target
 
@@ -216,12 +218,14 @@ def _adapter_digest(adapter_dir: Path) -> str:
 def merge_adapter(spec: ModelSpec, adapter_dir: str | Path, out_dir: str | Path) -> Path:
     """A full model directory with the LoRA adapter merged in (plus the tokenizer), to score or serve
     at base-model speed. Merged in float32 on CPU, saved in the base checkpoint's dtype; a dir that
-    already holds this base + adapter is reused."""
+    already holds this base + adapter is reused. Staging dirs left by merges killed half-way (a whole
+    model's weights each: 89 MB in issue 14's report) are removed first."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
     adapter_dir, out_dir = Path(adapter_dir), Path(out_dir)
+    remove_stale_staging_dirs(out_dir)
     base_dir = spec.model_dir()
     marker = {"base_fingerprint": model_fingerprint(ModelSpec(path=str(base_dir), dtype="float32")),
               "adapter_sha256": _adapter_digest(adapter_dir)}
@@ -244,6 +248,7 @@ def merge_adapter(spec: ModelSpec, adapter_dir: str | Path, out_dir: str | Path)
         load_tokenizer(spec).save_pretrained(str(staging))
         (staging / "merge.json").write_text(json.dumps(marker | {"adapter_dir": str(adapter_dir.resolve()),
                                                                  "base_model": spec.path}))
+        pause_at("merge")
         publish_dir(staging, out_dir, replace=True)  # a stale merge of other weights goes
     finally:
         shutil.rmtree(staging, ignore_errors=True)

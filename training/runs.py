@@ -11,7 +11,10 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from training.config import ADAPTER_DIR, RUN_FILE, TrainConfig
+from training.config import ADAPTER_DIR, CHECKPOINT_DIR, RUN_FILE, TrainConfig
+
+RUN_STAGING = f".{RUN_FILE}.tmp"
+ADAPTER_STAGING = f".{ADAPTER_DIR}.tmp"
 
 
 @dataclass
@@ -77,20 +80,28 @@ def recorded_run(out_dir: Path, fingerprint: str) -> TrainingRun | None:
 
 def write_run(out_dir: Path, run: TrainingRun, losses: list[float]) -> None:
     payload = asdict(run) | {"loss_curve": losses}
-    staging = out_dir / f".{RUN_FILE}.tmp"
+    staging = out_dir / RUN_STAGING
     staging.write_text(json.dumps(payload, indent=2))
     staging.replace(out_dir / RUN_FILE)
 
 
 def save_adapter(model, out_dir: Path) -> Path:
     target = out_dir / ADAPTER_DIR
-    staging = out_dir / f".{ADAPTER_DIR}.tmp"
+    staging = out_dir / ADAPTER_STAGING
     shutil.rmtree(staging, ignore_errors=True)
     model.save_pretrained(str(staging))
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
     return target
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """What a finished run no longer needs: its checkpoints and a half-written adapter or run.json
+    (a kill after run.json was written leaves them; the next run that reuses the adapter clears them)."""
+    shutil.rmtree(out_dir / CHECKPOINT_DIR, ignore_errors=True)
+    shutil.rmtree(out_dir / ADAPTER_STAGING, ignore_errors=True)
+    (out_dir / RUN_STAGING).unlink(missing_ok=True)
 
 
 # -- recording in the warehouse -----------------------------------------------------------------

@@ -14,7 +14,6 @@ idempotent:
 from __future__ import annotations
 
 import math
-import shutil
 import sys
 import time
 import warnings
@@ -28,8 +27,9 @@ from training.config import ADAPTER_DIR, CHECKPOINT_DIR, RUN_FILE, TrainConfig
 from training.data import EncodedData, collate, data_fingerprint, encode_rows, length_grouped_batches
 from training.loss import accepts_logits_to_keep, autocast_for, batch_loss_sum, n_label_tokens
 from training.models import ModelSpec, load_model_and_tokenizer, model_fingerprint, target_modules_for
-from training.runs import (TrainingRun, loss_summary, recorded_run, run_fingerprint, run_id_for, save_adapter,
-                           utc_now, write_run)
+from training.pause import pause_at
+from training.runs import (TrainingRun, loss_summary, recorded_run, remove_leftovers, run_fingerprint, run_id_for,
+                           save_adapter, utc_now, write_run)
 
 
 def plan_steps(lengths: list[int], config: TrainConfig) -> list[list[list[int]]]:
@@ -137,6 +137,7 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
     previous = recorded_run(out_dir, fingerprint)
     if previous is not None:
         print(f"Reusing the adapter in {out_dir / ADAPTER_DIR} (same model, data and config)", file=sys.stderr)
+        remove_leftovers(out_dir)  # a kill after run.json was written may have left them
         return replace(previous, reused=True, adapter_path=str(out_dir / ADAPTER_DIR))
 
     torch.manual_seed(config.seed)
@@ -160,6 +161,7 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
     trim_logits = accepts_logits_to_keep(model)
     model.train()
     session_start, session_tokens, saved_step = time.time(), 0, state.step
+    saved_at = session_start
     seconds_before = state.seconds
     bar = tqdm(total=total_steps, initial=state.step, desc="LoRA", unit="step", disable=not progress,
                dynamic_ncols=True)
@@ -178,10 +180,11 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
             bar.update(1)
             bar.set_postfix(loss=f"{loss:.4f}",
                             tok_s=f"{session_tokens / max(time.time() - session_start, 1e-9):,.0f}")
-            if config.checkpoint_every and state.step % config.checkpoint_every == 0 and state.step < total_steps:
+            if checkpoint_due(config, state.step, time.time() - saved_at) and state.step < total_steps:
                 state.seconds = seconds_before + time.time() - session_start
                 save_checkpoint(checkpoints, fingerprint, state, plan, *parts)
-                saved_step = state.step
+                saved_step, saved_at = state.step, time.time()
+                pause_at("training")
             if callback is not None:
                 callback(state.step, loss, model)
     except BaseException:
@@ -193,6 +196,14 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
         bar.close()
     state.seconds = seconds_before + time.time() - session_start
     return finish_run(out_dir, model, state, spec, config, data, fingerprint, model_fp, data_fp, data_source)
+
+
+def checkpoint_due(config: TrainConfig, step: int, seconds_since_save: float) -> bool:
+    """Every checkpoint_every steps, and whenever checkpoint_seconds of training passed since the
+    last save (so a kill loses at most that much work, however slow the steps are)."""
+    by_steps = bool(config.checkpoint_every) and step % config.checkpoint_every == 0
+    by_time = bool(config.checkpoint_seconds) and seconds_since_save >= config.checkpoint_seconds
+    return by_steps or by_time
 
 
 def finish_run(out_dir: Path, model, state: TrainState, spec: ModelSpec, config: TrainConfig, data: EncodedData,
@@ -209,5 +220,5 @@ def finish_run(out_dir: Path, model, state: TrainState, spec: ModelSpec, config:
         **loss_summary(state.losses), adapter_path=str(adapter), started_at=state.started_at,
         seconds=round(state.seconds, 3))
     write_run(out_dir, run, state.losses)
-    shutil.rmtree(out_dir / CHECKPOINT_DIR, ignore_errors=True)
+    remove_leftovers(out_dir)
     return run
