@@ -1,4 +1,4 @@
-"""Tests for udfs/minhash.py: shingles, datasketch parity, xxh32, LSH params, components, DuckDB."""
+"""Tests for udfs/minhash/: shingles, datasketch parity, xxh32, LSH params, components, DuckDB."""
 from __future__ import annotations
 
 import json
@@ -16,6 +16,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from udfs import minhash as M  # noqa: E402
+from udfs.minhash.permutations import permutations  # noqa: E402
+from udfs.minhash.signatures import signatures_from_hashes  # noqa: E402
 
 datasketch = pytest.importorskip("datasketch")
 xxhash = pytest.importorskip("xxhash")
@@ -154,7 +156,7 @@ def test_signatures_equal_datasketch_legacy_scheme(en_rows, zh_rows, lang, hashf
 
 def test_legacy_wraparound_matches_numpy():
     """(h * a + b) wraps modulo 2**64 before the % (2**61 - 1); check extreme hash values."""
-    a32, b32, a64, b64 = M._permutations("legacy", 256, 7)
+    a32, b32, a64, b64 = permutations("legacy", 256, 7)
     hv = np.array([0, 1, 2, 0xFFFFFFFF, 0xFFFFFFFE, 0x80000000, 0x7FFFFFFF, 12345678],
                   dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -162,15 +164,15 @@ def test_legacy_wraparound_matches_numpy():
                 & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     for i, h in enumerate(hv):
         sigs = np.empty((1, 256), np.uint32)
-        M._signatures_from_hashes(np.array([h], np.uint64), np.array([0, 1], np.int64), 1,
-                                  a32, b32, a64, b64, sigs)
+        signatures_from_hashes(np.array([h], np.uint64), np.array([0, 1], np.int64), 1,
+                               a32, b32, a64, b64, sigs)
         np.testing.assert_array_equal(sigs[0], want[i])
 
 
 def test_permutations_match_datasketch():
     for scheme in M.SCHEMES:
         for seed in (1, 42):
-            a32, b32, a64, b64 = M._permutations(scheme, 256, seed)
+            a32, b32, a64, b64 = permutations(scheme, 256, seed)
             ref_a, ref_b = datasketch.MinHash(num_perm=256, seed=seed, scheme=scheme).permutations
             a, b = (a32, b32) if scheme == "affine32" else (a64, b64)
             np.testing.assert_array_equal(a, np.asarray(ref_a))

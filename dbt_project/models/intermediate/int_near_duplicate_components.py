@@ -1,4 +1,5 @@
-"""Near-duplicate components: samples sharing any MinHash LSH band are linked (union-find).
+"""Near-duplicate components: samples sharing any MinHash LSH band key are linked, and each connected
+component keeps one member (udfs/minhash/components.py, scipy's connected_components).
 
 Rows are numbered best-first (quality_score desc, sample_id asc), so each component's label is
 the row number of the member it keeps.
