@@ -48,6 +48,18 @@ def reattach_with_row_group_size(conn, rows: int) -> None:
     conn.execute(f"DETACH {BOOTSTRAP_CATALOG}")
 
 
+WRITING_COMMANDS = ("build", "run", "seed", "snapshot")  # the dbt commands whose passing runs publish
+
+
+def _command() -> str | None:
+    try:
+        from dbt.flags import get_flags
+
+        return getattr(get_flags(), "WHICH", None)
+    except Exception:  # not inside a dbt command (a test, a script)
+        return None
+
+
 class _Run:
     """This process's build of one warehouse: its lock, its copy, and the verdict of the run's
     on-run-end hook (macros/publish_when_audited.sql), which calls `sftmart_run_verdict`."""
@@ -72,12 +84,14 @@ class _Run:
         if cls.lock is None:
             return
         try:
-            if cls.verdict == "publish":
+            if cls.verdict == "publish" and _command() in WRITING_COMMANDS:
                 publish.publish(cls.build, cls.published)
                 print(f"sftmart: published {cls.published}", file=sys.stderr)
-            else:
+            elif _command() in WRITING_COMMANDS:
                 print(f"sftmart: not published ({cls.verdict}); {cls.published} is unchanged; "
                       f"this run's copy is {cls.build}", file=sys.stderr)
+            else:  # compile, docs, show, ls: read a copy, publish nothing, keep nothing
+                cls.build.unlink(missing_ok=True)
         finally:
             cls.lock.release()
             cls.lock = None

@@ -1,9 +1,9 @@
-{#- on-run-end: the run's verdict for write-audit-publish (sftmart.publish). The build copy is
-    published only when every node of a run, build, seed or snapshot passed (a `dbt build` audits
-    with its data tests and validation nodes; a `dbt run` publishes unaudited, as dbt's own
-    `run` would); otherwise the published warehouse stays as it was. -#}
+{#- on-run-end: the run's verdict for write-audit-publish, given to the plugin (udfs/plugin.py),
+    which publishes the build copy only when every node passed and the command writes (a `dbt
+    build` audits with its data tests and validation nodes; a `dbt run` publishes unaudited, as
+    dbt's own `run` would); otherwise the published warehouse stays as it was. -#}
 {% macro publish_when_audited(results) %}
-{% if execute and flags.WHICH in ('build', 'run', 'seed', 'snapshot') %}
+{% if execute %}
     {% set blocking = [] %}
     {% for result in results %}
         {% if result.status not in ('success', 'pass', 'warn', 'no-op') %}
