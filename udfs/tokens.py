@@ -1,7 +1,7 @@
 """Token counting with a local Hugging Face tokenizer.
 
 Byte-level BPE tokenizers (GPT-2, SmolLM, many Llama-3-era vocabularies) are counted by the numba
-port of their pre-tokenizer and merges in udfs/bpe_count.py, which gives `tokenizers`' counts
+port of their pre-tokenizer and merges in udfs/bpe_count/, which gives `tokenizers`' counts
 exactly; texts that hold an added token (e.g. `<|im_end|>`), and any other kind of tokenizer, are
 counted by the Rust `tokenizers` library itself.
 """
