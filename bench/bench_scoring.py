@@ -1,4 +1,4 @@
-"""Benchmark: per-sample LM scoring (udfs/lm_scoring.py) against the competition entry's naive loop.
+"""Benchmark: per-sample LM scoring (udfs/lm_scoring/) against the competition entry's naive loop.
 
     python bench/bench_scoring.py [--n 200] [--threads 2] [--scope response] [--repeats 1]
                                   [--source ../shared/data/alpaca-cot] [--json out.json]

@@ -1,4 +1,4 @@
-"""Per-sample LM scoring (udfs/lm_scoring.py) on a tiny random Llama with SmolLM2's tokenizer."""
+"""Per-sample LM scoring (udfs/lm_scoring/) on a tiny random Llama with SmolLM2's tokenizer."""
 from __future__ import annotations
 
 import json
@@ -12,6 +12,8 @@ torch = pytest.importorskip("torch")
 
 from lm_fixtures import make_tiny_model_dir  # noqa: E402
 from udfs import lm_scoring as L  # noqa: E402
+from udfs.lm_scoring import specs  # noqa: E402
+from udfs.lm_scoring.scorer import score_positions  # noqa: E402
 
 PROMPTS = [
     "Below is an instruction. Write a response.\n\n### Instruction:\nName a colour.\n\n### Response:\n",
@@ -78,7 +80,7 @@ def test_two_token_vocab_by_hand():
     # logits [0, ln 3] -> p = [1/4, 3/4]
     hidden = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
     weight = torch.tensor([[0.0, 0.0], [math.log(3.0), 0.0]])
-    entropy, nll = L._score_positions(hidden, torch.tensor([0, 1]), (weight, None, None, None), chunk=1)
+    entropy, nll = score_positions(hidden, torch.tensor([0, 1]), (weight, None, None, None), chunk=1)
     h = -(0.25 * math.log(0.25) + 0.75 * math.log(0.75))
     assert entropy[0].item() == pytest.approx(h, abs=1e-6)
     assert nll[0].item() == pytest.approx(math.log(4.0), abs=1e-6)
@@ -256,8 +258,8 @@ def test_udf_through_duckdb_list_unnest_pattern(model_dir, tmp_path, monkeypatch
         assert conn.execute("select count(*) from lm_scores").fetchone()[0] == len(PROMPTS) + 1
 
     # a rebuild is served from the cache without loading or calling the model
-    L._load_cached.cache_clear()
-    monkeypatch.setattr(L, "_load_cached", lambda *_: refusing_loader())
+    specs._load_cached.cache_clear()
+    monkeypatch.setattr(specs, "_load_cached", lambda *_: refusing_loader())
     again = con.execute(sql, {"spec": spec, "cache": str(cache)}).fetchall()
     assert sorted(again, key=lambda r: r[0]) == sorted(result, key=lambda r: r[0])
     assert con.execute("select sftmart_lm_scores(null, $spec, 'response', $cache)",

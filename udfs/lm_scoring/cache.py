@@ -1,0 +1,102 @@
+"""Scores behind a persistent SQLite cache keyed by (content_hash, fingerprint, scope): the model is
+loaded only if some item is missing, and every finished batch is committed before the next one
+starts, so a killed run loses at most one batch and a re-run scores only what is missing."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
+
+from udfs.lm_scoring.scorer import score_samples
+from udfs.lm_scoring.sequences import SCOPES
+
+SCORE_FIELDS = ("n_tokens", "mean_entropy", "mean_nll", "perplexity")
+
+
+class ScoreCache:
+    """Scores keyed by (content_hash, fingerprint, scope) in a SQLite file (WAL mode)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(self.path), timeout=60.0, check_same_thread=False)
+        self.conn.execute("pragma journal_mode=wal")
+        self.conn.execute("pragma synchronous=normal")
+        self.conn.execute(
+            "create table if not exists lm_scores (content_hash text not null, fingerprint text not null, "
+            "scope text not null, n_tokens integer not null, mean_entropy real, mean_nll real, "
+            "perplexity real, primary key (content_hash, fingerprint, scope)) without rowid")
+        self.conn.commit()
+
+    def get_many(self, hashes: Iterable[str], fingerprint: str, scope: str) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        hashes = list(dict.fromkeys(hashes))
+        for lo in range(0, len(hashes), 500):
+            part = hashes[lo:lo + 500]
+            marks = ",".join("?" * len(part))
+            for h, *values in self.conn.execute(
+                    f"select content_hash, n_tokens, mean_entropy, mean_nll, perplexity from lm_scores "
+                    f"where fingerprint = ? and scope = ? and content_hash in ({marks})",
+                    [fingerprint, scope, *part]):
+                found[h] = dict(zip(SCORE_FIELDS, values))
+        return found
+
+    def put_many(self, rows: Iterable[tuple[str, dict]], fingerprint: str, scope: str) -> None:
+        """Insert and commit (one transaction)."""
+        with self.conn:
+            self.conn.executemany(
+                "insert or replace into lm_scores values (?, ?, ?, ?, ?, ?, ?)",
+                [(h, fingerprint, scope, *(s[f] for f in SCORE_FIELDS)) for h, s in rows])
+
+    def count(self) -> int:
+        return self.conn.execute("select count(*) from lm_scores").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def content_hash(prompt: str | None, response: str | None) -> str:
+    """The default content hash when an item has none: md5(prompt || chr(31) || response), as in SQL."""
+    return hashlib.md5(f"{prompt or ''}\x1f{response or ''}".encode()).hexdigest()
+
+
+def _item_get(item, key):
+    return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
+
+
+def score_with_cache(cache_path: str | Path, model_loader: Callable[[], tuple], fingerprint: str,
+                     items: Sequence, scope: str = "response", **score_kwargs) -> list[dict]:
+    """Scores of `items` (mappings with content_hash, prompt, response), aligned with them.
+
+    Cached rows for (content_hash, fingerprint, scope) are used as they are; `model_loader()` ->
+    (model, tokenizer) is called only if some hash is missing, and only the missing hashes (each once)
+    are scored. Each finished batch is committed before the next one starts. `score_kwargs` go to
+    `score_samples` (max_length, max_tokens_per_batch, progress, ...); `fingerprint` must cover
+    everything that changes a score (see `scoring_fingerprint`)."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
+    hashes = []
+    for item in items:
+        h = _item_get(item, "content_hash")
+        hashes.append(h if h else content_hash(_item_get(item, "prompt"), _item_get(item, "response")))
+    with closing(ScoreCache(cache_path)) as cache:
+        found = cache.get_many(hashes, fingerprint, scope)
+        missing: dict[str, int] = {}
+        for i, h in enumerate(hashes):
+            if h not in found and h not in missing:
+                missing[h] = i
+        if missing:
+            model, tokenizer = model_loader()
+            todo_hashes = list(missing)
+            prompts = [_item_get(items[missing[h]], "prompt") or "" for h in todo_hashes]
+            responses = [_item_get(items[missing[h]], "response") or "" for h in todo_hashes]
+
+            def persist(indices: list[int], scores: list[dict]) -> None:
+                rows = [(todo_hashes[i], s) for i, s in zip(indices, scores)]
+                cache.put_many(rows, fingerprint, scope)
+                found.update(rows)
+
+            score_samples(model, tokenizer, prompts, responses, scope=scope, on_batch=persist, **score_kwargs)
+    return [dict(found[h]) for h in hashes]

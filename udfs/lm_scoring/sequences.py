@@ -1,0 +1,85 @@
+"""The token sequences that are scored: prompt and response ids, the BOS the tokenizer adds, the
+scored span and the truncation rule (udfs/lm_scoring/__init__.py says what is scored), and the
+length-sorted batches they run in."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+SCOPES = ("response", "prompt")
+
+
+def _encode(tokenizer, texts: list[str], add_special_tokens: bool = False) -> list[list[int]]:
+    """Token ids per text, for a transformers tokenizer or a `tokenizers.Tokenizer`."""
+    if not texts:
+        return []
+    from tokenizers import Tokenizer
+
+    if isinstance(tokenizer, Tokenizer):
+        return [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=add_special_tokens)]
+    return list(tokenizer(texts, add_special_tokens=add_special_tokens)["input_ids"])
+
+
+def bos_prefix(tokenizer) -> list[int]:
+    """The ids the tokenizer itself puts in front of a text (a required BOS), else []."""
+    without = _encode(tokenizer, ["a"])[0]
+    with_special = _encode(tokenizer, ["a"], add_special_tokens=True)[0]
+    n_extra = len(with_special) - len(without)
+    if n_extra > 0 and with_special[n_extra:n_extra + len(without)] == without:
+        return list(with_special[:n_extra])
+    return []
+
+
+@dataclass
+class Seq:
+    index: int            # position in the caller's list
+    ids: list[int]        # tokens fed to the model
+    start: int            # first scored token index in ids (>= 1)
+    end: int              # one past the last scored token
+
+
+def build_sequences(tokenizer, prompts: Sequence[str], responses: Sequence[str] | None, scope: str,
+                    max_length: int) -> list[Seq | None]:
+    """The token sequence and scored span of each sample (None: nothing to score). See module doc."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
+    if max_length < 2:
+        raise ValueError("max_length must be at least 2")
+    bos = bos_prefix(tokenizer)
+    prompt_ids = _encode(tokenizer, [p or "" for p in prompts])
+    out: list[Seq | None] = []
+    if scope == "prompt":
+        for i, p in enumerate(prompt_ids):
+            p = p[len(p) - (max_length - len(bos)):] if len(bos) + len(p) > max_length else p
+            ids = bos + p
+            start = max(len(bos), 1)
+            out.append(Seq(i, ids, start, len(ids)) if len(ids) > start else None)
+        return out
+    if responses is None or len(responses) != len(prompts):
+        raise ValueError("scope 'response' needs one response per prompt")
+    response_ids = _encode(tokenizer, [r or "" for r in responses])
+    for i, (p, r) in enumerate(zip(prompt_ids, response_ids)):
+        room = max_length - len(bos) - len(r)
+        if not r or room < (1 if p and not bos else 0):  # the whole response, with context, must fit
+            out.append(None)
+            continue
+        p = p[len(p) - room:] if len(p) > room else p
+        ids = bos + p + r
+        start = max(len(bos) + len(p), 1)
+        out.append(Seq(i, ids, start, len(ids)) if len(ids) > start else None)
+    return out
+
+
+def plan_batches(seqs: Iterable[Seq], max_tokens_per_batch: int) -> list[list[Seq]]:
+    """Longest first; each batch's padded size (rows x longest row) stays within the budget."""
+    batches: list[list[Seq]] = []
+    current: list[Seq] = []
+    for seq in sorted(seqs, key=lambda s: (-len(s.ids), s.index)):
+        # sorted descending, so the first row of a batch is its longest
+        if current and (len(current) + 1) * len(current[0].ids) > max_tokens_per_batch:
+            batches.append(current)
+            current = []
+        current.append(seq)
+    if current:
+        batches.append(current)
+    return batches
