@@ -5,18 +5,20 @@
 | component            | ours                                   | baseline                                      |
 |----------------------|----------------------------------------|-----------------------------------------------|
 | MinHash signatures   | udfs.minhash.signatures (numba)        | datasketch.MinHash, one document at a time    |
-| quality stats        | udfs.text_stats.quality_stats (numba)  | the literal Python formulas (reference_stats) |
+| quality stats        | udfs.text_stats.quality_stats (numba)  | the literal formulas (tests/quality_oracle.py) |
 | exact-dedup key      | udfs.text_stats.exact_keys (numba)     | DuckDB lower + regexp_replace('[^\\p{L}\\p{N}]') |
 | token counting       | udfs.tokens.token_counts (numba BPE)   | HF tokenizers encode_batch                    |
 | language tagging     | udfs.lang.tag_texts (script scan + lingua) | lingua over all 9 languages, whole texts  |
 
 Each side runs warm (models and compiled kernels loaded first) on the same texts; the result is
-rows/s for both and the ratio. Results go to bench/results/components.json.
+rows/s for both and the ratio. Results go to bench/results/components.json. The baselines need the
+test extra (`pip install -e '.[test]'`: datasketch).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -69,7 +71,10 @@ def minhash(texts, langs):
 def quality(texts, langs):
     import pyarrow as pa
 
-    from udfs.text_stats import quality_stats, reference_stats
+    from udfs.text_stats import quality_stats
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from quality_oracle import reference_stats
 
     return (lambda: quality_stats(pa.array(texts), pa.array(langs)),
             lambda: [reference_stats(t, lang) for t, lang in zip(texts, langs)])

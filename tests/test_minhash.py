@@ -15,12 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import datasketch  # noqa: E402  (test extra: the reference the signatures must equal)
+import xxhash  # noqa: E402  (test extra)
+
 from udfs import minhash as M  # noqa: E402
 from udfs.minhash.permutations import permutations  # noqa: E402
 from udfs.minhash.signatures import signatures_from_hashes  # noqa: E402
-
-datasketch = pytest.importorskip("datasketch")
-xxhash = pytest.importorskip("xxhash")
 
 DATA = Path(os.environ.get("SFTMART_ALPACA_COT_DIR", "/work/shared/data/alpaca-cot"))
 EN_FILE = DATA / "chain-of-thought" / "creak_train.json"
