@@ -11,6 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from lm_fixtures import make_tiny_model_dir  # noqa: E402
+
 from udfs import lm_scoring as L  # noqa: E402
 from udfs.lm_scoring import specs  # noqa: E402
 from udfs.lm_scoring.scorer import score_positions  # noqa: E402
@@ -252,7 +253,7 @@ def test_udf_through_duckdb_list_unnest_pattern(model_dir, tmp_path, monkeypatch
 
     model, tok = load_model_and_tokenizer(ModelSpec(path=str(model_dir)))
     direct = L.score_samples(model, tok, PROMPTS, RESPONSES, progress=False)
-    for sample_id, prompt, response in rows[:-1]:
+    for sample_id, prompt, _response in rows[:-1]:
         assert_close(got[sample_id], direct[PROMPTS.index(prompt)], tol=1e-4)
     with sqlite3.connect(cache) as conn:
         assert conn.execute("select count(*) from lm_scores").fetchone()[0] == len(PROMPTS) + 1

@@ -11,10 +11,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from quality_oracle import is_cjk, reference_stats
-from udfs.text_stats import ARROW_TYPE, FIELD_NAMES, RESULT_TYPE, exact_keys, quality_stats
-from udfs.text_stats import charsets
+
+from udfs.text_stats import ARROW_TYPE, FIELD_NAMES, RESULT_TYPE, charsets, exact_keys, quality_stats
 from udfs.text_stats import tables as lookup_tables
 
 try:
@@ -206,7 +205,7 @@ def test_registered_in_duckdb(real_rows):
     table = pa.table({"text": [t for t, _ in rows], "lang": [lang for _, lang in rows]})
     con = duckdb.connect()
     con.create_function(
-        "qs", lambda t, l: quality_stats(t.combine_chunks(), l.combine_chunks()),
+        "qs", lambda t, langs: quality_stats(t.combine_chunks(), langs.combine_chunks()),
         [T.VARCHAR, T.VARCHAR], RESULT_TYPE, type="arrow",
     )
     con.register("texts", table)

@@ -6,8 +6,8 @@ own module; this file only adapts them to DuckDB's arrow-UDF calling convention.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import duckdb
 import pyarrow as pa

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sftmart.hf_assets import resolve_tokenizer_dir
-from udfs.bpe_count import BpeCounter, load_counter
 from udfs.arrow_text import string_array
+from udfs.bpe_count import BpeCounter, load_counter
 
 
 @lru_cache(maxsize=4)

@@ -11,7 +11,8 @@ import numpy as np
 import pyarrow as pa
 
 from udfs.arrow_text import string_array, utf8_buffers
-from udfs.bpe_count import merge, tables as tables_module
+from udfs.bpe_count import merge
+from udfs.bpe_count import tables as tables_module
 from udfs.bpe_count.piece_cache import CACHE_ARENA_BYTES, CACHE_SLOTS, PieceCache
 from udfs.bpe_count.pretokenize import count_batch
 from udfs.bpe_count.tables import BpeTables, build_tables

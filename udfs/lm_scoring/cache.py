@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
 
 from udfs.lm_scoring.scorer import score_samples
 from udfs.lm_scoring.sequences import SCOPES

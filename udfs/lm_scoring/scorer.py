@@ -7,7 +7,7 @@ log_softmax run only on the positions whose next token is scored, in chunks of p
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from udfs.lm_scoring.sequences import build_sequences, plan_batches
 

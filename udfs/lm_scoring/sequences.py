@@ -3,8 +3,8 @@ scored span and the truncation rule (udfs/lm_scoring/__init__.py says what is sc
 length-sorted batches they run in."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 SCOPES = ("response", "prompt")
 

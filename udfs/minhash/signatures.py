@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from typing import Callable, Sequence, Union
+from collections.abc import Callable, Sequence
 
 import numba as nb
 import numpy as np
@@ -25,7 +25,7 @@ from udfs.minhash.permutations import SCHEME_CODE, SCHEMES, apply_unique, permut
 from udfs.minhash.shingles import shingles
 from udfs.minhash.xxh32 import xxh32_slice
 
-TextsLike = Union[pa.Array, pa.ChunkedArray, Sequence[str]]
+TextsLike = pa.Array | pa.ChunkedArray | Sequence[str]
 
 
 @nb.njit(inline="always")
@@ -148,7 +148,7 @@ def _sha1_hash32(b: bytes) -> int:  # == datasketch.hashfunc.sha1_hash32
 
 
 def signatures(texts: TextsLike, langs, num_perm: int = 256, seed: int = 1, n: int = 5,
-               hashfunc: Union[str, Callable[[bytes], int]] = "xxh32",
+               hashfunc: str | Callable[[bytes], int] = "xxh32",
                scheme: str = "affine32") -> np.ndarray:
     """MinHash signatures, shape (rows, num_perm), uint32.
 

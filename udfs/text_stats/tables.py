@@ -19,8 +19,17 @@ import numpy as np
 
 from udfs.text_stats import charsets, hashing
 from udfs.text_stats.charsets import (
-    ALNUM, CJK, CJK_RANGES, FLAGGED_WORDS_DIR, SPACE, SPECIAL, SPECIAL_CHARACTERS, STRIP,
-    ZH_TERM_START, flagged_words, strip_characters,
+    ALNUM,
+    CJK,
+    CJK_RANGES,
+    FLAGGED_WORDS_DIR,
+    SPACE,
+    SPECIAL,
+    SPECIAL_CHARACTERS,
+    STRIP,
+    ZH_TERM_START,
+    flagged_words,
+    strip_characters,
 )
 from udfs.text_stats.hashing import hash_lowered
 
