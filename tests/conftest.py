@@ -35,17 +35,19 @@ def real_zh() -> list[dict]:
     return load_records("chinese-alpaca/*.json")
 
 
-def run_dbt(command: str, db_path, dbt_vars: dict | None = None, *extra_args: str, check: bool = True) -> str:
+def run_dbt(command: str, db_path, dbt_vars: dict | None = None, *extra_args: str, check: bool = True,
+            project_dir=None) -> str:
     """Runs a dbt command on the project against the DuckDB file `db_path` in a child process
     (dbt-duckdb keeps its connection open for the life of the process); fails with dbt's output
     unless `check` is false. A checked run must also end cleanly: DuckDB's bindings report no
-    objects left alive at shutdown (see udfs.plugin.close_warehouse_and_skip_teardown)."""
+    objects left alive at shutdown (see udfs.plugin.close_warehouse_and_skip_teardown).
+    project_dir: another dbt project (a patched copy of this one) instead of dbt_project/."""
     import subprocess
     import sys
 
     from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 
-    args = [sys.executable, "-m", "dbt.cli.main", command, "--project-dir", str(DBT_PROJECT_DIR),
+    args = [sys.executable, "-m", "dbt.cli.main", command, "--project-dir", str(project_dir or DBT_PROJECT_DIR),
             "--profiles-dir", str(PROFILES_DIR), *extra_args]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
