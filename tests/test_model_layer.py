@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from lm_fixtures import make_tiny_model_dir
 from pipeline_fixture import write_fixture
-from conftest import run_dbt
+from conftest import REPO, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +51,9 @@ def test_every_step_is_a_table_with_what_it_promises(dag):
     [(final_status, adapter_path, steps)] = query(db, "select status, adapter_path, steps from marts.mart_final_adapter")
     assert final_status == "trained" and steps == 2
     assert query(db, "select node from marts.training_runs order by node") == [("final",), ("guide",)]
+    assert query(db, """select count(*) from marts.training_runs as r join (select run_id from marts.mart_guide_adapter
+                        union all select run_id from marts.mart_final_adapter) using (run_id)
+                        where not r.recorded_on_reuse""") == [(2,)]
 
 
 def test_mix_is_drawn_from_learnable_samples_only(dag):
@@ -82,11 +88,27 @@ def test_plain_sql_answers_which_chinese_samples_the_guide_learned_most(dag):
 
 def test_rebuild_reuses_adapters_and_cached_scores(dag):
     db, dbt_vars = dag
-    cache = f"{db}.scores.sqlite"
-    assert os.path.exists(cache)
-    dbt("build", db, dbt_vars, select="path:models/marts")
+    # score_cache_path: beside the file dbt writes, which is the build copy under write-audit-publish
+    [cache] = db.parent.rglob(f"{db.name}.scores.sqlite")
+    with closing(sqlite3.connect(cache)) as con:
+        cached = con.execute("select count(*) from lm_scores").fetchone()[0]
+    pool = query(db, "select count(*) from marts.mart_candidate_pool")[0][0]
+    assert cached == 2 * pool   # base and guide scores of every candidate
+    dbt("build", db, dbt_vars, select="path:models/marts path:models/model_layer")
     assert query(db, "select status from marts.mart_guide_adapter union all select status from marts.mart_final_adapter") == [("reused",), ("reused",)]
-    assert query(db, "select count(*) from marts.training_runs") == [(2,)]
+    assert query(db, "select count(*) from marts.training_runs") == [(2,)]   # reuse adds no run
+
+
+def test_guide_scores_get_the_merged_model_through_ref(dag):
+    """No run_query at compile time: the merged path is a scalar subquery on mart_guide_adapter."""
+    db, dbt_vars = dag
+    dbt("compile", db, dbt_vars, select="mart_guide_scores")
+    target = Path(os.environ.get("DBT_TARGET_PATH") or REPO / "dbt_project" / "target")
+    [compiled] = target.glob("compiled/sftmart/models/model_layer/mart_guide_scores.sql")
+    sql = compiled.read_text()
+    assert "select merged_model_path from" in sql and "mart_guide_adapter" in sql
+    [(merged,)] = query(db, "select merged_model_path from marts.mart_guide_adapter")
+    assert merged not in sql   # the path is read when the query runs, not pasted in when compiling
 
 
 def test_learnability_rules_keep_what_the_guide_learned(dag):

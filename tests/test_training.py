@@ -22,7 +22,7 @@ from training.data import (IGNORE_INDEX, collate, data_fingerprint, encode_rows,
 from training.models import ModelSpec, load_model_and_tokenizer, load_tokenizer, merge_adapter, target_modules_for  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.loss import evaluate_loss  # noqa: E402
-from training.runs import record_run, recorded_run, run_fingerprint  # noqa: E402
+from training.runs import read_run_history, recorded_run, run_fingerprint  # noqa: E402
 from training.train import plan_steps, train_lora  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*is_gradient_checkpointing.*:FutureWarning")  # peft 0.21 x transformers 5
@@ -286,6 +286,7 @@ def test_checkpoints_by_wall_time_as_well_as_by_steps(spec, tmp_path):
 # -- CLI ----------------------------------------------------------------------------------------
 
 def test_cli_trains_from_a_mart_and_records_the_run(spec, tmp_path, capsys):
+    """The CLI reads the warehouse read-only and appends each run to OUT/runs.jsonl (no DDL)."""
     import duckdb
 
     from training.__main__ import main
@@ -309,25 +310,16 @@ def test_cli_trains_from_a_mart_and_records_the_run(spec, tmp_path, capsys):
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out)["reused"] is True
 
-    with duckdb.connect(str(db), read_only=True) as con:
-        recorded = con.sql("select steps, n_samples, n_dropped_over_length, reused, data_source, config_json, "
-                           "started_at from marts.training_runs where node = 'cli' order by reused").fetchall()
-    assert len(recorded) == 2
-    steps, n_samples, dropped, reused, source, config_json, started_at = recorded[0]
-    assert (steps, n_samples, dropped, reused) == (3, 8, 1, False)
-    assert source.endswith(":marts.mart_training_mix") and json.loads(config_json)["learning_rate"] == 1e-2
-    assert started_at is not None and recorded[1][3] is True
-
-
-def test_record_run_adds_missing_columns(trained, tmp_path):
-    import duckdb
-
-    db = tmp_path / "old.duckdb"
-    with duckdb.connect(str(db)) as con:
-        con.execute("create table runs (run_id varchar, steps bigint)")
-    record_run(db, trained["run"], table="runs", extra={"node": "guide"})
-    with duckdb.connect(str(db), read_only=True) as con:
-        assert con.sql("select steps, tail_loss_mean is not null, node from runs").fetchall() == [(24, True, "guide")]
+    recorded = sorted(read_run_history(tmp_path / "run" / "runs.jsonl"), key=lambda r: r["reused"])
+    assert len(recorded) == 2 and all(r["node"] == "cli" for r in recorded)
+    first = recorded[0]
+    assert (first["steps"], first["n_samples"], first["n_dropped_over_length"], first["reused"]) == (3, 8, 1, False)
+    assert first["data_source"].endswith(":marts.mart_training_mix")
+    assert json.loads(first["config_json"])["learning_rate"] == 1e-2
+    assert first["started_at"] and recorded[1]["reused"] is True and recorded[1]["run_id"] == first["run_id"]
+    with duckdb.connect(str(db), read_only=True) as con:   # the warehouse got no table from training
+        assert con.sql("select table_schema || '.' || table_name from information_schema.tables").fetchall() == [
+            ("marts.mart_training_mix",)]
 
 
 def test_cli_help_runs_as_a_module():

@@ -11,9 +11,9 @@ from training.models import (ModelSpec, default_model_dir, load_model_and_tokeni
                              model_fingerprint, target_modules_for)
 from training.config import TrainConfig  # noqa: E402
 from training.loss import evaluate_loss  # noqa: E402
-from training.runs import TrainingRun, record_run  # noqa: E402
+from training.runs import TrainingRun, append_run_history  # noqa: E402
 from training.train import train_lora  # noqa: E402
 
-__all__ = ["ModelSpec", "TrainConfig", "TrainingRun", "data_fingerprint", "default_model_dir", "encode_rows",
+__all__ = ["ModelSpec", "TrainConfig", "TrainingRun", "append_run_history", "data_fingerprint", "default_model_dir", "encode_rows",
            "evaluate_loss", "load_model_and_tokenizer", "merge_adapter", "model_fingerprint", "read_mart",
-           "record_run", "target_modules_for", "train_lora"]
+           "target_modules_for", "train_lora"]

@@ -1,20 +1,21 @@
 """python -m training --mart marts.mart_training_mix --out DIR: LoRA fine-tuning on a warehouse mart.
 
 Reads the mart read-only, trains (resuming from DIR/checkpoints, or reusing DIR/adapter when the
-model, data and config are unchanged), then appends the run to marts.training_runs in the same
-warehouse.
+model, data and config are unchanged), then appends the run as one JSON line to DIR/runs.jsonl
+(--runs-file). The warehouse is never written: marts.training_runs is dbt's history of the DAG's runs.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from sftmart.paths import warehouse_path
 from training.data import read_mart
 from training.models import ModelSpec
-from training.config import TrainConfig
-from training.runs import record_run
+from training.config import RUNS_HISTORY_FILE, TrainConfig
+from training.runs import append_run_history
 from training.train import train_lora
 
 
@@ -42,8 +43,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
     parser.add_argument("--trust-remote-code", action="store_true", help="allow custom model code (e.g. Baichuan)")
-    parser.add_argument("--no-record", action="store_true", help="do not append the run to marts.training_runs")
-    parser.add_argument("--runs-table", default="marts.training_runs")
+    parser.add_argument("--runs-file", help=f"JSON-lines history the run is appended to (default: OUT/{RUNS_HISTORY_FILE})")
+    parser.add_argument("--no-record", action="store_true", help="do not append the run to the runs file")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     if not args.no_record:
-        record_run(db, run, table=args.runs_table, extra={"node": "cli"})
+        append_run_history(args.runs_file or Path(args.out) / RUNS_HISTORY_FILE, run, extra={"node": "cli"})
     summary = {k: getattr(run, k) for k in ("run_id", "reused", "n_samples", "n_dropped_over_length", "steps",
                                             "tokens_seen", "first_loss", "last_loss", "tail_loss_mean",
                                             "seconds", "adapter_path")}

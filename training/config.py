@@ -13,6 +13,7 @@ from training.models import JsonDataclass
 RUN_FILE = "run.json"
 ADAPTER_DIR = "adapter"
 CHECKPOINT_DIR = "checkpoints"
+RUNS_HISTORY_FILE = "runs.jsonl"   # the standalone CLI's history of runs (python -m training)
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """Training as nodes of the dbt DAG: the guide adapter and the final adapter are dbt Python models
 that call `adapter_node`, which trains (or reuses, by fingerprint) a LoRA adapter on a mart and
-returns a one-row record of the run. Adapters live beside the warehouse file, in adapters/<name>.
+returns a one-row record of the run (dbt's incremental model training_runs keeps the history; this
+code writes nothing into the warehouse itself). Adapters live beside the warehouse file, in
+adapters/<name>.
 """
 from __future__ import annotations
 
@@ -14,11 +16,8 @@ from sftmart.publish import published_path
 from training.config import TrainConfig
 from training.models import ModelSpec, merge_adapter
 from training.pause import pause_at
-from training.runs import TrainingRun, record_run_on
+from training.runs import TrainingRun
 from training.train import train_lora
-
-RUNS_TABLE = "marts.training_runs"
-
 
 def warehouse_dir(con) -> Path:
     """The folder of the published warehouse file (dbt builds on a copy of it, see sftmart.publish):
@@ -62,22 +61,12 @@ def adapter_node(con, relation, settings: dict, node: str, merge: bool) -> pa.Ta
     if not rows:
         raise ValueError(f"{node}: no training rows in {relation.alias}")
     out_dir = warehouse_dir(con) / "adapters" / node
-    run = train_lora(spec, rows, config, out_dir, data_source=relation.alias)
-    pause_at("recording")
-    record_run_once_on(con, run, node)  # before the merge, which can fail or be killed
+    run = train_lora(spec, rows, config, out_dir, data_source=relation.alias)  # run.json: the run's record
     merged = str(merge_adapter(spec, run.adapter_path, out_dir / "merged")) if merge else None
+    pause_at("recording")
+    # dbt writes this row, and the training_runs model appends it to the history, whether this
+    # build trained the adapter or reuses it (a build killed before recording it leaves no gap)
     return run_record(node, "reused" if run.reused else "trained", run, merged)
-
-
-def record_run_once_on(con, run: TrainingRun, node: str) -> None:
-    """Appends the run to the history unless its run id is there: a reused adapter whose training
-    build was killed before recording it gets its record now."""
-    schema, table = RUNS_TABLE.split(".")
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                         "and table_name = ?", [schema, table]).fetchone()[0]
-    if exists and con.execute(f"select count(*) from {RUNS_TABLE} where run_id = ?", [run.run_id]).fetchone()[0]:
-        return
-    record_run_on(con, run, RUNS_TABLE, {"node": node})
 
 
 def settings_from_config(raw: str) -> dict:

@@ -5,7 +5,7 @@ point instead of guessing with timers. Unset (every normal run), `pause_at` retu
 Stages (where `pause_at` is called):
   training   right after a checkpoint of an unfinished run is saved (training.train)
   merge      the merged guide model's weights staged, not yet published (training.models.merge_adapter)
-  recording  the run trained and its adapter published, its row not yet in the warehouse (training.dag)
+  recording  the run trained (and merged), its row not yet in the warehouse (training.dag)
 
 When it pauses it writes its pid to the file $SFTMART_PAUSE_FLAG (when set) and says so on stderr.
 """

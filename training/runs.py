@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import shutil
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
@@ -104,45 +103,18 @@ def remove_leftovers(out_dir: Path) -> None:
     (out_dir / RUN_STAGING).unlink(missing_ok=True)
 
 
-# -- recording in the warehouse -----------------------------------------------------------------
 
-_TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
-_SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN",
-              "float | None": "DOUBLE"}
-
-
-def training_run_columns() -> dict[str, str]:
-    columns = {f.name: _SQL_TYPES[str(f.type)] for f in fields(TrainingRun)}
-    columns["started_at"] = "TIMESTAMP"
-    return columns
+def append_run_history(path: str | Path, run: TrainingRun, extra: dict | None = None) -> None:
+    """Appends `run` (plus `extra` fields, e.g. {"node": "cli"}) as one JSON line to the file at
+    `path`, the history of the standalone CLI; inside dbt the history is marts.training_runs."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as history:
+        history.write(json.dumps((extra or {}) | asdict(run), sort_keys=True) + "\n")
 
 
-def record_run_on(con, run: TrainingRun, table: str = "marts.training_runs", extra: dict | None = None) -> None:
-    """Appends one row for `run` (plus `extra` string columns, e.g. {"node": "guide"}) on an open
-    DuckDB connection, creating the table (and schema) if missing and adding missing columns."""
-    if not _TABLE.match(table):
-        raise ValueError(f"{table!r} is not a [schema.]table name")
-    extra = extra or {}
-    columns = training_run_columns() | {name: "VARCHAR" for name in extra}
-    row = asdict(run) | {name: None if value is None else str(value) for name, value in extra.items()}
-    row["started_at"] = datetime.fromisoformat(run.started_at).astimezone(timezone.utc).replace(tzinfo=None)
-    if "." in table:
-        con.execute(f"create schema if not exists {table.split('.')[0]}")
-    con.execute(f"create table if not exists {table} ("
-                + ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items()) + ")")
-    existing = {r[0] for r in con.sql(f"describe {table}").fetchall()}
-    for name, sql_type in columns.items():
-        if name not in existing:
-            con.execute(f"alter table {table} add column {name} {sql_type}")
-    names = list(columns)
-    con.execute(f"insert into {table} ({', '.join(names)}) values ({', '.join('?' for _ in names)})",
-                [row[name] for name in names])
-
-
-def record_run(db_path: str | Path, run: TrainingRun, table: str = "marts.training_runs",
-               extra: dict | None = None) -> None:
-    """Appends one row for `run` to `table` in the DuckDB file (see record_run_on)."""
-    import duckdb
-
-    with duckdb.connect(str(db_path)) as con:
-        record_run_on(con, run, table, extra)
+def read_run_history(path: str | Path) -> list[dict]:
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -9,10 +9,23 @@
 {{ target.path }}.scores.sqlite
 {%- endmacro %}
 
-{#- Mean token entropy, NLL and perplexity of every candidate under the model at `model_path`:
-    candidates go to the UDF as length-sorted lists (an arrow UDF sees at most 2048 rows a call,
-    a list holds score_bucket_size samples) and the per-sample results are unnested. -#}
-{% macro lm_scores(pool, model_path) -%}
+{#- The model spec as a SQL expression: the model at `model_path` (a checked value), or at the path
+    the SQL expression `model_path_sql` gives when the build runs (the merged guide model: a
+    scalar subquery on the node that made it, so the path reaches scoring through `ref`). -#}
+{% macro model_spec_sql(model_path=none, model_path_sql=none) -%}
+{%- if model_path_sql is none -%}
+{{ sql_literal(model_spec_json(model_path)) }}
+{%- else -%}
+json_merge_patch({{ sql_literal(model_spec_json('')) }},
+                 json_object('path', coalesce({{ model_path_sql }}, error('no model path: ' || {{ sql_literal(model_path_sql) }}))))::varchar
+{%- endif -%}
+{%- endmacro %}
+
+{#- Mean token entropy, NLL and perplexity of every candidate under the model at `model_path` (or
+    at `model_path_sql`, see model_spec_sql): candidates go to the UDF as length-sorted lists (an
+    arrow UDF sees at most 2048 rows a call, a list holds score_bucket_size samples) and the
+    per-sample results are unnested. -#}
+{% macro lm_scores(pool, model_path=none, model_path_sql=none) -%}
 {% if checked_var('model_layer') %}
 with samples as (
     select sample_id, lang, md5(prompt || chr(31) || response) as content_hash, prompt, response,
@@ -29,7 +42,7 @@ buckets as (
 ),
 
 scored as (
-    select unnest(sftmart_lm_scores(items, {{ sql_literal(model_spec_json(model_path)) }},
+    select unnest(sftmart_lm_scores(items, {{ model_spec_sql(model_path, model_path_sql) }},
                                     {{ sql_literal(checked_var('score_scope')) }}, {{ sql_literal(score_cache_path()) }}), recursive := true)
     from buckets
 )

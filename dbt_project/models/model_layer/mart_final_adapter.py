@@ -1,7 +1,7 @@
 """The final model: a LoRA adapter trained on the training mix (the curated, learnable data).
 
-Retrained only when its fingerprint changes; one row records the run (full history in
-marts.training_runs) and where the adapter is, in standard peft format.
+Retrained only when its fingerprint changes; one row records the run (training_runs appends it
+to the history) and where the adapter is, in standard peft format.
 """
 
 

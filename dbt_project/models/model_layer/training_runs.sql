@@ -1,0 +1,23 @@
+-- Every LoRA training run, once (unique run_id), appended by dbt from the rows the adapter nodes
+-- return (each describes its run). A run is recorded by the build that trained it; when that build
+-- was killed or not published, by the next build that reuses its adapter (recorded_on_reuse).
+-- The history is never rebuilt, not even by --full-refresh.
+{{ config(materialized='incremental', unique_key='run_id', full_refresh=false) }}
+
+with adapter_runs as (
+    select * from {{ ref('mart_guide_adapter') }}
+    union all by name
+    select * from {{ ref('mart_final_adapter') }}
+)
+
+select
+    node, run_id, fingerprint, base_model, model_spec_json, model_fingerprint, config_json, data_fingerprint,
+    data_source, n_samples, n_dropped_over_length, tokens_seen, steps, first_loss, last_loss, min_loss,
+    tail_loss_mean, adapter_path, started_at::timestamptz at time zone 'UTC' as started_at, seconds,
+    status = 'reused' as recorded_on_reuse,
+    current_timestamp at time zone 'UTC' as recorded_at
+from adapter_runs
+where run_id is not null
+{% if is_incremental() %}
+    and run_id not in (select run_id from {{ this }})
+{% endif %}
