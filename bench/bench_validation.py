@@ -4,9 +4,10 @@
 
 For each size it writes a temp DuckDB file with marts.mart_training_mix (alpaca-sized prompts and
 responses, ~1 KB a row, half en and half zh), the raw.alpaca_cot_records rows the mix traces to and a
-consistent marts.mart_pipeline_funnel, then validates it with
-`expectations.runner.validate_layer("marts", ...)` (Data Docs and the results table included) in a
-fresh child process, so the peak RSS (resource.getrusage(RUSAGE_SELF).ru_maxrss) is that of the
+consistent marts.mart_pipeline_funnel, the candidate pool (the mix itself) and an all-learnable
+marts.mart_sample_learnability, then validates it with the standalone re-check
+`expectations.validate.validate_warehouse("marts", ...)` (the same code a validation node runs in
+dbt, Data Docs included, into a GX project in the bench's work folder) in a fresh child process, so the peak RSS (resource.getrusage(RUSAGE_SELF).ru_maxrss) is that of the
 validation alone. The budget vars are chosen so every expectation holds: the run must pass.
 Target: under 2 GB peak RSS at 1M rows.
 """
@@ -53,6 +54,12 @@ def build_warehouse(path: Path, rows: int) -> dict:
             'synthetic' as source_collection,
             'synthetic/part-' || (i // 50000)::varchar || '.json' as source_file
         from ids""")
+    con.execute("create view marts.mart_candidate_pool as select * from marts.mart_training_mix")
+    con.execute("""
+        create table marts.mart_sample_learnability as
+        select sample_id, null::double as h_base, null::double as h_guide,
+               null::double as relative_loss_drop, true as is_learnable, null::varchar as drop_reason
+        from marts.mart_training_mix""")
     con.execute("""
         create table raw.alpaca_cot_records as
         select sample_id as record_id, source_collection, source_file,
@@ -78,11 +85,10 @@ def validate_child(db: str, dbt_vars: dict, gx_root: str, batch_rows: int | None
     import duckdb  # noqa: F401
     import great_expectations  # noqa: F401
 
-    from expectations.runner import validate_layer
+    from expectations.validate import validate_warehouse
     imported = time.perf_counter()
     rss_after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result = validate_layer("marts", db, raw_root=None, dbt_vars=dbt_vars, gx_root=gx_root,
-                            batch_rows=batch_rows)
+    result = validate_warehouse("marts", db, dbt_vars=dbt_vars, gx_root=gx_root, batch_rows=batch_rows)
     done = time.perf_counter()
     print(json.dumps({
         "passed": result.passed,
@@ -98,7 +104,7 @@ def validate_child(db: str, dbt_vars: dict, gx_root: str, batch_rows: int | None
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--batch-rows", type=int, default=None, help="record batch size (runner default)")
+    parser.add_argument("--batch-rows", type=int, default=None, help="record batch size (default: expectations.batches)")
     parser.add_argument("--keep", help="write the warehouses here and keep them")
     parser.add_argument("--build", nargs=2, metavar=("DB", "ROWS"), help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=4, metavar=("DB", "VARS", "GX_ROOT", "BATCH_ROWS"),
@@ -114,9 +120,7 @@ def main() -> int:
 
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="sftmart-gx-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    gx_root = workdir / "gx_project"          # a private copy: results and Data Docs stay out of the repo
-    if not gx_root.exists():
-        shutil.copytree(REPO / "expectations" / "gx", gx_root / "gx", ignore=shutil.ignore_patterns("uncommitted"))
+    gx_root = workdir / "gx_project"          # the GX project, generated on first use
     measured = {}
     try:
         for rows in args.rows:
