@@ -54,6 +54,8 @@ def test_every_step_is_a_table_with_what_it_promises(dag):
     assert query(db, """select count(*) from marts.training_runs as r join (select run_id from marts.mart_guide_adapter
                         union all select run_id from marts.mart_final_adapter) using (run_id)
                         where not r.recorded_on_reuse""") == [(2,)]
+    # one training_settings blob: both adapters trained with the same model spec and config
+    assert len(query(db, "select distinct model_spec_json, config_json from marts.training_runs")) == 1
 
 
 def test_mix_is_drawn_from_learnable_samples_only(dag):
