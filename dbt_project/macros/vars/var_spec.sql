@@ -168,6 +168,11 @@ grad_accumulation:
   min: 1
   max: 65536
   doc: micro-batches per optimiser step
+checkpoint_seconds:
+  type: number
+  min: 1
+  max: 86400
+  doc: a training run saves a checkpoint at least this often (seconds of training); a killed run resumes from it
 max_steps:
   type: integer
   min: 1
