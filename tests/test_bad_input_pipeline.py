@@ -1,4 +1,4 @@
-"""The whole pipeline (build, per-layer validation, report) over a folder of every kind of bad input."""
+"""`sftmart build` (one dbt build, every layer's validation node, the report) over a folder of every kind of bad input."""
 from __future__ import annotations
 
 import json
