@@ -13,8 +13,6 @@ than ~0.5 s of a 200k-row build.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components as graph_components
 
 
 def _equal_key_links(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,6 +42,10 @@ def connected_components(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
     n = ids.shape[0]
     if n == 0 or keys.shape[1] == 0:
         return ids.copy()
+    # imported here: every process that registers the UDFs imports this package, one node uses this
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as graph_components
+
     sources, targets = _equal_key_links(keys.astype(np.uint64, copy=False))
     graph = coo_matrix((np.ones(len(sources), np.int8), (sources, targets)), shape=(n, n))
     n_components, component = graph_components(graph, directed=True, connection="weak")
