@@ -57,3 +57,18 @@ def run_dbt(command: str, db_path, dbt_vars: dict | None = None, *extra_args: st
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
         assert "nanobind: leaked" not in done.stderr, done.stderr[-2000:]
     return done.stdout
+
+
+@pytest.fixture(scope="session")
+def validated_warehouse(tmp_path_factory):
+    """A clean `dbt build` (validation nodes included, model layer off) of the raw_root that
+    tests/pipeline_fixture.py writes: (raw_root, warehouse file, dbt_runs.Run). Shared by the
+    validation tests: read it, or copy it to change it."""
+    from dbt_runs import dbt_build
+    from pipeline_fixture import write_fixture
+
+    root = tmp_path_factory.mktemp("validated_raw")
+    write_fixture(root)
+    db_path = root.parent / "validated_warehouse.duckdb"
+    run = dbt_build(db_path, root.parent / "validated_target", {"raw_root": str(root), "model_layer": False})
+    return root, db_path, run
