@@ -11,11 +11,11 @@ dbt, Data Docs included, into a GX project in the bench's work folder) in a fres
 validation alone. The budget vars are chosen so every expectation holds: the run must pass.
 Target: under 2 GB peak RSS at 1M rows.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import subprocess
@@ -86,29 +86,35 @@ def validate_child(db: str, dbt_vars: dict, gx_root: str, batch_rows: int | None
     import great_expectations  # noqa: F401
 
     from expectations.validate import validate_warehouse
+
     imported = time.perf_counter()
     rss_after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = validate_warehouse("marts", db, dbt_vars=dbt_vars, gx_root=gx_root, batch_rows=batch_rows)
     done = time.perf_counter()
-    print(json.dumps({
-        "passed": result.passed,
-        "failures": [f[:5] for f in result.failures],
-        "import_s": imported - started,
-        "validate_s": done - imported,
-        "rss_after_import_mb": rss_after_import,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "batches": max(o.batches for o in result.outcomes),
-    }))
+    print(
+        json.dumps(
+            {
+                "passed": result.passed,
+                "failures": [f[:5] for f in result.failures],
+                "import_s": imported - started,
+                "validate_s": done - imported,
+                "rss_after_import_mb": rss_after_import,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "batches": max(o.batches for o in result.outcomes),
+            }
+        )
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--batch-rows", type=int, default=None, help="record batch size (default: expectations.batches)")
+    parser.add_argument(
+        "--batch-rows", type=int, default=None, help="record batch size (default: expectations.batches)"
+    )
     parser.add_argument("--keep", help="write the warehouses here and keep them")
     parser.add_argument("--build", nargs=2, metavar=("DB", "ROWS"), help=argparse.SUPPRESS)
-    parser.add_argument("--child", nargs=4, metavar=("DB", "VARS", "GX_ROOT", "BATCH_ROWS"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, metavar=("DB", "VARS", "GX_ROOT", "BATCH_ROWS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:
         print(json.dumps(build_warehouse(Path(args.build[0]), int(args.build[1]))))
@@ -120,37 +126,55 @@ def main() -> int:
 
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="sftmart-gx-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    gx_root = workdir / "gx_project"          # the GX project, generated on first use
+    gx_root = workdir / "gx_project"  # the GX project, generated on first use
     measured = {}
     try:
         for rows in args.rows:
             db = workdir / f"mix_{rows}.duckdb"
             t0 = time.perf_counter()
             saved_vars = workdir / f"mix_{rows}.vars.json"
-            if args.keep and db.exists() and saved_vars.exists():      # reuse a kept warehouse
+            if args.keep and db.exists() and saved_vars.exists():  # reuse a kept warehouse
                 dbt_vars = json.loads(saved_vars.read_text())
             else:
                 if db.exists():
                     db.unlink()
                 # Built in a child too: a forked child starts with its parent's peak RSS (ru_maxrss).
-                built = subprocess.run([sys.executable, __file__, "--build", str(db), str(rows)],
-                                       capture_output=True, text=True, cwd=REPO, check=True)
+                built = subprocess.run(
+                    [sys.executable, __file__, "--build", str(db), str(rows)],
+                    capture_output=True,
+                    text=True,
+                    cwd=REPO,
+                    check=True,
+                )
                 dbt_vars = json.loads(built.stdout.strip().splitlines()[-1])
                 saved_vars.write_text(json.dumps(dbt_vars))
             build_s = time.perf_counter() - t0
             done = subprocess.run(
-                [sys.executable, __file__, "--child", str(db), json.dumps(dbt_vars), str(gx_root),
-                 str(args.batch_rows or 0)],
-                capture_output=True, text=True, cwd=REPO)
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    str(db),
+                    json.dumps(dbt_vars),
+                    str(gx_root),
+                    str(args.batch_rows or 0),
+                ],
+                capture_output=True,
+                text=True,
+                cwd=REPO,
+            )
             if done.returncode != 0:
                 print(done.stdout, done.stderr, file=sys.stderr)
                 return 1
             stats = json.loads(done.stdout.strip().splitlines()[-1])
             measured[rows] = stats
-            print(f"{rows:>9,} rows: validate {stats['validate_s']:6.1f} s (+ {stats['import_s']:.1f} s GX import), "
-                  f"peak RSS {stats['peak_rss_mb']:7.0f} MB (after import {stats['rss_after_import_mb']:.0f} MB), "
-                  f"{stats['batches']} batches, passed={stats['passed']}  [synthetic build {build_s:.1f} s, "
-                  f"{db.stat().st_size / 1e6:.0f} MB file]", flush=True)
+            print(
+                f"{rows:>9,} rows: validate {stats['validate_s']:6.1f} s (+ {stats['import_s']:.1f} s GX import), "
+                f"peak RSS {stats['peak_rss_mb']:7.0f} MB (after import {stats['rss_after_import_mb']:.0f} MB), "
+                f"{stats['batches']} batches, passed={stats['passed']}  [synthetic build {build_s:.1f} s, "
+                f"{db.stat().st_size / 1e6:.0f} MB file]",
+                flush=True,
+            )
             if not stats["passed"]:
                 print(f"  unexpected failures: {stats['failures']}", file=sys.stderr)
     finally:
@@ -159,8 +183,10 @@ def main() -> int:
     sizes = sorted(measured)
     if len(sizes) >= 2:
         small, big = measured[sizes[0]], measured[sizes[-1]]
-        print(f"ratio {sizes[-1] // sizes[0]}x rows: time x{big['validate_s'] / small['validate_s']:.1f}, "
-              f"peak RSS x{big['peak_rss_mb'] / small['peak_rss_mb']:.2f}")
+        print(
+            f"ratio {sizes[-1] // sizes[0]}x rows: time x{big['validate_s'] / small['validate_s']:.1f}, "
+            f"peak RSS x{big['peak_rss_mb'] / small['peak_rss_mb']:.2f}"
+        )
     worst = max(s["peak_rss_mb"] for s in measured.values())
     ok = worst < RSS_LIMIT_MB and all(s["passed"] for s in measured.values())
     print(f"peak RSS {worst:.0f} MB {'<' if worst < RSS_LIMIT_MB else '>='} {RSS_LIMIT_MB} MB limit")

@@ -7,6 +7,7 @@ project (<warehouse>.gx/); nothing is written to the warehouse.
 
 Exit status: 0 when no error-severity expectation failed, 1 when one did, 2 on bad usage.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,9 @@ import sys
 def parse_args(argv: list[str]) -> argparse.Namespace:
     from expectations.definitions import LAYERS
 
-    parser = argparse.ArgumentParser(prog="python -m expectations", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m expectations", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="re-check warehouse layers with their GX suites")
     which = validate.add_mutually_exclusive_group(required=True)
@@ -44,8 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--vars is not JSON: {exc}", file=sys.stderr)
         return 2
     db = args.db or str(warehouse_path())
-    kwargs = dict(dbt_vars=dbt_vars, raw_root=os.path.abspath(args.raw_root) if args.raw_root else None,
-                  build_docs_site=not args.no_docs, gx_root=args.gx_root)
+    kwargs = dict(
+        dbt_vars=dbt_vars,
+        raw_root=os.path.abspath(args.raw_root) if args.raw_root else None,
+        build_docs_site=not args.no_docs,
+        gx_root=args.gx_root,
+    )
     try:
         results = validate_all(db, **kwargs) if args.all else [validate_warehouse(args.layer, db, **kwargs)]
     except (FileNotFoundError, ValueError) as exc:

@@ -1,5 +1,6 @@
 """What GX validates, fetched from DuckDB: a target's rows as pandas frames, one Arrow record batch
 at a time, the inputs a target's SQL reads, and the example rows shown for a failed check."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,7 +18,7 @@ def record_batches(con, sql: str, batch_rows: int):
 
     Through the relation API: on a DB-API cursor DuckDB materialises the whole result first."""
     relation = con.sql(sql)
-    if hasattr(relation, "to_arrow_reader"):          # duckdb >= 1.4
+    if hasattr(relation, "to_arrow_reader"):  # duckdb >= 1.4
         return relation.to_arrow_reader(batch_rows)
     return relation.fetch_record_batch(batch_rows)
 
@@ -47,12 +48,24 @@ def register_inputs(con, targets: dict, params: dict) -> tuple[list[str], str | 
     root = Path(params["raw_root"])
     # the build's own file-size cap and symlink rule, so a file the landing rejects unread
     # counts as one unit on both sides
-    expected = reconcile(root, max_file_bytes=int(params.get("max_file_bytes") or 2_000_000_000),
-                         follow_external_symlinks=bool(params.get("follow_external_symlinks"))
-                         ) if root.is_dir() else {}
-    con.register(EXPECTED_UNITS_RELATION, pd.DataFrame(
-        {"source_file": pd.Series(list(expected), dtype=object),
-         "expected_units": pd.Series(list(expected.values()), dtype="int64")}))
+    expected = (
+        reconcile(
+            root,
+            max_file_bytes=int(params.get("max_file_bytes") or 2_000_000_000),
+            follow_external_symlinks=bool(params.get("follow_external_symlinks")),
+        )
+        if root.is_dir()
+        else {}
+    )
+    con.register(
+        EXPECTED_UNITS_RELATION,
+        pd.DataFrame(
+            {
+                "source_file": pd.Series(list(expected), dtype=object),
+                "expected_units": pd.Series(list(expected.values()), dtype="int64"),
+            }
+        ),
+    )
     names.append(EXPECTED_UNITS_RELATION)
     return names, None if root.is_dir() else f"raw_root {root} is not a directory"
 

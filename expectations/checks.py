@@ -24,6 +24,7 @@ models' YAML; the suites hold what dbt tests do poorly: ranges and distributions
 cross-table properties, and the reconciliation with the input folder. A check lives in one of the
 two, never both.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,16 +34,21 @@ from dataclasses import dataclass, field
 class Target:
     name: str
     table: str
-    kind: str                      # rows | aggregate
+    kind: str  # rows | aggregate
     sql: str
     description: str
     id_columns: list[str] = field(default_factory=list)
-    inputs: list[str] = field(default_factory=list)        # relations the validation registers
+    inputs: list[str] = field(default_factory=list)  # relations the validation registers
     examples: dict[str, str] = field(default_factory=dict)
 
     def meta(self) -> dict:
-        out = {"table": self.table, "kind": self.kind, "sql": " ".join(self.sql.split()),
-               "description": self.description, "id_columns": self.id_columns}
+        out = {
+            "table": self.table,
+            "kind": self.kind,
+            "sql": " ".join(self.sql.split()),
+            "description": self.description,
+            "id_columns": self.id_columns,
+        }
         if self.kind == "aggregate":
             out["computed_in"] = "DuckDB SQL aggregate over the whole relation; GX validates the result"
         if self.inputs:
@@ -55,9 +61,9 @@ class Target:
 @dataclass
 class Check:
     target: str
-    type: str                      # GX expectation class name, e.g. ExpectColumnValuesToBeBetween
+    type: str  # GX expectation class name, e.g. ExpectColumnValuesToBeBetween
     kwargs: dict
-    severity: str = "error"        # error | warning
+    severity: str = "error"  # error | warning
     notes: str = ""
 
 
@@ -86,8 +92,7 @@ def zero(target, column, notes, severity="error") -> Check:
 
 
 def in_set(target, column, values, notes="", severity="error") -> Check:
-    return Check(target, "ExpectColumnValuesToBeInSet", {"column": column, "value_set": values},
-                 severity, notes)
+    return Check(target, "ExpectColumnValuesToBeInSet", {"column": column, "value_set": values}, severity, notes)
 
 
 def not_null(target, column, notes="", severity="error") -> Check:

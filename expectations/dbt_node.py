@@ -7,6 +7,7 @@ layer's validation history. The node itself always succeeds, so the results of a
 kept; its data test `gx_blocking_expectations_met` fails the build when an error-severity
 expectation of this run failed, and dbt skips everything downstream of the node.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,7 +18,8 @@ from expectations.definitions import LAYER_VARS
 def warehouse_file(session) -> Path:
     """The file of the database the session works in (GX's project goes beside it)."""
     [(path,)] = session.execute(
-        "select path from duckdb_databases() where database_name = current_database()").fetchall()
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
     return Path(path)
 
 

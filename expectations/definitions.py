@@ -8,6 +8,7 @@ Parameters: a target's SQL reads `_gx_params` (a one-row relation of the paramet
 for the raw layer, `_gx_expected_units` (`sftmart.landing.reconcile(raw_root)`); thresholds use
 GX `$PARAMETER`s of the same names.
 """
+
 from __future__ import annotations
 
 from expectations.checks import SuiteDef

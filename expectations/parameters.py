@@ -5,9 +5,8 @@ Inside dbt, a validation node gets its vars in its dbt config (already checked b
 standalone `python -m expectations validate` takes them as JSON and falls back to the defaults
 in dbt_project.yml, as dbt does.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from expectations.definitions import EXTRA_PARAMETERS
 
@@ -25,7 +24,7 @@ def project_var_defaults() -> dict:
         return yaml.safe_load(fh).get("vars", {}) or {}
 
 
-def resolve_parameters(dbt_vars: Optional[dict] = None, defaults: Optional[dict] = None) -> dict:
+def resolve_parameters(dbt_vars: dict | None = None, defaults: dict | None = None) -> dict:
     """`defaults` (dbt_project.yml's vars when None), the suites' own defaults, then `dbt_vars`;
     numbers as numbers, and raw_root the bundled sample when empty (as in the landing model)."""
     from sftmart.paths import BUNDLED_SAMPLE

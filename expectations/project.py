@@ -13,11 +13,11 @@ A GX suite validates one DataFrame, so a layer suite (several tables) becomes on
 target, named `<layer>.<target>`; each expectation's meta carries its target, severity and
 position in the target.
 """
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 from expectations.checks import Check, SuiteDef, Target
 from expectations.definitions import EXTRA_PARAMETERS, SUITES
@@ -62,8 +62,12 @@ def to_expectation(check: Check, position: int):
 
     cls = getattr(gxe, check.type)
     severity = FailureSeverity.CRITICAL if check.severity == "error" else FailureSeverity.WARNING
-    return cls(**check.kwargs, notes=check.notes or None, severity=severity,
-               meta={"target": check.target, "severity": check.severity, "position": position})
+    return cls(
+        **check.kwargs,
+        notes=check.notes or None,
+        severity=severity,
+        meta={"target": check.target, "severity": check.severity, "position": position},
+    )
 
 
 def suite_name(layer: str, target: str) -> str:
@@ -82,11 +86,11 @@ def to_suite(definition: SuiteDef, target: Target):
             "layer_description": definition.description,
             "target": {"name": target.name, **target.meta()},
             "blocking": "expectations with meta.severity = 'error' fail the layer's validation node "
-                        "(and dbt skips everything downstream); 'warning' is reported",
+            "(and dbt skips everything downstream); 'warning' is reported",
             "validated_by": "expectations.validate.validate_layer: the target's SQL runs on the dbt "
-                            "session's DuckDB connection; 'rows' targets stream in record batches "
-                            "validated one by one, 'aggregate' targets are computed by DuckDB over the "
-                            "whole relation and GX validates the small result",
+            "session's DuckDB connection; 'rows' targets stream in record batches "
+            "validated one by one, 'aggregate' targets are computed by DuckDB over the "
+            "whole relation and GX validates the small result",
             "parameter_defaults": EXTRA_PARAMETERS,
         },
     )
@@ -122,11 +126,12 @@ def validation_definitions(context, layer: str) -> dict:
             batch_definition = asset.add_batch_definition_whole_dataframe(target.name)
         suite = context.suites.add_or_update(to_suite(definition, target))
         out[target.name] = context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
+            gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+        )
     return out
 
 
-def build_docs(context, result_keys: list) -> Optional[Path]:
+def build_docs(context, result_keys: list) -> Path | None:
     """Renders the given validation results and the index of the Data Docs site; returns the index."""
     urls = context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=result_keys)
     url = urls.get(DOCS_SITE)

@@ -1,5 +1,6 @@
 """What a layer's validation found: one Outcome per expectation, the layer's summary text, and the
 rows a validation node writes (one per expectation, the columns of marts.data_quality_results)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,14 +8,25 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 SAMPLE_ROWS = 5
 
 # The columns of a validation node's table and of marts.data_quality_results (details is JSON
 # text; the view casts it), plus `message`: the failure as the summary prints it.
-RESULT_COLUMNS = ("run_id", "validated_at", "layer", "suite", "expectation", "column", "severity",
-                  "success", "unexpected_count", "details", "message")
+RESULT_COLUMNS = (
+    "run_id",
+    "validated_at",
+    "layer",
+    "suite",
+    "expectation",
+    "column",
+    "severity",
+    "success",
+    "unexpected_count",
+    "details",
+    "message",
+)
 
 
 class Failure(NamedTuple):
@@ -23,11 +35,12 @@ class Failure(NamedTuple):
     unexpected_count counts rows of the validated frame: table rows for a `rows` target, rows of
     the DuckDB aggregate for an `aggregate` one (e.g. 1 for a one-row `n_untraceable` frame;
     sample_rows then come from the target's examples query and show the offending table rows)."""
+
     suite: str
     expectation_type: str
-    column: Optional[str]
-    severity: str                 # error | warning
-    unexpected_count: Optional[int]
+    column: str | None
+    severity: str  # error | warning
+    unexpected_count: int | None
     sample_rows: list
     table: str = ""
     description: str = ""
@@ -36,30 +49,39 @@ class Failure(NamedTuple):
 @dataclass
 class Outcome:
     """One expectation of a layer suite, summed over every batch of its target."""
+
     suite: str
     target: str
     table: str
     expectation_type: str
-    column: Optional[str]
+    column: str | None
     severity: str
     success: bool
-    unexpected_count: Optional[int]
-    element_count: Optional[int]
+    unexpected_count: int | None
+    element_count: int | None
     batches: int
     sample_rows: list
     kwargs: dict
     description: str = ""
     observed_value: Any = None
-    exception: Optional[str] = None
-    kind: str = "rows"                     # rows | aggregate (see expectations.checks)
+    exception: str | None = None
+    kind: str = "rows"  # rows | aggregate (see expectations.checks)
     unexpected_values: list = field(default_factory=list)
 
     def details(self) -> dict:
-        return {"target": self.target, "kind": self.kind, "table": self.table, "kwargs": self.kwargs,
-                "unexpected_values": self.unexpected_values,
-                "element_count": self.element_count, "batches": self.batches,
-                "observed_value": self.observed_value, "sample_rows": self.sample_rows,
-                "exception": self.exception, "description": self.description}
+        return {
+            "target": self.target,
+            "kind": self.kind,
+            "table": self.table,
+            "kwargs": self.kwargs,
+            "unexpected_values": self.unexpected_values,
+            "element_count": self.element_count,
+            "batches": self.batches,
+            "observed_value": self.observed_value,
+            "sample_rows": self.sample_rows,
+            "exception": self.exception,
+            "description": self.description,
+        }
 
     def lines(self) -> list[str]:
         """The failure as the summary prints it (empty when the expectation was met)."""
@@ -91,7 +113,7 @@ class LayerResult:
     validated_at: dt.datetime
     outcomes: list[Outcome] = field(default_factory=list)
     parameters: dict = field(default_factory=dict)
-    docs_index: Optional[Path] = None
+    docs_index: Path | None = None
 
     @property
     def passed(self) -> bool:
@@ -100,9 +122,20 @@ class LayerResult:
 
     @property
     def failures(self) -> list[Failure]:
-        return [Failure(o.suite, o.expectation_type, o.column, o.severity, o.unexpected_count,
-                        o.sample_rows, o.table, o.description)
-                for o in self.outcomes if not o.success]
+        return [
+            Failure(
+                o.suite,
+                o.expectation_type,
+                o.column,
+                o.severity,
+                o.unexpected_count,
+                o.sample_rows,
+                o.table,
+                o.description,
+            )
+            for o in self.outcomes
+            if not o.success
+        ]
 
     def headline(self) -> str:
         failures = self.failures
@@ -121,27 +154,48 @@ class LayerResult:
         import pyarrow as pa
 
         validated_at = self.validated_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        records = [(self.run_id, validated_at, self.layer, o.suite, o.expectation_type, o.column,
-                    o.severity, o.success, o.unexpected_count,
-                    json.dumps(json_safe(o.details()), ensure_ascii=False, default=str),
-                    "\n".join(o.lines()) or None)
-                   for o in self.outcomes]
-        schema = pa.schema([("run_id", pa.string()), ("validated_at", pa.timestamp("us")),
-                            ("layer", pa.string()), ("suite", pa.string()), ("expectation", pa.string()),
-                            ("column", pa.string()), ("severity", pa.string()), ("success", pa.bool_()),
-                            ("unexpected_count", pa.int64()), ("details", pa.string()),
-                            ("message", pa.string())])
+        records = [
+            (
+                self.run_id,
+                validated_at,
+                self.layer,
+                o.suite,
+                o.expectation_type,
+                o.column,
+                o.severity,
+                o.success,
+                o.unexpected_count,
+                json.dumps(json_safe(o.details()), ensure_ascii=False, default=str),
+                "\n".join(o.lines()) or None,
+            )
+            for o in self.outcomes
+        ]
+        schema = pa.schema(
+            [
+                ("run_id", pa.string()),
+                ("validated_at", pa.timestamp("us")),
+                ("layer", pa.string()),
+                ("suite", pa.string()),
+                ("expectation", pa.string()),
+                ("column", pa.string()),
+                ("severity", pa.string()),
+                ("success", pa.bool_()),
+                ("unexpected_count", pa.int64()),
+                ("details", pa.string()),
+                ("message", pa.string()),
+            ]
+        )
         columns = list(zip(*records)) if records else [[] for _ in RESULT_COLUMNS]
-        return pa.Table.from_arrays([pa.array(list(c), type=f.type) for c, f in zip(columns, schema)],
-                                    schema=schema)
+        return pa.Table.from_arrays([pa.array(list(c), type=f.type) for c, f in zip(columns, schema)], schema=schema)
 
 
-def headline(layer: str, run_id: str, n_expectations: int, n_failed: int, n_blocking: int,
-             where: str) -> str:
+def headline(layer: str, run_id: str, n_expectations: int, n_failed: int, n_blocking: int, where: str) -> str:
     """A layer's one-line verdict, e.g. `[raw] PASSED: 3/3 expectations met, 0 blocking failure(s), ...`."""
-    return (f"[{layer}] {'FAILED' if n_blocking else 'PASSED'}: "
-            f"{n_expectations - n_failed}/{n_expectations} expectations met, "
-            f"{n_blocking} blocking failure(s), {n_failed - n_blocking} warning(s) (run {run_id}, {where})")
+    return (
+        f"[{layer}] {'FAILED' if n_blocking else 'PASSED'}: "
+        f"{n_expectations - n_failed}/{n_expectations} expectations met, "
+        f"{n_blocking} blocking failure(s), {n_failed - n_blocking} warning(s) (run {run_id}, {where})"
+    )
 
 
 def json_safe(value):
@@ -151,7 +205,7 @@ def json_safe(value):
         return [json_safe(v) for v in value]
     if isinstance(value, dict):
         return {k: json_safe(v) for k, v in value.items()}
-    if hasattr(value, "item"):          # numpy scalars
+    if hasattr(value, "item"):  # numpy scalars
         return json_safe(value.item())
     return value
 

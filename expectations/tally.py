@@ -1,9 +1,9 @@
 """Adds up the GX results of one expectation over the record batches of its target."""
+
 from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Optional
 
 from expectations.results import SAMPLE_ROWS, Outcome, json_safe
 
@@ -20,14 +20,14 @@ class Tally:
         self.target = target
         self.batches = 0
         self.success = True
-        self.element_count: Optional[int] = None
-        self.unexpected_count: Optional[int] = None
-        self.missing_count: Optional[int] = None
+        self.element_count: int | None = None
+        self.unexpected_count: int | None = None
+        self.missing_count: int | None = None
         self.partial: list = []
         self.partial_index: list = []
         self.counts: Counter = Counter()
         self.observed: list = []
-        self.exception: Optional[str] = None
+        self.exception: str | None = None
 
     def add(self, result) -> None:
         """Adds one batch's ExpectationValidationResult."""
@@ -61,19 +61,28 @@ class Tally:
         """The offending rows with their key columns, else the offending values."""
         return [json_safe(row) for row in self.partial_index] or [json_safe(v) for v in self.partial]
 
-    def outcome(self, sample_rows: Optional[list] = None) -> Outcome:
+    def outcome(self, sample_rows: list | None = None) -> Outcome:
         exp = self.expectation
         kwargs = exp.configuration.kwargs
         column = kwargs.get("column") or (
-            f"{kwargs['column_A']},{kwargs['column_B']}" if "column_A" in kwargs else None)
+            f"{kwargs['column_A']},{kwargs['column_B']}" if "column_A" in kwargs else None
+        )
         return Outcome(
-            suite=self.suite, target=self.target_name, table=self.target["table"],
-            expectation_type=exp.expectation_type, column=column,
-            severity=(exp.meta or {}).get("severity", "error"), success=self.success,
-            unexpected_count=self.unexpected_count, element_count=self.element_count,
-            batches=self.batches, sample_rows=self.sample_rows() if sample_rows is None else sample_rows,
+            suite=self.suite,
+            target=self.target_name,
+            table=self.target["table"],
+            expectation_type=exp.expectation_type,
+            column=column,
+            severity=(exp.meta or {}).get("severity", "error"),
+            success=self.success,
+            unexpected_count=self.unexpected_count,
+            element_count=self.element_count,
+            batches=self.batches,
+            sample_rows=self.sample_rows() if sample_rows is None else sample_rows,
             kwargs=dict(kwargs),
             description=exp.notes if isinstance(exp.notes, str) else " ".join(exp.notes or []),
             observed_value=(self.observed[0] if len(self.observed) == 1 else self.observed or None),
-            exception=self.exception, kind=self.target.get("kind", "rows"),
-            unexpected_values=[json_safe(v) for v in self.partial])
+            exception=self.exception,
+            kind=self.target.get("kind", "rows"),
+            unexpected_values=[json_safe(v) for v in self.partial],
+        )

@@ -16,13 +16,13 @@ offending rows (key columns plus the value) are kept. Whole-table properties are
 DuckDB first (`aggregate` targets), so GX sees a small frame. Only one batch is alive at a time.
 Then the Data Docs site beside the warehouse renders the layer's results.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import os
 import uuid
 from pathlib import Path
-from typing import Optional
 
 from expectations import batches
 from expectations.definitions import LAYERS, SUITES
@@ -43,39 +43,68 @@ def _run_identifier(layer: str, validated_at: dt.datetime, token: str, batch: in
     return RunIdentifier(run_name=name, run_time=validated_at)
 
 
-def _validate_target(con, validation_definition, layer: str, target_name: str, target: dict,
-                     params: dict, batch_rows: int, run_token: str, validated_at: dt.datetime,
-                     result_keys: list) -> list[Tally]:
+def _validate_target(
+    con,
+    validation_definition,
+    layer: str,
+    target_name: str,
+    target: dict,
+    params: dict,
+    batch_rows: int,
+    run_token: str,
+    validated_at: dt.datetime,
+    result_keys: list,
+) -> list[Tally]:
     from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier, ValidationResultIdentifier)
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
 
     suite = validation_definition.suite
     by_position = sorted(suite.expectations, key=lambda e: e.meta["position"])
     tallies = [Tally(e, suite.name, target_name, target) for e in by_position]
-    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS,
-                     "unexpected_index_column_names": list(target.get("id_columns") or [])}
+    result_format = {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": SAMPLE_ROWS,
+        "unexpected_index_column_names": list(target.get("id_columns") or []),
+    }
     try:
         reader = batches.record_batches(con, target["sql"], batch_rows)
         for number, frame in enumerate(batches.frames(reader), start=1):
             run_id = _run_identifier(layer, validated_at, run_token, number)
-            result = validation_definition.run(batch_parameters={"dataframe": frame}, run_id=run_id,
-                                               expectation_parameters=params, result_format=result_format)
+            result = validation_definition.run(
+                batch_parameters={"dataframe": frame},
+                run_id=run_id,
+                expectation_parameters=params,
+                result_format=result_format,
+            )
             del frame
-            result_keys.append(ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
-                run_id=run_id, batch_identifier=result.batch_id))
+            result_keys.append(
+                ValidationResultIdentifier(
+                    expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+                    run_id=run_id,
+                    batch_identifier=result.batch_id,
+                )
+            )
             for expectation_result in result.results:
                 tallies[expectation_result.expectation_config.meta["position"]].add(expectation_result)
-    except Exception as exc:   # missing relation, SQL error, ...: every expectation of the target fails
+    except Exception as exc:  # missing relation, SQL error, ...: every expectation of the target fails
         message = f"{type(exc).__name__}: {exc}"
         for tally in tallies:
             tally.fail(message)
     return tallies
 
 
-def validate_layer(con, layer: str, params: dict, *, db_path: str | os.PathLike,
-                   gx_root: str | os.PathLike | None = None, build_docs_site: bool = True,
-                   batch_rows: Optional[int] = None) -> LayerResult:
+def validate_layer(
+    con,
+    layer: str,
+    params: dict,
+    *,
+    db_path: str | os.PathLike,
+    gx_root: str | os.PathLike | None = None,
+    build_docs_site: bool = True,
+    batch_rows: int | None = None,
+) -> LayerResult:
     """Validates `layer` of the warehouse open on `con` (a DuckDB connection or cursor).
 
     params: the suite's parameters (expectations.parameters.resolve_parameters). db_path: the
@@ -86,9 +115,13 @@ def validate_layer(con, layer: str, params: dict, *, db_path: str | os.PathLike,
     batch_rows = int(batch_rows or os.environ.get("SFTMART_GX_BATCH_ROWS") or batches.DEFAULT_BATCH_ROWS)
     validated_at = dt.datetime.now(dt.timezone.utc)
     run_token = uuid.uuid4().hex[:6]
-    result = LayerResult(layer=layer, db_path=str(db_path),
-                         run_id=_run_identifier(layer, validated_at, run_token).run_name,
-                         validated_at=validated_at, parameters=scalar_parameters(params))
+    result = LayerResult(
+        layer=layer,
+        db_path=str(db_path),
+        run_id=_run_identifier(layer, validated_at, run_token).run_name,
+        validated_at=validated_at,
+        parameters=scalar_parameters(params),
+    )
     context = get_context(gx_root or gx_root_for(db_path))
     definitions = validation_definitions(context, layer)
     targets = {t.name: t.meta() for t in SUITES[layer].targets}
@@ -97,8 +130,18 @@ def validate_layer(con, layer: str, params: dict, *, db_path: str | os.PathLike,
     result_keys: list = []
     try:
         for target_name, target in targets.items():
-            tallies = _validate_target(con, definitions[target_name], layer, target_name, target,
-                                       gx_params, batch_rows, run_token, validated_at, result_keys)
+            tallies = _validate_target(
+                con,
+                definitions[target_name],
+                layer,
+                target_name,
+                target,
+                gx_params,
+                batch_rows,
+                run_token,
+                validated_at,
+                result_keys,
+            )
             for tally in tallies:
                 if input_error and "expected_units" in target.get("inputs", []):
                     tally.fail(input_error)
@@ -122,8 +165,9 @@ def _read_only_connection(db_path: str):
     return duckdb.connect(str(db_path), read_only=True, config=config)
 
 
-def validate_warehouse(layer: str, db_path: str | os.PathLike, *, dbt_vars: Optional[dict] = None,
-                       raw_root: Optional[str] = None, **kwargs) -> LayerResult:
+def validate_warehouse(
+    layer: str, db_path: str | os.PathLike, *, dbt_vars: dict | None = None, raw_root: str | None = None, **kwargs
+) -> LayerResult:
     """Re-checks one layer of a built warehouse file, read-only, outside dbt (nothing is written to
     the warehouse; results and Data Docs go to its GX project). dbt_vars: the vars it was built
     with (dbt_project.yml supplies the rest); raw_root overrides dbt_vars['raw_root']."""

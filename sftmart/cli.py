@@ -5,6 +5,7 @@ layer, dbt_project/models/validation/): a blocking expectation fails its layer's
 skips everything downstream. This wrapper only adds the defaults (the bundled sample, the
 tokenizer prepared once), a per-layer validation summary, the funnel and the report.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,7 @@ def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # torch threads that spin collapse on shared cores
     dbt_script = Path(sys.executable).with_name("dbt")
     launcher = [str(dbt_script)] if dbt_script.exists() else [sys.executable, "-m", "dbt.cli.main"]
-    args = [*launcher, command,
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
+    args = [*launcher, command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     return subprocess.run(args + (extra_args or []), env=env).returncode == 0
@@ -67,13 +67,18 @@ def print_validation(since: dt.datetime) -> None:
     with duckdb.connect(str(warehouse_path()), read_only=True) as con:
         for layer in LAYERS:
             table = f"validation.validate_{layer}"
-            if not con.execute("select count(*) from duckdb_tables() where schema_name = 'validation' "
-                               "and table_name = ?", [f"validate_{layer}"]).fetchone()[0]:
+            if not con.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'validation' and table_name = ?",
+                [f"validate_{layer}"],
+            ).fetchone()[0]:
                 continue
-            rows = con.execute(f"""
+            rows = con.execute(
+                f"""
                 select run_id, severity, success, message from {table}
                 where validated_at = (select max(validated_at) from {table}) and validated_at >= ?
-                order by success, severity, suite""", [since]).fetchall()
+                order by success, severity, suite""",
+                [since],
+            ).fetchall()
             if not rows:
                 continue
             failed = [r for r in rows if not r[2]]
@@ -98,7 +103,9 @@ def print_funnel() -> None:
         rows = con.execute("""
             select stage, lang, rows_in, rows_removed, rows_out, tokens_out
             from marts.mart_pipeline_funnel order by stage_order, lang""").fetchall()
-        notes = con.execute("select stage, lang, note from marts.mart_pipeline_funnel where note is not null").fetchall()
+        notes = con.execute(
+            "select stage, lang, note from marts.mart_pipeline_funnel where note is not null"
+        ).fetchall()
         mix = con.execute("""select lang, count(*), sum(n_tokens) from marts.mart_training_mix
                              group by 1 order by 1""").fetchall()
     table = Table(title="Pipeline funnel (marts.mart_pipeline_funnel)")
@@ -112,20 +119,25 @@ def print_funnel() -> None:
         console.print(f"[yellow]{stage} {lang}: {note}[/yellow]")
     for lang, n, tokens in mix:
         console.print(f"training mix: {lang}: {n:,} samples, {tokens:,} tokens")
-    console.print(f"warehouse: {warehouse_path()}  (try: duckdb {warehouse_path()} "
-                  "\"select * from marts.mart_pipeline_funnel\")")
+    console.print(
+        f'warehouse: {warehouse_path()}  (try: duckdb {warehouse_path()} "select * from marts.mart_pipeline_funnel")'
+    )
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="sftmart", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="sftmart", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build (and validate) the whole warehouse: one dbt build")
     build.add_argument("--raw-root", help="input folder (default: the bundled sample)")
     build.add_argument("--vars", default="{}", help="extra dbt vars as JSON")
     build.add_argument("--select", nargs="+", help="dbt node selection (default: every node)")
-    build.add_argument("--no-validate", action="store_true",
-                       help=f"leave out the Great Expectations validation nodes ({VALIDATION_NODES})")
+    build.add_argument(
+        "--no-validate",
+        action="store_true",
+        help=f"leave out the Great Expectations validation nodes ({VALIDATION_NODES})",
+    )
     build.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
     sub.add_parser("funnel", help="print the pipeline funnel of the last build")
     sub.add_parser("report", help="write the HTML pipeline report of the last build")
@@ -149,8 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if warehouse_path().exists():
         print_validation(started)
     if not ok:
-        print("dbt build failed; the nodes downstream of the failure were skipped (see above).",
-              file=sys.stderr)
+        print("dbt build failed; the nodes downstream of the failure were skipped (see above).", file=sys.stderr)
         return 1
     print_funnel()
     if not args.no_report:

@@ -1,5 +1,6 @@
 """Helpers for tests that read what a dbt run did: patched copies of the project (a model made to
 produce a corrupted layer), node statuses from run_results.json, the DAG from manifest.json."""
+
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from conftest import run_dbt
+
 from sftmart.paths import DBT_PROJECT_DIR
 
 LAYERS = ("raw", "staging", "intermediate", "marts")
@@ -28,8 +30,10 @@ def wrap_python_model(project: Path, relpath: str, expression: str) -> None:
     """Rewrites a Python model so it returns `expression` of what it returned (`result`)."""
     path = project / "models" / relpath
     code = path.read_text().replace("def model(dbt, session):", "def original_model(dbt, session):")
-    path.write_text(code + f"\n\ndef model(dbt, session):\n    result = original_model(dbt, session)\n"
-                           f"    return {expression}\n", encoding="utf-8")
+    path.write_text(
+        code + f"\n\ndef model(dbt, session):\n    result = original_model(dbt, session)\n    return {expression}\n",
+        encoding="utf-8",
+    )
 
 
 class Run:
@@ -47,14 +51,18 @@ class Run:
 
     def test(self, name: str) -> str:
         """The unique id of the data test called `name`."""
-        [unique_id] = [u for u, n in self.manifest["nodes"].items()
-                       if n["resource_type"] == "test" and n["name"] == name]
+        [unique_id] = [
+            u for u, n in self.manifest["nodes"].items() if n["resource_type"] == "test" and n["name"] == name
+        ]
         return unique_id
 
     def gate(self, layer: str) -> str:
         """The unique id of the data test that gates validate_<layer>."""
-        [test] = [c for c in self.manifest["child_map"][self.node(f"validate_{layer}")]
-                  if c.startswith("test.sftmart.gx_blocking_expectations_met")]
+        [test] = [
+            c
+            for c in self.manifest["child_map"][self.node(f"validate_{layer}")]
+            if c.startswith("test.sftmart.gx_blocking_expectations_met")
+        ]
         return test
 
     def descendants(self, unique_id: str) -> set[str]:
@@ -72,12 +80,15 @@ class Run:
 
     def relations(self) -> set[tuple[str, str]]:
         """(schema, name) of every model and seed dbt materialises."""
-        return {(n["schema"], n.get("alias") or n["name"]) for n in self.manifest["nodes"].values()
-                if n["resource_type"] in ("model", "seed") and n["config"].get("materialized") != "ephemeral"}
+        return {
+            (n["schema"], n.get("alias") or n["name"])
+            for n in self.manifest["nodes"].values()
+            if n["resource_type"] in ("model", "seed") and n["config"].get("materialized") != "ephemeral"
+        }
 
 
-def dbt_build(db_path: Path, target: Path, dbt_vars: dict, *args: str, project_dir: Path | None = None,
-              check: bool = True) -> Run:
-    log = run_dbt("build", db_path, dbt_vars, "--target-path", str(target), *args, check=check,
-                  project_dir=project_dir)
+def dbt_build(
+    db_path: Path, target: Path, dbt_vars: dict, *args: str, project_dir: Path | None = None, check: bool = True
+) -> Run:
+    log = run_dbt("build", db_path, dbt_vars, "--target-path", str(target), *args, check=check, project_dir=project_dir)
     return Run(log, target)

@@ -1,12 +1,11 @@
 """`dbt build` end to end on a generated raw_root with known duplicates, junk and broken files."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import duckdb
 import pytest
-
-from pipeline_fixture import write_fixture
 from conftest import run_dbt
+from pipeline_fixture import write_fixture
 
 pytestmark = pytest.mark.slow
 
@@ -42,8 +41,13 @@ def test_every_input_unit_is_accounted_for(built):
 
 def test_exact_counts_reach_each_stage(built):
     _, db, expected, _ = built
-    reasons = dict(query(db, """select coalesce(drop_reason, 'in_mix'), count(*)
-                                from marts.mart_record_outcomes group by 1"""))
+    reasons = dict(
+        query(
+            db,
+            """select coalesce(drop_reason, 'in_mix'), count(*)
+                                from marts.mart_record_outcomes group by 1""",
+        )
+    )
     assert reasons["empty_instruction_or_output"] == expected["empty_instruction_or_output"]
     assert reasons["language_not_kept:other"] == expected["language_other"]
     assert sum(n for r, n in reasons.items() if r.startswith("quality:")) == expected["quality_dropped"]
@@ -55,19 +59,25 @@ def test_exact_counts_reach_each_stage(built):
 
 def test_duplicate_clusters_keep_one_member_each(built):
     _, db, _, _ = built
-    clusters = query(db, """select dedup_kind, cluster_size, count(*) filter (where is_kept)
+    clusters = query(
+        db,
+        """select dedup_kind, cluster_size, count(*) filter (where is_kept)
                             from intermediate.int_duplicate_clusters group by cluster_id, dedup_kind, cluster_size
-                            order by 1, 2""")
+                            order by 1, 2""",
+    )
     assert clusters == [("exact", 2, 1), ("exact", 4, 1), ("near", 2, 1), ("near", 3, 1)]
 
 
 def test_cleaning_strips_markup_and_keeps_the_text(built):
     _, db, _, _ = built
-    [(instruction, output, rules)] = query(db, """
+    [(instruction, output, rules)] = query(
+        db,
+        """
         select c.instruction, c.output, c.cleaning_rules
         from intermediate.int_records_cleaned as c
         inner join intermediate.int_records_cleaning_diff as d using (sample_id)
-        where d.field = 'instruction' and d.before_text like 'Visit%'""")
+        where d.field = 'instruction' and d.before_text like 'Visit%'""",
+    )
     assert "http" not in instruction and "@" not in instruction and "<b>" not in instruction
     assert "describe a rainbow" in instruction
     assert "\n" in output and "\\n" not in output
@@ -96,10 +106,12 @@ def test_funnel_reconciles_from_input_to_mix(built):
 def test_budget_is_filled_per_language_within_one_sample_and_seeded(built):
     root, db, _, _ = built
     pool = dict(query(db, "select lang, sum(n_tokens) from marts.mart_candidate_pool group by 1"))
-    budget = int(min(pool.values()) * 1.2)   # en share (70%) fits in the pool, zh share (30%) too
+    budget = int(min(pool.values()) * 1.2)  # en share (70%) fits in the pool, zh share (30%) too
     dbt_build(db, root, "mart_training_mix", token_budget=budget, en_ratio=0.7, sample_seed=1)
     first = query(db, "select sample_id from marts.mart_training_mix order by 1")
-    per_lang = query(db, "select lang, sum(n_tokens), arg_max(n_tokens, sample_id) from marts.mart_training_mix group by 1")
+    per_lang = query(
+        db, "select lang, sum(n_tokens), arg_max(n_tokens, sample_id) from marts.mart_training_mix group by 1"
+    )
     for lang, tokens, _ in per_lang:
         share = budget * (0.7 if lang == "en" else 0.3)
         assert tokens >= share or tokens == pool[lang]
@@ -135,11 +147,19 @@ def test_key_not_null_and_range_tests_catch_bad_rows(built, tmp_path):
                        where sample_id = (select max(sample_id) from intermediate.int_records_cleaned)""")
         con.execute("""update intermediate.int_records_quality_scored set word_rep_ratio = 1.5
                        where sample_id = (select min(sample_id) from intermediate.int_records_quality_scored)""")
-    log = run_dbt("test", bad, {"raw_root": str(root), "model_layer": False}, "--select",
-                  "int_records_cleaned int_records_quality_scored", check=False)
+    log = run_dbt(
+        "test",
+        bad,
+        {"raw_root": str(root), "model_layer": False},
+        "--select",
+        "int_records_cleaned int_records_quality_scored",
+        check=False,
+    )
     failed = set(re.findall(r"FAIL \d+ (\S+)", log))
-    assert failed == {"dbt_primary_key_int_records_cleaned_sample_id",
-                      "dbt_not_null_columns_int_records_cleaned_exact_hash__prompt__output"}, log[-3000:]
+    assert failed == {
+        "dbt_primary_key_int_records_cleaned_sample_id",
+        "dbt_not_null_columns_int_records_cleaned_exact_hash__prompt__output",
+    }, log[-3000:]
     # ranges are the intermediate GX suite's (its validation node in a build; here the re-check)
     from expectations.validate import validate_warehouse
 
@@ -154,12 +174,12 @@ def test_everyday_subgraph_selections_build_with_dbt_defaults(built, tmp_path):
     come with the subgraph that needs them)."""
     root, _, expected, _ = built
     fresh = tmp_path / "warehouse.duckdb"
-    log = dbt_build(fresh, root, "+mart_candidate_pool")      # on an empty warehouse
+    log = dbt_build(fresh, root, "+mart_candidate_pool")  # on an empty warehouse
     assert "validate_intermediate" in log and "mart_training_mix" not in log
     assert dict(query(fresh, "select lang, count(*) from marts.mart_candidate_pool group by 1")) == expected["pool"]
     log = dbt_build(fresh, root, "stg_alpaca_cot__records+1")
     assert "validate_staging" in log and "int_records_lang_tagged" not in log
-    log = dbt_build(fresh, root, "path:models/intermediate")   # one layer, its upstream already built
+    log = dbt_build(fresh, root, "path:models/intermediate")  # one layer, its upstream already built
     assert "int_samples_tokenized" in log and "stg_alpaca_cot__records" not in log
 
 

@@ -3,6 +3,7 @@ budget per language and at the requested language ratio, and the funnel agrees w
 
 Keys, non-null columns and accepted values are dbt tests (dbt_project/models/marts/_marts__models.yml);
 traceability to the raw layer, the budget, the ratio and the funnel reconciliation are checked here."""
+
 from expectations.checks import Check, SuiteDef, Target, between, in_set, zero
 
 _UNTRACEABLE = """from {table} as m
@@ -14,14 +15,19 @@ MARTS = SuiteDef(
     description="The training mix: non-empty, traceable, within budget and at the requested language ratio.",
     targets=[
         Target(
-            name="mix_rows", table="marts.mart_training_mix", kind="rows",
+            name="mix_rows",
+            table="marts.mart_training_mix",
+            kind="rows",
             description="One row per mix sample; prompt/response read as UTF-8 byte lengths.",
             id_columns=["sample_id", "source_file"],
             sql="""select sample_id, source_file, lang, n_prompt_tokens, n_response_tokens, n_tokens,
                           strlen(prompt) as prompt_bytes, strlen(response) as response_bytes
-                   from marts.mart_training_mix"""),
+                   from marts.mart_training_mix""",
+        ),
         Target(
-            name="mix_whole", table="marts.mart_training_mix", kind="aggregate",
+            name="mix_whole",
+            table="marts.mart_training_mix",
+            kind="aggregate",
             description="Whole-table properties of the mix, computed in DuckDB.",
             sql=f"""select
                      (select count(*) from marts.mart_training_mix) as n_rows,
@@ -37,19 +43,31 @@ MARTS = SuiteDef(
                     order by n_rows desc, text_md5 limit 5""",
                 "n_untraceable": f"""
                     select m.sample_id, m.source_file, left(m.prompt, 80) as prompt_start
-                    {_UNTRACEABLE.format(table="marts.mart_training_mix")} order by 1 limit 5"""}),
+                    {_UNTRACEABLE.format(table="marts.mart_training_mix")} order by 1 limit 5""",
+            },
+        ),
         Target(
-            name="pool_traceability", table="marts.mart_candidate_pool", kind="aggregate",
+            name="pool_traceability",
+            table="marts.mart_candidate_pool",
+            kind="aggregate",
             description="Every candidate joins to the raw record it came from.",
             sql=f"select count(*) as n_untraceable {_UNTRACEABLE.format(table='marts.mart_candidate_pool')}",
-            examples={"n_untraceable": f"""
+            examples={
+                "n_untraceable": f"""
                 select m.sample_id, m.source_file
-                {_UNTRACEABLE.format(table="marts.mart_candidate_pool")} order by 1 limit 5"""}),
+                {_UNTRACEABLE.format(table="marts.mart_candidate_pool")} order by 1 limit 5"""
+            },
+        ),
         Target(
-            name="mix_budget", table="marts.mart_training_mix", kind="aggregate",
-            description=("Per language: the tokens the mix holds without its largest sample stay below "
-                         "that language's share of token_budget (the mix overshoots by at most one sample)."),
-            id_columns=["lang"], inputs=["params"],
+            name="mix_budget",
+            table="marts.mart_training_mix",
+            kind="aggregate",
+            description=(
+                "Per language: the tokens the mix holds without its largest sample stay below "
+                "that language's share of token_budget (the mix overshoots by at most one sample)."
+            ),
+            id_columns=["lang"],
+            inputs=["params"],
             sql="""with budgets as (
                        select 'en' as lang, token_budget * en_ratio as lang_budget from _gx_params
                        union all
@@ -63,11 +81,16 @@ MARTS = SuiteDef(
                           coalesce(m.largest_sample_tokens, 0) as largest_sample_tokens,
                           coalesce(m.mix_tokens - m.largest_sample_tokens, 0)::double as tokens_without_largest_sample
                    from budgets as b left join mix as m using (lang)
-                   order by b.lang"""),
+                   order by b.lang""",
+        ),
         Target(
-            name="mix_language_share", table="marts.mart_training_mix", kind="aggregate",
-            description=("English share of the mix's tokens against en_ratio; the deviation is NULL "
-                         "(not judged) when marts.mart_pipeline_funnel notes a shortfall."),
+            name="mix_language_share",
+            table="marts.mart_training_mix",
+            kind="aggregate",
+            description=(
+                "English share of the mix's tokens against en_ratio; the deviation is NULL "
+                "(not judged) when marts.mart_pipeline_funnel notes a shortfall."
+            ),
             inputs=["params"],
             sql="""with mix as (
                        select coalesce(sum(n_tokens) filter (where lang = 'en'), 0) as en_tokens,
@@ -84,29 +107,42 @@ MARTS = SuiteDef(
                           case when n.shortfall_noted then null
                                else abs(m.en_tokens / nullif(m.total_tokens, 0) - p.en_ratio) end
                               as en_share_deviation
-                   from mix as m cross join notes as n cross join _gx_params as p"""),
+                   from mix as m cross join notes as n cross join _gx_params as p""",
+        ),
         Target(
-            name="learnability_rows", table="marts.mart_sample_learnability", kind="rows",
-            description=("Base and guide scores per candidate; *_is_finite is NULL where the model layer "
-                         "is off and nothing was scored."),
+            name="learnability_rows",
+            table="marts.mart_sample_learnability",
+            kind="rows",
+            description=(
+                "Base and guide scores per candidate; *_is_finite is NULL where the model layer "
+                "is off and nothing was scored."
+            ),
             id_columns=["sample_id"],
             sql="""select sample_id,
                           isfinite(h_base) as h_base_is_finite, isfinite(h_guide) as h_guide_is_finite,
                           isfinite(relative_loss_drop) as relative_loss_drop_is_finite
-                   from marts.mart_sample_learnability"""),
+                   from marts.mart_sample_learnability""",
+        ),
         Target(
-            name="mix_learnable", table="marts.mart_training_mix", kind="aggregate",
+            name="mix_learnable",
+            table="marts.mart_training_mix",
+            kind="aggregate",
             description="The mix is drawn from the learnable pool only.",
             sql="""select count(*) as n_mix_rows_not_learnable
                    from marts.mart_training_mix as m
                    join marts.mart_sample_learnability as l using (sample_id)
                    where not l.is_learnable""",
-            examples={"n_mix_rows_not_learnable": """
+            examples={
+                "n_mix_rows_not_learnable": """
                 select m.sample_id, l.drop_reason from marts.mart_training_mix as m
                 join marts.mart_sample_learnability as l using (sample_id)
-                where not l.is_learnable order by 1 limit 5"""}),
+                where not l.is_learnable order by 1 limit 5"""
+            },
+        ),
         Target(
-            name="funnel_matches_mix", table="marts.mart_pipeline_funnel", kind="aggregate",
+            name="funnel_matches_mix",
+            table="marts.mart_pipeline_funnel",
+            kind="aggregate",
             description="Per language: the funnel's training_mix stage against the mix itself.",
             id_columns=["lang"],
             sql="""with mix as (
@@ -119,7 +155,8 @@ MARTS = SuiteDef(
                           coalesce(f.rows_out, 0) - coalesce(m.n_rows, 0) as rows_difference,
                           coalesce(f.tokens_out, 0) - coalesce(m.n_tokens, 0) as tokens_difference
                    from mix as m full outer join funnel as f using (lang)
-                   order by 1"""),
+                   order by 1""",
+        ),
     ],
     checks=[
         between("mix_rows", "n_tokens", 1),
@@ -129,23 +166,39 @@ MARTS = SuiteDef(
         between("mix_rows", "response_bytes", 1, notes="No empty response in the mix."),
         between("mix_whole", "n_rows", 1, notes="The mix is not empty."),
         zero("mix_whole", "n_duplicate_texts", "No two mix rows share md5(lower(prompt || response))."),
-        zero("mix_whole", "n_untraceable",
-             "Every mix row joins to raw.alpaca_cot_records on record_id = sample_id and source_file."),
-        zero("pool_traceability", "n_untraceable",
-             "Every candidate joins to raw.alpaca_cot_records on record_id = sample_id and source_file."),
-        Check("mix_budget", "ExpectColumnPairValuesAToBeGreaterThanB",
-              {"column_A": "lang_budget", "column_B": "tokens_without_largest_sample", "or_equal": False},
-              "error", "token_budget * ratio is exceeded by at most one sample per language."),
-        *[in_set("learnability_rows", f"{c}_is_finite", [True], f"{c} is finite where the model layer scored it.")
-          for c in ("h_base", "h_guide", "relative_loss_drop")],
+        zero(
+            "mix_whole",
+            "n_untraceable",
+            "Every mix row joins to raw.alpaca_cot_records on record_id = sample_id and source_file.",
+        ),
+        zero(
+            "pool_traceability",
+            "n_untraceable",
+            "Every candidate joins to raw.alpaca_cot_records on record_id = sample_id and source_file.",
+        ),
+        Check(
+            "mix_budget",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            {"column_A": "lang_budget", "column_B": "tokens_without_largest_sample", "or_equal": False},
+            "error",
+            "token_budget * ratio is exceeded by at most one sample per language.",
+        ),
+        *[
+            in_set("learnability_rows", f"{c}_is_finite", [True], f"{c} is finite where the model layer scored it.")
+            for c in ("h_base", "h_guide", "relative_loss_drop")
+        ],
         zero("mix_learnable", "n_mix_rows_not_learnable", "Every mix row passed the learnability filter."),
-        zero("funnel_matches_mix", "rows_difference",
-             "The funnel's training_mix rows per language equal the mix's."),
-        zero("funnel_matches_mix", "tokens_difference",
-             "The funnel's training_mix tokens per language equal the mix's."),
-        between("mix_language_share", "en_share_deviation", 0, {"$PARAMETER": "en_ratio_tolerance"},
-                severity="warning",
-                notes="English token share within en_ratio_tolerance of en_ratio, unless the funnel "
-                      "notes a shortfall."),
+        zero("funnel_matches_mix", "rows_difference", "The funnel's training_mix rows per language equal the mix's."),
+        zero(
+            "funnel_matches_mix", "tokens_difference", "The funnel's training_mix tokens per language equal the mix's."
+        ),
+        between(
+            "mix_language_share",
+            "en_share_deviation",
+            0,
+            {"$PARAMETER": "en_ratio_tolerance"},
+            severity="warning",
+            notes="English token share within en_ratio_tolerance of en_ratio, unless the funnel notes a shortfall.",
+        ),
     ],
 )

@@ -1,6 +1,7 @@
 """Raw layer: every input unit is landed or rejected, once, with a consistent status.
 
 Keys, non-null text and the reason codes are dbt tests (dbt_project/models/raw/_raw__models.yml)."""
+
 from expectations.checks import SuiteDef, Target, in_set, zero
 
 RAW = SuiteDef(
@@ -8,17 +9,25 @@ RAW = SuiteDef(
     description="Landing: every input unit is landed or rejected, once, with a consistent status.",
     targets=[
         Target(
-            name="landing_rows", table="raw.alpaca_cot_landing", kind="rows",
+            name="landing_rows",
+            table="raw.alpaca_cot_landing",
+            kind="rows",
             description="One row per input unit (landed or rejected).",
             id_columns=["record_id", "source_file"],
             sql="""select record_id, source_file, status, reject_reason_code,
                           (status = 'rejected') = (reject_reason_code is not null) as reason_matches_status
-                   from raw.alpaca_cot_landing"""),
+                   from raw.alpaca_cot_landing""",
+        ),
         Target(
-            name="reconcile_with_input", table="raw.alpaca_cot_landing", kind="aggregate",
-            description=("Per input file: landed + rejected rows against the units "
-                         "sftmart.landing.reconcile(raw_root) counts in the input folder."),
-            id_columns=["source_file"], inputs=["expected_units"],
+            name="reconcile_with_input",
+            table="raw.alpaca_cot_landing",
+            kind="aggregate",
+            description=(
+                "Per input file: landed + rejected rows against the units "
+                "sftmart.landing.reconcile(raw_root) counts in the input folder."
+            ),
+            id_columns=["source_file"],
+            inputs=["expected_units"],
             sql="""with landed as (
                        select source_file,
                               count(*) filter (where status = 'landed') as n_landed,
@@ -33,15 +42,28 @@ RAW = SuiteDef(
                           e.source_file is not null as file_in_input
                    from landed as l
                    full outer join _gx_expected_units as e using (source_file)
-                   order by source_file"""),
+                   order by source_file""",
+        ),
     ],
     checks=[
-        in_set("landing_rows", "reason_matches_status", [True],
-               "A row has a reject reason code exactly when it was rejected."),
-        zero("reconcile_with_input", "units_difference",
-             "landed + rejected rows of each file equal the units reconcile(raw_root) counts in it "
-             "(a file missing on either side shows the whole count)."),
-        in_set("reconcile_with_input", "file_in_input", [True],
-               "Every landed file is still in the input folder.", severity="warning"),
+        in_set(
+            "landing_rows",
+            "reason_matches_status",
+            [True],
+            "A row has a reject reason code exactly when it was rejected.",
+        ),
+        zero(
+            "reconcile_with_input",
+            "units_difference",
+            "landed + rejected rows of each file equal the units reconcile(raw_root) counts in it "
+            "(a file missing on either side shows the whole count).",
+        ),
+        in_set(
+            "reconcile_with_input",
+            "file_in_input",
+            [True],
+            "Every landed file is still in the input folder.",
+            severity="warning",
+        ),
     ],
 )
