@@ -21,6 +21,29 @@ def warehouse_state_dir(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".sftmart")
 
 
+def build_path(published: Path) -> Path:
+    """Where dbt runs build `published` (sftmart.publish): the same file name, so the same catalog
+    name in SQL, in the warehouse's own folder."""
+    return warehouse_state_dir(published) / "build" / published.name
+
+
+def published_path(database_file: str | os.PathLike) -> Path:
+    """The published warehouse a DuckDB file stands for: the file itself, or for a build copy the
+    file it will be published as (adapters, caches, reports and temporary files live beside it)."""
+    path = Path(database_file).resolve()
+    state = path.parent.parent
+    if path.parent.name == "build" and state.name == f"{path.name}.sftmart":
+        return state.parent / path.name
+    return path
+
+
+def warehouse_of(con) -> Path:
+    """The published warehouse of a DuckDB connection (of the dbt run's build copy, or the file
+    itself); sftmart.paths.warehouse_path() for an in-memory database."""
+    [(path,)] = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
+    return published_path(path) if path else warehouse_path().resolve()
+
+
 def project_tmp_dir(warehouse: Path) -> Path:
     """Temporary files of runs on `warehouse`; each user names its own entries and clears stale ones."""
     path = warehouse_state_dir(warehouse) / "tmp"
@@ -53,13 +76,14 @@ def remove_stale_staging_dirs(target: Path) -> list[Path]:
     removed = []
     for path in target.parent.glob(f".{target.name}.tmp-*") if target.parent.is_dir() else ():
         match = pattern.fullmatch(path.name)
-        if match and not _process_alive(int(match.group(1))):
+        if match and not pid_alive(int(match.group(1))):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
 
 
-def _process_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` still runs (this process counts as alive)."""
     if pid == os.getpid():
         return True
     try:

@@ -21,28 +21,13 @@ import shutil
 import time
 from pathlib import Path
 
-from sftmart.paths import warehouse_state_dir
+from sftmart.paths import build_path, warehouse_state_dir
 
 LOCK_TIMEOUT_S = float(os.environ.get("SFTMART_LOCK_TIMEOUT", "60"))
 
 
 class BuildLockTimeout(RuntimeError):
     pass
-
-
-def build_path(published: Path) -> Path:
-    """Where runs build `published`: same file name, in the warehouse's own folder."""
-    return warehouse_state_dir(published) / "build" / published.name
-
-
-def published_path(database_file: str | os.PathLike) -> Path:
-    """The published warehouse a DuckDB file stands for: the file itself, or for a build copy the
-    file it will be published as (adapters, caches and reports live beside that one)."""
-    path = Path(database_file).resolve()
-    state = path.parent.parent
-    if path.parent.name == "build" and state.name == f"{path.name}.sftmart":
-        return state.parent / path.name
-    return path
 
 
 def _wal(path: Path) -> Path:

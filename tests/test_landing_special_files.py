@@ -144,7 +144,7 @@ def test_a_special_file_that_takes_a_files_place_after_the_scan_is_not_read(tmp_
 
 def test_staging_lives_beside_the_warehouse_and_stale_folders_are_removed(tmp_path):
     """Issue 14 finding 6: a landing killed with -9 left its Parquet staging folder in the
-    system temp folder for good. Staging now goes under `<warehouse dir>/.sftmart-tmp/`, and
+    system temp folder for good. Staging now goes under `<warehouse>.sftmart/tmp/landing/`, and
     the next landing removes the folders of processes that are gone."""
     import subprocess
     import sys
@@ -153,7 +153,7 @@ def test_staging_lives_beside_the_warehouse_and_stale_folders_are_removed(tmp_pa
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "a.jsonl").write_bytes(_line(RECORD))
-    tmp_root = tmp_path / "wh" / ".sftmart-tmp"
+    tmp_root = tmp_path / "wh" / "warehouse.duckdb.sftmart" / "tmp" / "landing"
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
     )

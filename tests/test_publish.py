@@ -15,7 +15,8 @@ import pytest
 
 from conftest import run_dbt
 from pipeline_fixture import write_fixture
-from sftmart.publish import BuildLock, BuildLockTimeout, build_path, prepare_build, publish, published_path
+from sftmart.paths import build_path, published_path
+from sftmart.publish import BuildLock, BuildLockTimeout, prepare_build, publish
 
 
 def file_digest(path) -> str:

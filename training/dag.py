@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from sftmart.publish import published_path
+from sftmart.paths import warehouse_of
 from training.config import TrainConfig
 from training.models import ModelSpec, merge_adapter
 from training.pause import pause_at
@@ -22,8 +22,7 @@ from training.train import train_lora
 def warehouse_dir(con) -> Path:
     """The folder of the published warehouse file (dbt builds on a copy of it, see sftmart.publish):
     adapters outlive the copy, so a rerun after a failed or killed build finds them."""
-    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
-    return published_path(path).parent
+    return warehouse_of(con).parent
 
 
 def specs_from_settings(settings: dict) -> tuple[ModelSpec, TrainConfig]:
