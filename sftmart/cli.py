@@ -83,9 +83,9 @@ def print_validation(since: dt.datetime) -> None:
                 continue
             failed = [r for r in rows if not r[2]]
             blocking = sum(r[1] == "error" for r in failed)
-            console.print(escape(headline(layer, rows[0][0], len(rows), len(failed), blocking, table)))
+            console.print(escape(headline(layer, rows[0][0], len(rows), len(failed), blocking, table)), soft_wrap=True)
             for _, _, _, message in failed:
-                console.print(escape(message))
+                console.print(escape(message), soft_wrap=True)
 
 
 def write_report() -> Path:

@@ -6,6 +6,9 @@ the build at that layer (its validation node, or a key test) while dbt skips eve
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -194,3 +197,30 @@ def test_a_corrupted_layer_fails_the_build_there_and_skips_everything_below(ware
     # the layers above ran and passed
     for upper in LAYERS[: LAYERS.index(layer)]:
         assert run.status[run.gate(upper)] == "pass"
+
+
+def test_sftmart_build_no_validate_leaves_the_validation_nodes_out(validated_warehouse, tmp_path):
+    root, _, _ = validated_warehouse
+    db = tmp_path / "warehouse.duckdb"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sftmart.cli",
+            "build",
+            "--raw-root",
+            str(root),
+            "--no-validate",
+            "--no-report",
+            "--vars",
+            json.dumps(VARS),
+        ],
+        cwd=REPO_ROOT,
+        env=dict(os.environ, SFTMART_DB=str(db)),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "validate_" not in done.stdout and "PASSED" not in done.stdout
+    assert rows(db, "select count(*) from duckdb_tables() where schema_name = 'validation'") == [(0,)]
+    assert rows(db, "select count(*) from marts.mart_final_adapter") == [(1,)]  # still built, after the mix
