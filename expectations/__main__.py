@@ -3,7 +3,7 @@ python -m expectations validate --all ...      every layer in order, stops at th
 
 A standalone re-check of a built warehouse, read-only: `dbt build` runs the same suites as its
 validation nodes (dbt_project/models/validation/). Results and Data Docs go to the warehouse's GX
-project (<warehouse>.gx/); nothing is written to the warehouse.
+project (<warehouse>.sftmart/gx/); nothing is written to the warehouse.
 
 Exit status: 0 when no error-severity expectation failed, 1 when one did, 2 on bad usage.
 """
@@ -31,7 +31,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     validate.add_argument("--raw-root", help="input folder the raw layer reconciles with")
     validate.add_argument("--vars", default="{}", help="dbt vars the warehouse was built with, as JSON")
     validate.add_argument("--no-docs", action="store_true", help="skip rebuilding the Data Docs site")
-    validate.add_argument("--gx-root", help="folder of the GX project (default: <warehouse>.gx)")
+    validate.add_argument("--gx-root", help="folder of the GX project (default: <warehouse>.sftmart)")
     return parser.parse_args(argv)
 
 

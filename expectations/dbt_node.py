@@ -10,31 +10,21 @@ expectation of this run failed, and dbt skips everything downstream of the node.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from expectations.definitions import LAYER_VARS
 
 
-def warehouse_file(session) -> Path:
-    """The file of the database the session works in (GX's project goes beside it)."""
-    [(path,)] = session.execute(
-        "select path from duckdb_databases() where database_name = current_database()"
-    ).fetchall()
-    return Path(path)
-
-
-def validation_node(session, layer: str, dbt_vars: dict, warehouse: str | None):
+def validation_node(session, layer: str, dbt_vars: dict):
     """Validates `layer` with the dbt vars its suite reads; returns the result rows (Arrow).
 
     dbt_vars come from the node's dbt config: a Python model sees only the config keys its own
-    code reads with literal `dbt.config.get("...")` calls, so each model passes them in.
-    warehouse: the profile's warehouse path (what users open), else the session's file."""
+    code reads with literal `dbt.config.get("...")` calls, so each model passes them in. The
+    results name the published warehouse, even when the run builds a copy of it."""
     from expectations.parameters import resolve_parameters
     from expectations.validate import validate_layer
+    from sftmart.paths import warehouse_of
 
     missing = set(LAYER_VARS[layer]) - set(dbt_vars)
     if missing:
         raise ValueError(f"validate_{layer} needs the dbt vars {sorted(missing)} in its config")
     params = resolve_parameters(dbt_vars, defaults={})
-    db_path = Path(warehouse or warehouse_file(session)).resolve()
-    return validate_layer(session, layer, params, db_path=db_path).rows()
+    return validate_layer(session, layer, params, db_path=warehouse_of(session)).rows()

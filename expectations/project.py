@@ -1,7 +1,9 @@
-"""The GX 1.x file-mode project of a warehouse: beside it, at `<warehouse>.gx/gx/`, never in the
-source tree, and regenerated from `expectations.definitions` on every validation.
+"""The GX 1.x file-mode project of a warehouse: in the folder the project owns beside it
+(`<warehouse>.sftmart/gx/`, sftmart.paths.warehouse_state_dir), never in the source tree, and
+regenerated from `expectations.definitions` on every validation. A dbt run's build copy of the
+warehouse validates into the project of the warehouse it will be published as.
 
-Layout (GX's own):
+Layout (GX's own, under <warehouse>.sftmart/):
   gx/great_expectations.yml                  context config (analytics and progress bars off)
   gx/expectations/<layer>/<target>.json      one suite per target of a layer suite
   gx/validation_definitions/<layer>.<target>.json
@@ -29,8 +31,11 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 def gx_root_for(db_path: str | os.PathLike) -> Path:
-    """The folder holding a warehouse's GX project: `<warehouse>.gx` beside the file."""
-    return Path(f"{Path(db_path).resolve()}.gx")
+    """The folder GX makes its `gx/` project in: the warehouse's own folder, `<warehouse>.sftmart/`
+    (for a build copy, that of the warehouse it will be published as)."""
+    from sftmart.paths import published_path, warehouse_state_dir
+
+    return warehouse_state_dir(published_path(db_path))
 
 
 def docs_index(db_path: str | os.PathLike | None = None, gx_root: str | os.PathLike | None = None) -> Path:

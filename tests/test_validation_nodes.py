@@ -57,6 +57,7 @@ def test_gx_results_and_data_docs_live_beside_the_warehouse(warehouse):
     _, db, _ = warehouse
     gx_dir = gx_root_for(db) / "gx"
     assert docs_index(db).is_file() and docs_index(db).is_relative_to(gx_dir)
+    assert gx_dir.parent == db.with_name(db.name + ".sftmart")
     assert any((gx_dir / "uncommitted" / "validations").rglob("*.json"))
     for layer, definition in SUITES.items():  # the saved suites are the definitions
         for target in definition.targets:

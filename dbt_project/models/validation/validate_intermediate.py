@@ -19,4 +19,4 @@ def model(dbt, session):
     from expectations.dbt_node import validation_node
 
     dbt_vars = {}
-    return validation_node(session, "intermediate", dbt_vars, dbt.config.get("warehouse"))
+    return validation_node(session, "intermediate", dbt_vars)

@@ -19,4 +19,4 @@ def model(dbt, session):
         "token_budget": dbt.config.get("token_budget"),
         "en_ratio": dbt.config.get("en_ratio"),
     }
-    return validation_node(session, "marts", dbt_vars, dbt.config.get("warehouse"))
+    return validation_node(session, "marts", dbt_vars)

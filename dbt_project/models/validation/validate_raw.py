@@ -17,4 +17,4 @@ def model(dbt, session):
         "max_file_bytes": dbt.config.get("max_file_bytes"),
         "follow_external_symlinks": dbt.config.get("follow_external_symlinks"),
     }
-    return validation_node(session, "raw", dbt_vars, dbt.config.get("warehouse"))
+    return validation_node(session, "raw", dbt_vars)

@@ -13,4 +13,4 @@ def model(dbt, session):
     dbt_vars = {
         "max_record_bytes": dbt.config.get("max_record_bytes"),
     }
-    return validation_node(session, "staging", dbt_vars, dbt.config.get("warehouse"))
+    return validation_node(session, "staging", dbt_vars)
