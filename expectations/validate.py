@@ -108,8 +108,8 @@ def validate_layer(
     """Validates `layer` of the warehouse open on `con` (a DuckDB connection or cursor).
 
     params: the suite's parameters (expectations.parameters.resolve_parameters). db_path: the
-    warehouse file, named in the result; its GX project is `<db_path>.gx` unless `gx_root` is
-    given. batch_rows: rows per record batch (default $SFTMART_GX_BATCH_ROWS, else 100,000)."""
+    warehouse file, named in the result; its GX project is in `<warehouse>.sftmart/`
+    (expectations.project.gx_root_for) unless `gx_root` is given. batch_rows: rows per record batch (default $SFTMART_GX_BATCH_ROWS, else 100,000)."""
     if layer not in LAYERS:
         raise ValueError(f"unknown layer {layer!r}; expected one of {', '.join(LAYERS)}")
     batch_rows = int(batch_rows or os.environ.get("SFTMART_GX_BATCH_ROWS") or batches.DEFAULT_BATCH_ROWS)
