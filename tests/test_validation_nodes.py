@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -50,6 +51,21 @@ def test_clean_build_passes_every_validation_node_and_records_it(warehouse):
     assert rows(db, "select count(*) from marts.data_quality_results where not success") == [(0,)]
     assert rows(db, "select count(distinct suite) from marts.data_quality_results where layer = 'raw'") == [
         (len(SUITES["raw"].targets),)
+    ]
+
+
+def test_every_build_adds_its_results_to_the_history(warehouse, tmp_path):
+    root, db, _ = warehouse
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(db, copy)
+    run = dbt_build(
+        copy, tmp_path / "target", {"raw_root": str(root), **VARS}, "--select", "validate_raw data_quality_results"
+    )
+    assert run.status[run.gate("raw")] == "pass"
+    runs = dict(rows(copy, "select layer, count(distinct run_id) from marts.data_quality_results group by 1"))
+    assert runs == {"raw": 2, "staging": 1, "intermediate": 1, "marts": 1}
+    assert rows(copy, "select count(*) from marts.data_quality_results where layer = 'raw'") == [
+        (2 * len(SUITES["raw"].checks),)
     ]
 
 
