@@ -51,7 +51,7 @@ def peak_flops(device_name: str) -> float | None:
 
 def load_samples(source: Path, n: int, seed: int = 0) -> tuple[list[str], list[str]]:
     """n samples, 3/4 English chain-of-thought and 1/4 Chinese Alpaca, drawn with a fixed seed."""
-    from sftmart.prompts import alpaca_prompt
+    from sftmart.prompts import alpaca_prompts
 
     def records(pattern):
         out = []
@@ -66,7 +66,7 @@ def load_samples(source: Path, n: int, seed: int = 0) -> tuple[list[str], list[s
     n_zh = min(len(zh), n // 4)
     picked = rng.sample(en, min(len(en), n - n_zh)) + rng.sample(zh, n_zh)
     rng.shuffle(picked)
-    prompts = [alpaca_prompt(r.get("instruction") or "", r.get("input") or "") for r in picked]
+    prompts = [p for _, p in alpaca_prompts([(r.get("instruction") or "", r.get("input") or "") for r in picked])]
     return prompts, [r.get("output") or "" for r in picked]
 
 

@@ -1,29 +1,43 @@
-"""The Alpaca prompt template (English and Chinese variants), as the FT-Data-Ranker kit used it.
-
-The SQL macro `alpaca_prompt` in dbt_project/macros/alpaca_prompt.sql builds the same strings;
-tests/test_prompts.py keeps the two in step.
-"""
+"""The Alpaca prompt in Python, from the one template there is: the dbt macros `alpaca_prompt`
+and `template_lang` (dbt_project/macros/alpaca_prompt.sql), rendered with plain Jinja and run in
+DuckDB, so Python (training examples, benchmarks) builds byte-for-byte the prompts the warehouse
+builds, with the same "is Han" rule."""
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 
-TEMPLATES = {
-    ("en", True): ("Below is an instruction that describes a task, paired with an input that provides further "
-                   "context. Write a response that appropriately completes the request.\n\n"
-                   "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:\n"),
-    ("en", False): ("Below is an instruction that describes a task. Write a response that appropriately "
-                    "completes the request.\n\n### Instruction:\n{instruction}\n\n### Response:\n"),
-    ("zh", True): ("以下是描述任务的指令，以及提供更多上下文的输入。请编写一个恰当完成该请求的回答。\n\n"
-                   "### 指令:\n{instruction}\n\n### 输入:\n{input}\n\n### 回答:\n"),
-    ("zh", False): "以下是描述任务的指令。请编写一个恰当完成该请求的回答。\n\n### 指令:\n{instruction}\n\n### 回答:\n",
-}
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df]")
+from sftmart.paths import DBT_PROJECT_DIR
+
+MACROS = DBT_PROJECT_DIR / "macros" / "alpaca_prompt.sql"
+
+
+@lru_cache(maxsize=1)
+def _prompt_sql() -> str:
+    """A query that turns a table `rows(i, instruction, input)` into (i, lang, prompt)."""
+    from jinja2 import Environment
+
+    macros = Environment().from_string(MACROS.read_text(encoding="utf-8")).make_module()
+    lang = macros.template_lang("instruction", "input")
+    prompt = macros.alpaca_prompt("instruction", "input", "lang")
+    return f"select i, lang, {prompt} as prompt from (select *, {lang} as lang from rows) order by i"
+
+
+def alpaca_prompts(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(template language, prompt) for each (instruction, input) pair, in order."""
+    import duckdb
+    import pyarrow as pa
+
+    rows = pa.table({"i": list(range(len(pairs))), "instruction": [p[0] or "" for p in pairs],
+                     "input": [p[1] or "" for p in pairs]})
+    with duckdb.connect() as con:
+        con.register("rows", rows)
+        return [(lang, prompt) for _, lang, prompt in con.execute(_prompt_sql()).fetchall()]
+
+
+def alpaca_prompt(instruction: str, input: str = "") -> str:
+    return alpaca_prompts([(instruction, input)])[0][1]
 
 
 def template_lang(instruction: str, input: str = "") -> str:
-    return "zh" if _HAN.search((instruction or "") + (input or "")) else "en"
-
-
-def alpaca_prompt(instruction: str, input: str = "", lang: str | None = None) -> str:
-    lang = lang or template_lang(instruction, input)
-    return TEMPLATES[(lang, bool(input))].format(instruction=instruction, input=input or "")
+    """'zh' when the instruction or input holds a Han character, else 'en'."""
+    return alpaca_prompts([(instruction, input)])[0][0]

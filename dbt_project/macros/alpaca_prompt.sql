@@ -1,5 +1,5 @@
-{#- The Alpaca prompt template, English and Chinese variants, with and without input.
-    Must stay identical to sftmart/prompts.py (tests/test_prompts.py checks it). -#}
+{#- The Alpaca prompt template, English and Chinese variants, with and without input: the one
+    template of the project (sftmart/prompts.py renders these macros for Python). -#}
 {% macro alpaca_prompt(instruction, input, template_lang) -%}
 case
     when {{ template_lang }} = 'zh' and coalesce({{ input }}, '') <> '' then
