@@ -16,7 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, warehouse_path
+from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, build_path, warehouse_path
+from sftmart.sql_shell import FORMATS
 
 # dbt selector of the validation nodes (and the results view over them), for --no-validate
 VALIDATION_NODES = "path:models/validation"
@@ -54,8 +55,9 @@ def prepare_assets(tokenizer: str) -> None:
             default_tokenizer_dir()
 
 
-def print_validation(since: dt.datetime) -> None:
-    """Each layer's verdict from the validation nodes that ran in this build (their result rows)."""
+def print_validation(since: dt.datetime, db_path: Path) -> None:
+    """Each layer's verdict from the validation nodes that ran in this build (their result rows),
+    read from `db_path`: the published warehouse, or the build copy of a run that was not published."""
     import duckdb
     from rich.console import Console
     from rich.markup import escape
@@ -64,7 +66,7 @@ def print_validation(since: dt.datetime) -> None:
     from expectations.results import headline
 
     console = Console()
-    with duckdb.connect(str(warehouse_path()), read_only=True) as con:
+    with duckdb.connect(str(db_path), read_only=True) as con:
         for layer in LAYERS:
             table = f"validation.validate_{layer}"
             if not con.execute(
@@ -119,9 +121,7 @@ def print_funnel() -> None:
         console.print(f"[yellow]{stage} {lang}: {note}[/yellow]")
     for lang, n, tokens in mix:
         console.print(f"training mix: {lang}: {n:,} samples, {tokens:,} tokens")
-    console.print(
-        f'warehouse: {warehouse_path()}  (try: duckdb {warehouse_path()} "select * from marts.mart_pipeline_funnel")'
-    )
+    console.print(f'warehouse: {warehouse_path()}  (try: sftmart sql "select * from marts.mart_pipeline_funnel")')
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -141,6 +141,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     build.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
     sub.add_parser("funnel", help="print the pipeline funnel of the last build")
     sub.add_parser("report", help="write the HTML pipeline report of the last build")
+    sql = sub.add_parser("sql", help="ad-hoc SQL on the warehouse, read-only: one query, or a shell without one")
+    sql.add_argument("query", nargs="?", help="a SQL statement (omit it for a shell; statements end with ';')")
+    sql.add_argument("--format", choices=FORMATS, default="table", help="how results are printed")
     return parser.parse_args(argv)
 
 
@@ -152,16 +155,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         print(write_report())
         return 0
+    if args.command == "sql":
+        from sftmart.sql_shell import main as sql_main
+
+        return sql_main(warehouse_path(), args.query, args.format)
     dbt_vars = json.loads(args.vars)
     if args.raw_root:
         dbt_vars["raw_root"] = os.path.abspath(args.raw_root)
     prepare_assets(dbt_vars.get("tokenizer", ""))
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     ok = run_dbt("build", dbt_vars, build_args(args.select, validate=not args.no_validate))
-    if warehouse_path().exists():
-        print_validation(started)
+    built = warehouse_path() if ok else build_path(warehouse_path().resolve())  # a failed run is not published
+    if built.exists():
+        print_validation(started, built)
     if not ok:
-        print("dbt build failed; the nodes downstream of the failure were skipped (see above).", file=sys.stderr)
+        print(f"dbt build failed; the nodes downstream of the failure were skipped (see above). "
+              f"{warehouse_path()} is unchanged; this run's tables are in {built}.", file=sys.stderr)
         return 1
     print_funnel()
     if not args.no_report:

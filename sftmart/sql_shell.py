@@ -1,0 +1,75 @@
+"""`sftmart sql`: ad-hoc SQL on the published warehouse, read-only (the pip `duckdb` package has no
+command-line client, and the registry's `duckdb-cli` lags DuckDB's storage version).
+
+    sftmart sql "select lang, count(*) from marts.mart_training_mix group by 1"   # one query
+    sftmart sql                                  # a shell: statements end with ';', .quit leaves
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+FORMATS = ("table", "csv", "json")
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str, fmt: str = "table", out=None) -> None:
+    """Runs `sql` and writes its result (if any) to `out` as a table, CSV or JSON lines."""
+    out = out or sys.stdout
+    relation = con.sql(sql)
+    if relation is None:  # a statement without a result
+        return
+    if fmt == "table":
+        out.write(str(relation) if relation.shape[0] else f"(no rows) columns: {', '.join(relation.columns)}\n")
+        return
+    import csv
+    import json
+
+    rows = relation.fetchall()
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(relation.columns)
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            out.write(json.dumps(dict(zip(relation.columns, row)), ensure_ascii=False, default=str) + "\n")
+
+
+def shell(con: duckdb.DuckDBPyConnection, fmt: str, stream=None) -> None:
+    """A minimal read-eval-print loop over `stream` (stdin): statements end with ';' and may span
+    lines; a failing statement prints DuckDB's error and the loop goes on."""
+    stream = stream or sys.stdin
+    interactive = stream.isatty()
+    if interactive:
+        print("sftmart sql (read-only); end statements with ';', .quit to leave", flush=True)
+    pending: list[str] = []
+    while True:
+        if interactive:
+            print("... " if pending else "sql> ", end="", flush=True)
+        line = stream.readline()
+        if not line or (not pending and line.strip() in (".quit", ".exit")):
+            break
+        pending.append(line)
+        if line.rstrip().endswith(";"):
+            statement, pending = "".join(pending), []
+            try:
+                run_query(con, statement, fmt)
+            except duckdb.Error as error:
+                print(f"Error: {error}", file=sys.stderr, flush=True)
+
+
+def main(db_path: Path, query: str | None, fmt: str = "table") -> int:
+    if not db_path.exists():
+        print(f"no warehouse at {db_path}: run `sftmart build` first (or set $SFTMART_DB)", file=sys.stderr)
+        return 1
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        if query:
+            try:
+                run_query(con, query, fmt)
+            except duckdb.Error as error:
+                print(f"Error: {error}", file=sys.stderr)
+                return 1
+        else:
+            shell(con, fmt)
+    return 0
