@@ -1,8 +1,10 @@
 """Raw layer: every input unit is landed or rejected, once, with a consistent status.
 
-Keys, non-null text and the reason codes are dbt tests (dbt_project/models/raw/_raw__models.yml)."""
+Keys and non-null text are dbt tests (dbt_project/models/raw/_raw__models.yml); the reason codes
+are checked here, against the one list of them (sftmart.landing.REASON_CODES)."""
 
 from expectations.checks import SuiteDef, Target, in_set, zero
+from sftmart.landing.reasons import REASON_CODES
 
 RAW = SuiteDef(
     layer="raw",
@@ -51,6 +53,12 @@ RAW = SuiteDef(
             "reason_matches_status",
             [True],
             "A row has a reject reason code exactly when it was rejected.",
+        ),
+        in_set(
+            "landing_rows",
+            "reject_reason_code",
+            list(REASON_CODES),
+            "Every reject reason code is one the landing defines (sftmart/landing/reasons.py).",
         ),
         zero(
             "reconcile_with_input",

@@ -31,18 +31,19 @@ def model(dbt, session):
             ],
         },
     )
+    import json
+
     from sftmart.landing import land
     from sftmart.paths import BUNDLED_SAMPLE
 
-    raw_root = dbt.config.get("raw_root") or str(BUNDLED_SAMPLE)
+    dbt_vars = json.loads(dbt.config.get("vars_json"))
     return land(
         session,
-        raw_root=raw_root,
+        raw_root=dbt_vars["raw_root"] or str(BUNDLED_SAMPLE),
         previous_table=repr(dbt.this) if dbt.is_incremental else None,
-        max_record_bytes=int(dbt.config.get("max_record_bytes")),
-        max_file_bytes=int(dbt.config.get("max_file_bytes")),
+        max_record_bytes=dbt_vars["max_record_bytes"],
+        max_file_bytes=dbt_vars["max_file_bytes"],
         show_progress=True,
-        # links leaving raw_root are quarantined unread unless this is true (issue 14)
-        follow_external_symlinks=str(dbt.config.get("follow_external_symlinks") or "false").strip().lower()
-        in ("true", "1", "yes"),
+        # links leaving raw_root are quarantined unread unless this is true
+        follow_external_symlinks=dbt_vars["follow_external_symlinks"],
     )

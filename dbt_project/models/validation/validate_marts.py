@@ -13,10 +13,9 @@ def model(dbt, session):
     dbt.ref("mart_pipeline_funnel")
     dbt.ref("mart_record_outcomes")
     dbt.ref("alpaca_cot_records")
+    import json
+
     from expectations.dbt_node import validation_node
 
-    dbt_vars = {
-        "token_budget": dbt.config.get("token_budget"),
-        "en_ratio": dbt.config.get("en_ratio"),
-    }
+    dbt_vars = json.loads(dbt.config.get("vars_json"))
     return validation_node(session, "marts", dbt_vars)

@@ -10,11 +10,9 @@ def model(dbt, session):
     dbt.ref("alpaca_cot_records")
     dbt.ref("rejected_records")
     dbt.ref("landed_files")
+    import json
+
     from expectations.dbt_node import validation_node
 
-    dbt_vars = {
-        "raw_root": dbt.config.get("raw_root"),
-        "max_file_bytes": dbt.config.get("max_file_bytes"),
-        "follow_external_symlinks": dbt.config.get("follow_external_symlinks"),
-    }
+    dbt_vars = json.loads(dbt.config.get("vars_json"))
     return validation_node(session, "raw", dbt_vars)

@@ -8,9 +8,9 @@ def model(dbt, session):
     dbt.config(materialized="incremental")
     dbt.ref("stg_alpaca_cot__records")
     dbt.ref("alpaca_cot_records")
+    import json
+
     from expectations.dbt_node import validation_node
 
-    dbt_vars = {
-        "max_record_bytes": dbt.config.get("max_record_bytes"),
-    }
+    dbt_vars = json.loads(dbt.config.get("vars_json"))
     return validation_node(session, "staging", dbt_vars)
