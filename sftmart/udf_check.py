@@ -71,9 +71,10 @@ def problems_of(calls: ModelCalls) -> list[str]:
 
 def check_manifest(manifest_path: Path, registered: set[str] | None = None) -> tuple[list[ModelCalls], list[str]]:
     if registered is None:
+        from udfs.plugin import CONNECTION_FUNCTIONS
         from udfs.registry import registered_names
 
-        registered = registered_names()
+        registered = registered_names() | set(CONNECTION_FUNCTIONS)
     manifest = json.loads(Path(manifest_path).read_text())
     report, problems = [], []
     for node in manifest["nodes"].values():

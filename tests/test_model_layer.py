@@ -27,7 +27,7 @@ def dag(tmp_path_factory):
     model_dir = make_tiny_model_dir(root / "tiny-model")
     dbt_vars = {"raw_root": str(root / "raw"), "base_model": str(model_dir), "max_steps": 2,
                 "train_batch_size": 4}
-    db_path = root / "warehouse.duckdb"
+    db_path = root / "it's here" / "warehouse.duckdb"  # a quote in the path reaches no SQL
     dbt("build", db_path, dbt_vars)
     return db_path, dbt_vars
 
@@ -90,8 +90,7 @@ def test_plain_sql_answers_which_chinese_samples_the_guide_learned_most(dag):
 
 def test_rebuild_reuses_adapters_and_cached_scores(dag):
     db, dbt_vars = dag
-    # score_cache_path: beside the file dbt writes, which is the build copy under write-audit-publish
-    [cache] = db.parent.rglob(f"{db.name}.scores.sqlite")
+    cache = db.with_name(db.name + ".sftmart") / "scores.sqlite"  # the warehouse's own folder
     with closing(sqlite3.connect(cache)) as con:
         cached = con.execute("select count(*) from lm_scores").fetchone()[0]
     pool = query(db, "select count(*) from marts.mart_candidate_pool")[0][0]

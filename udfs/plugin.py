@@ -14,6 +14,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb.sqltypes import BOOLEAN, VARCHAR
 
 from sftmart import publish
+from sftmart.paths import warehouse_of, warehouse_state_dir
 from udfs.registry import register_all
 
 BOOTSTRAP_CATALOG = "sftmart_reattach"
@@ -48,6 +49,8 @@ def reattach_with_row_group_size(conn, rows: int) -> None:
     conn.execute(f"DETACH {BOOTSTRAP_CATALOG}")
 
 
+# Scalar functions the plugin itself registers on the run's connection (besides udfs.registry's)
+CONNECTION_FUNCTIONS = ("sftmart_warehouse_state_dir", "sftmart_run_verdict")
 WRITING_COMMANDS = ("build", "run", "seed", "snapshot")  # the dbt commands whose passing runs publish
 
 
@@ -156,6 +159,8 @@ class Plugin(BasePlugin):
             conn.execute(f"SET {name} = {_sql_string(value)}")
         if self.row_group_size:
             reattach_with_row_group_size(conn, self.row_group_size)
+        state_dir = str(warehouse_state_dir(warehouse_of(conn)))
+        conn.create_function("sftmart_warehouse_state_dir", lambda: state_dir, [], VARCHAR)
         if _Run.published is not None:
             attach_published(conn, _Run.published)
             conn.create_function("sftmart_run_verdict", _Run.record_verdict, [VARCHAR], BOOLEAN,

@@ -4,9 +4,10 @@
            'max_length': checked_var('model_max_length'), 'trust_remote_code': checked_var('trust_remote_code')}) }}
 {%- endmacro %}
 
-{#- Finished score batches persist here, beside the warehouse file (which is busy during the query). -#}
+{#- Finished score batches persist in the warehouse's own folder (<warehouse>.sftmart/scores.sqlite,
+    see sftmart.paths), which outlives every build copy; a SQL expression (udfs/plugin.py says where). -#}
 {% macro score_cache_path() -%}
-{{ target.path }}.scores.sqlite
+sftmart_warehouse_state_dir() || '/scores.sqlite'
 {%- endmacro %}
 
 {#- The model spec as a SQL expression: the model at `model_path` (a checked value), or at the path
@@ -43,7 +44,7 @@ buckets as (
 
 scored as (
     select unnest(sftmart_lm_scores(items, {{ model_spec_sql(model_path, model_path_sql) }},
-                                    {{ sql_literal(checked_var('score_scope')) }}, {{ sql_literal(score_cache_path()) }}), recursive := true)
+                                    {{ sql_literal(checked_var('score_scope')) }}, {{ score_cache_path() }}), recursive := true)
     from buckets
 )
 

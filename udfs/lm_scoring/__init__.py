@@ -67,7 +67,7 @@ which yields columns sample_id, n_tokens, mean_entropy, mean_nll, perplexity. Th
 `training.models.ModelSpec` as JSON: {"path": "default" | local HF dir, "dtype": "auto",
 "device": "auto", "max_length": 1024, "trust_remote_code": false}; optional extra keys
 "max_tokens_per_batch" (int) and "progress" (bool) tune the run without changing the cache key.
-The cache lives in its own SQLite file (the warehouse uses `<warehouse>.scores.sqlite`) because
+The cache lives in its own SQLite file (the warehouse uses `<warehouse>.sftmart/scores.sqlite`) because
 the DuckDB file is busy inside the query that calls the UDF.
 """
 from udfs.lm_scoring.cache import ScoreCache, content_hash, score_with_cache
