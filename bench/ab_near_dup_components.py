@@ -9,6 +9,7 @@ the same keys and must give the same labels. Also times importing scipy.sparse.c
 interpreter, which the scipy side pays once per process. Results go to
 bench/results/near_dup_components.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,9 @@ REPLACED_AT = "efecab2"  # the last commit with the numba union-find (udfs/minha
 
 def numba_union_find():
     """connected_components of udfs/minhash.py as of REPLACED_AT."""
-    source = subprocess.run(["git", "show", f"{REPLACED_AT}:udfs/minhash.py"], cwd=REPO, check=True,
-                            capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "show", f"{REPLACED_AT}:udfs/minhash.py"], cwd=REPO, check=True, capture_output=True, text=True
+    ).stdout
     path = Path(tempfile.mkdtemp()) / "minhash_before_scipy.py"  # numba caches only code in files
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -56,10 +58,11 @@ def corpus_keys(corpus: Path) -> np.ndarray:
 
 
 def scipy_import_seconds() -> float:
-    code = ("import time, numpy, pyarrow; t = time.perf_counter(); "
-            "import scipy.sparse.csgraph; print(time.perf_counter() - t)")
-    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                                text=True).stdout)
+    code = (
+        "import time, numpy, pyarrow; t = time.perf_counter(); "
+        "import scipy.sparse.csgraph; print(time.perf_counter() - t)"
+    )
+    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,10 +87,13 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             fn(ids, keys)
             seconds[name].append(time.perf_counter() - start)
-    result = {"rows": len(keys), "bands": keys.shape[1],
-              "median_s": {k: round(float(np.median(v)), 3) for k, v in seconds.items()},
-              "all_s": {k: [round(x, 3) for x in v] for k, v in seconds.items()},
-              "scipy_import_s": round(scipy_import_seconds(), 3)}
+    result = {
+        "rows": len(keys),
+        "bands": keys.shape[1],
+        "median_s": {k: round(float(np.median(v)), 3) for k, v in seconds.items()},
+        "all_s": {k: [round(x, 3) for x in v] for k, v in seconds.items()},
+        "scipy_import_s": round(scipy_import_seconds(), 3),
+    }
     print(json.dumps(result, indent=2))
     (BENCH / "results").mkdir(exist_ok=True)
     (BENCH / "results" / "near_dup_components.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -9,6 +9,7 @@ from getrusage. With --data-juicer it also runs Data-Juicer's equivalent recipe 
 in the same run (bench/data_juicer_baseline.py) and reports our speed as a ratio of it. Results go
 to bench/results/build-<N>.json and bench/results/build_scaling.png.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,19 @@ STAGES = {  # dbt model -> stage label
 def make_corpus(rows: int, source: Path) -> Path:
     out = BENCH / "corpus" / str(rows)
     if not (out / "manifest.json").exists():
-        subprocess.run([sys.executable, str(BENCH / "make_corpus.py"), "--rows", str(rows),
-                        "--source", str(source), "--out", str(out)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(BENCH / "make_corpus.py"),
+                "--rows",
+                str(rows),
+                "--source",
+                str(source),
+                "--out",
+                str(out),
+            ],
+            check=True,
+        )
     return out / "raw"
 
 
@@ -61,9 +73,20 @@ def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float,
 
 
 def dbt_args(command: str, corpus: Path, target: Path) -> list[str]:
-    return [sys.executable, "-m", "dbt.cli.main", command, "--project-dir", str(REPO / "dbt_project"),
-            "--profiles-dir", str(REPO / "profiles"), "--target-path", str(target),
-            "--vars", json.dumps({"raw_root": str(corpus), "model_layer": False})]  # model scoring excluded
+    return [
+        sys.executable,
+        "-m",
+        "dbt.cli.main",
+        command,
+        "--project-dir",
+        str(REPO / "dbt_project"),
+        "--profiles-dir",
+        str(REPO / "profiles"),
+        "--target-path",
+        str(target),
+        "--vars",
+        json.dumps({"raw_root": str(corpus), "model_layer": False}),
+    ]  # model scoring excluded
 
 
 def run_dbt_build(corpus: Path, rows: int, models_only: bool = False) -> dict:
@@ -83,18 +106,27 @@ def run_dbt_build(corpus: Path, rows: int, models_only: bool = False) -> dict:
     with duckdb.connect(str(db), read_only=True) as con:
         pool = con.execute("select count(*) from marts.mart_candidate_pool").fetchone()[0]
     return {
-        "rows": rows, "wall_s": wall, "rows_per_s": rows / wall, "peak_rss_mb": peak_mb, "pool_rows": pool,
-        "stages": {label: {"seconds": per_model.get(model, 0.0),
-                           "rows_per_s": rows / per_model[model] if per_model.get(model) else None}
-                   for model, label in STAGES.items()},
+        "rows": rows,
+        "wall_s": wall,
+        "rows_per_s": rows / wall,
+        "peak_rss_mb": peak_mb,
+        "pool_rows": pool,
+        "stages": {
+            label: {
+                "seconds": per_model.get(model, 0.0),
+                "rows_per_s": rows / per_model[model] if per_model.get(model) else None,
+            }
+            for model, label in STAGES.items()
+        },
         "dbt_tests_s": sum(t for name, t in per_model.items() if name not in STAGES),
     }
 
 
 def run_data_juicer(corpus: Path, rows: int, python: str) -> dict:
     out = RESULTS / f"dj-{rows}"
-    wall, peak_mb, stdout = timed_child([python, str(BENCH / "data_juicer_baseline.py"), "--corpus", str(corpus),
-                                         "--out", str(out)])
+    wall, peak_mb, stdout = timed_child(
+        [python, str(BENCH / "data_juicer_baseline.py"), "--corpus", str(corpus), "--out", str(out)]
+    )
     kept = json.loads(stdout.strip().splitlines()[-1])["kept"]
     return {"rows": rows, "wall_s": wall, "rows_per_s": rows / wall, "peak_rss_mb": peak_mb, "kept": kept}
 
@@ -110,9 +142,18 @@ def plot(results: list[dict]) -> Path:
     left.plot(rows, [r["wall_s"] for r in results], "o-", label="sftmart dbt build")
     with_dj = [r for r in results if "data_juicer" in r]
     if with_dj:
-        left.plot([r["rows"] for r in with_dj], [r["data_juicer"]["wall_s"] for r in with_dj], "s--",
-                  label="Data-Juicer (same run)")
-    left.set_xlabel("input rows"), left.set_ylabel("seconds"), left.set_title("Build time vs rows"), left.legend(loc="center right")
+        left.plot(
+            [r["rows"] for r in with_dj],
+            [r["data_juicer"]["wall_s"] for r in with_dj],
+            "s--",
+            label="Data-Juicer (same run)",
+        )
+    (
+        left.set_xlabel("input rows"),
+        left.set_ylabel("seconds"),
+        left.set_title("Build time vs rows"),
+        left.legend(loc="center right"),
+    )
     last = results[-1]["stages"]
     labels = [k for k, v in last.items() if v["seconds"]]
     right.barh(labels, [last[k]["seconds"] for k in labels])
@@ -129,10 +170,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[200_000])
     parser.add_argument("--source", type=Path, default=REPO.parent / "shared" / "data" / "alpaca-cot")
     parser.add_argument("--data-juicer", help="python of a venv with py-data-juicer, for the same-run baseline")
-    parser.add_argument("--models-only", action="store_true",
-                        help="time `dbt run` (models, no data tests) after a `dbt seed`, instead of `dbt build`")
-    parser.add_argument("--replot", action="store_true",
-                        help="only redraw the plot from every bench/results/build-<N>.json")
+    parser.add_argument(
+        "--models-only",
+        action="store_true",
+        help="time `dbt run` (models, no data tests) after a `dbt seed`, instead of `dbt build`",
+    )
+    parser.add_argument(
+        "--replot", action="store_true", help="only redraw the plot from every bench/results/build-<N>.json"
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.replot:
@@ -144,24 +189,29 @@ def main() -> None:
         corpus = make_corpus(rows, args.source)
         result = run_dbt_build(corpus, rows, args.models_only)
         if args.models_only:
-            print(f"\n{rows:,} rows, dbt run (models only): {result['wall_s']:.1f} s, "
-                  f"{result['rows_per_s']:,.0f} rows/s")
+            print(
+                f"\n{rows:,} rows, dbt run (models only): {result['wall_s']:.1f} s, {result['rows_per_s']:,.0f} rows/s"
+            )
             continue
         if args.data_juicer:
             result["data_juicer"] = run_data_juicer(corpus, rows, args.data_juicer)
             result["speedup_vs_data_juicer"] = result["rows_per_s"] / result["data_juicer"]["rows_per_s"]
         (RESULTS / f"build-{rows}.json").write_text(json.dumps(result, indent=2))
         results.append(result)
-        print(f"\n{rows:,} rows: {result['wall_s']:.1f} s, {result['rows_per_s']:,.0f} rows/s, "
-              f"peak RSS {result['peak_rss_mb']:,.0f} MB, pool {result['pool_rows']:,}")
+        print(
+            f"\n{rows:,} rows: {result['wall_s']:.1f} s, {result['rows_per_s']:,.0f} rows/s, "
+            f"peak RSS {result['peak_rss_mb']:,.0f} MB, pool {result['pool_rows']:,}"
+        )
         for label, stage in result["stages"].items():
             if stage["rows_per_s"]:
                 print(f"  {label:<22} {stage['seconds']:7.2f} s  {stage['rows_per_s']:>12,.0f} rows/s")
         print(f"  {'dbt data tests':<22} {result['dbt_tests_s']:7.2f} s")
         if "data_juicer" in result:
             dj = result["data_juicer"]
-            print(f"  Data-Juicer same run: {dj['wall_s']:.1f} s, {dj['rows_per_s']:,.0f} rows/s, peak RSS "
-                  f"{dj['peak_rss_mb']:,.0f} MB, kept {dj['kept']:,} -> sftmart is {result['speedup_vs_data_juicer']:.1f}x")
+            print(
+                f"  Data-Juicer same run: {dj['wall_s']:.1f} s, {dj['rows_per_s']:,.0f} rows/s, peak RSS "
+                f"{dj['peak_rss_mb']:,.0f} MB, kept {dj['kept']:,} -> sftmart is {result['speedup_vs_data_juicer']:.1f}x"
+            )
     if len(results) > 1:
         first, last = results[0], results[-1]
         growth = (last["wall_s"] / first["wall_s"]) / (last["rows"] / first["rows"])

@@ -14,6 +14,7 @@ Each side runs warm (models and compiled kernels loaded first) on the same texts
 rows/s for both and the ratio. Results go to bench/results/components.json. The baselines need the
 test extra (`pip install -e '.[test]'`: datasketch).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,7 @@ REPO = BENCH.parent
 
 def load_texts(source: Path, rows: int) -> tuple[list[str], list[str]]:
     """(texts, langs): half English chain-of-thought, half Chinese Alpaca, as instruction/input/output."""
+
     def records(pattern: str) -> list[dict]:
         found = []
         for path in sorted(source.glob(pattern)):
@@ -76,8 +78,10 @@ def quality(texts, langs):
     sys.path.insert(0, str(REPO / "tests"))
     from quality_oracle import reference_stats
 
-    return (lambda: quality_stats(pa.array(texts), pa.array(langs)),
-            lambda: [reference_stats(t, lang) for t, lang in zip(texts, langs)])
+    return (
+        lambda: quality_stats(pa.array(texts), pa.array(langs)),
+        lambda: [reference_stats(t, lang) for t, lang in zip(texts, langs)],
+    )
 
 
 def exact_key(texts, langs):
@@ -88,8 +92,10 @@ def exact_key(texts, langs):
 
     con = duckdb.connect()
     con.register("texts_table", pa.table({"t": texts}))
-    return (lambda: exact_keys(pa.array(texts)),
-            lambda: con.sql("select md5(regexp_replace(lower(t), '[^\\p{L}\\p{N}]', '', 'g')) from texts_table").fetchall())
+    return (
+        lambda: exact_keys(pa.array(texts)),
+        lambda: con.sql("select md5(regexp_replace(lower(t), '[^\\p{L}\\p{N}]', '', 'g')) from texts_table").fetchall(),
+    )
 
 
 def tokens(texts, langs):
@@ -101,8 +107,7 @@ def tokens(texts, langs):
         bpe_counter("default").clear_cache()  # each timed run starts with no cached piece counts
         return token_counts(texts)
 
-    return (ours,
-            lambda: tokenizer.encode_batch(texts, add_special_tokens=False))
+    return (ours, lambda: tokenizer.encode_batch(texts, add_special_tokens=False))
 
 
 def language(texts, langs):
@@ -111,12 +116,16 @@ def language(texts, langs):
     from udfs.lang import KNOWN_LANGUAGES, tag_texts
 
     full = LanguageDetectorBuilder.from_languages(*KNOWN_LANGUAGES).with_preloaded_language_models().build()
-    return (lambda: tag_texts(texts),
-            lambda: full.compute_language_confidence_values_in_parallel(texts))
+    return (lambda: tag_texts(texts), lambda: full.compute_language_confidence_values_in_parallel(texts))
 
 
-COMPONENTS = {"MinHash signatures (256 perms)": minhash, "quality stats": quality, "exact-dedup key": exact_key,
-              "token counting": tokens, "language tagging": language}
+COMPONENTS = {
+    "MinHash signatures (256 perms)": minhash,
+    "quality stats": quality,
+    "exact-dedup key": exact_key,
+    "token counting": tokens,
+    "language tagging": language,
+}
 
 
 def main() -> None:
@@ -130,11 +139,17 @@ def main() -> None:
         ours, baseline = make(texts, langs)
         ours(), baseline()  # warm: models loaded, kernels compiled
         ours_s, baseline_s = best_of(ours), best_of(baseline, repeats=1)
-        results[name] = {"rows": len(texts), "ours_rows_per_s": len(texts) / ours_s,
-                         "baseline_rows_per_s": len(texts) / baseline_s, "ratio": baseline_s / ours_s}
+        results[name] = {
+            "rows": len(texts),
+            "ours_rows_per_s": len(texts) / ours_s,
+            "baseline_rows_per_s": len(texts) / baseline_s,
+            "ratio": baseline_s / ours_s,
+        }
         r = results[name]
-        print(f"{name:<32} ours {r['ours_rows_per_s']:>10,.0f} rows/s   baseline "
-              f"{r['baseline_rows_per_s']:>9,.0f} rows/s   {r['ratio']:6.1f}x")
+        print(
+            f"{name:<32} ours {r['ours_rows_per_s']:>10,.0f} rows/s   baseline "
+            f"{r['baseline_rows_per_s']:>9,.0f} rows/s   {r['ratio']:6.1f}x"
+        )
     (BENCH / "results").mkdir(exist_ok=True)
     (BENCH / "results" / "components.json").write_text(json.dumps(results, indent=2))
 

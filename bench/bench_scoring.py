@@ -17,6 +17,7 @@ All three score the same token ids (prompt and response tokenised separately). T
 (unpadded) sequence tokens per second; the scores must agree with naive within --tol (entropy and
 NLL). On CUDA it also prints model FLOP utilisation, MFU = 2 * params * tokens/s / peak bf16 FLOP/s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,10 +36,25 @@ DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "alpaca-cot"
 
 # Dense bf16 tensor-core peak (FLOP/s), by a substring of torch.cuda.get_device_name().
 PEAK_BF16_FLOPS = [
-    ("H200", 989e12), ("H100 PCIe", 756e12), ("H100 NVL", 835e12), ("H100", 989e12), ("GH200", 989e12),
-    ("B200", 2250e12), ("B100", 1750e12), ("A100", 312e12), ("A800", 312e12), ("L40S", 362e12),
-    ("L40", 181e12), ("L4", 121e12), ("A10G", 70e12), ("A10", 125e12), ("RTX 4090", 165e12),
-    ("RTX 3090", 71e12), ("A6000", 155e12), ("V100", 125e12), ("T4", 65e12),
+    ("H200", 989e12),
+    ("H100 PCIe", 756e12),
+    ("H100 NVL", 835e12),
+    ("H100", 989e12),
+    ("GH200", 989e12),
+    ("B200", 2250e12),
+    ("B100", 1750e12),
+    ("A100", 312e12),
+    ("A800", 312e12),
+    ("L40S", 362e12),
+    ("L40", 181e12),
+    ("L4", 121e12),
+    ("A10G", 70e12),
+    ("A10", 125e12),
+    ("RTX 4090", 165e12),
+    ("RTX 3090", 71e12),
+    ("A6000", 155e12),
+    ("V100", 125e12),
+    ("T4", 65e12),
 ]
 
 
@@ -95,20 +111,20 @@ def load_model():
 # The naive baselines
 # --------------------------------------------------------------------------------------------
 
+
 def _naive_from_logits(logits, ids, start):
     """The entry's maths: softmax probabilities of every position, entropy -sum p log p, NLL -log p."""
     import torch
 
     probs = torch.softmax(logits.float(), dim=-1)
-    entropy = -(probs * torch.log(probs)).sum(-1)                 # every position, prompt included
+    entropy = -(probs * torch.log(probs)).sum(-1)  # every position, prompt included
     target_p = probs[:-1].gather(1, ids[1:, None]).squeeze(1)
     nll = -torch.log(target_p)
-    ent = entropy[start - 1:len(ids) - 1]
-    nll = nll[start - 1:]
+    ent = entropy[start - 1 : len(ids) - 1]
+    nll = nll[start - 1 :]
     k = len(ent)
     mean_nll = float(nll.sum()) / k
-    return {"n_tokens": k, "mean_entropy": float(ent.sum()) / k, "mean_nll": mean_nll,
-            "perplexity": math.exp(mean_nll)}
+    return {"n_tokens": k, "mean_entropy": float(ent.sum()) / k, "mean_nll": mean_nll, "perplexity": math.exp(mean_nll)}
 
 
 def naive_scores(model, seqs, n):
@@ -134,21 +150,21 @@ def naive_padded_scores(model, seqs, n, batch_size=16, pad_id=0):
     seqs = sorted(seqs, key=lambda s: s.index)
     with torch.no_grad():
         for lo in range(0, len(seqs), batch_size):
-            batch = seqs[lo:lo + batch_size]
+            batch = seqs[lo : lo + batch_size]
             width = max(len(s.ids) for s in batch)
             ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
             for r, s in enumerate(batch):
-                ids[r, :len(s.ids)] = torch.tensor(s.ids)
-                mask[r, :len(s.ids)] = 1
+                ids[r, : len(s.ids)] = torch.tensor(s.ids)
+                mask[r, : len(s.ids)] = 1
             logits = model(ids.to(device), attention_mask=mask.to(device)).logits
             for r, s in enumerate(batch):
-                results[s.index] = _naive_from_logits(logits[r, :len(s.ids)], ids[r, :len(s.ids)].to(device),
-                                                      s.start)
+                results[s.index] = _naive_from_logits(logits[r, : len(s.ids)], ids[r, : len(s.ids)].to(device), s.start)
     return results
 
 
 # --------------------------------------------------------------------------------------------
+
 
 def timed(fn, cuda: bool):
     import torch
@@ -199,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     seqs = [s for s in build_sequences(tokenizer, prompts, responses, args.scope, args.max_length) if s]
     n_tokens = sum(len(s.ids) for s in seqs)
     n_scored = sum(s.end - s.start for s in seqs)
-    print(f"{len(prompts)} samples ({len(seqs)} scorable), {n_tokens} tokens, {n_scored} scored "
-          f"(scope {args.scope}), longest {max(len(s.ids) for s in seqs)}")
+    print(
+        f"{len(prompts)} samples ({len(seqs)} scorable), {n_tokens} tokens, {n_scored} scored "
+        f"(scope {args.scope}), longest {max(len(s.ids) for s in seqs)}"
+    )
 
     # The naive paths run the model in fp32 everywhere, as the entry did.
     if next(model.parameters()).dtype == torch.float32:
@@ -211,14 +229,29 @@ def main(argv: list[str] | None = None) -> int:
         model_fp32 = copy.deepcopy(model).float()
 
     def ours():
-        return score_samples(model, tokenizer, prompts, responses, scope=args.scope,
-                             max_tokens_per_batch=args.budget, max_length=args.max_length, progress=False)
+        return score_samples(
+            model,
+            tokenizer,
+            prompts,
+            responses,
+            scope=args.scope,
+            max_tokens_per_batch=args.budget,
+            max_length=args.max_length,
+            progress=False,
+        )
 
     runs = {"ours": ours}
     if model_fp32 is not model:  # CUDA: ours in bf16 above; the same code in fp32 for the 1e-3 check
-        runs["ours-fp32"] = lambda: score_samples(model_fp32, tokenizer, prompts, responses, scope=args.scope,
-                                                  max_tokens_per_batch=args.budget, max_length=args.max_length,
-                                                  progress=False)
+        runs["ours-fp32"] = lambda: score_samples(
+            model_fp32,
+            tokenizer,
+            prompts,
+            responses,
+            scope=args.scope,
+            max_tokens_per_batch=args.budget,
+            max_length=args.max_length,
+            progress=False,
+        )
     runs["naive"] = lambda: naive_scores(model_fp32, seqs, len(prompts))
     if not args.skip_pad16:
         runs["naive-pad16"] = lambda: naive_padded_scores(model_fp32, seqs, len(prompts))
@@ -237,17 +270,26 @@ def main(argv: list[str] | None = None) -> int:
             best[name] = min(best.get(name, math.inf), seconds)
             print(f"  round {round_ + 1} {name:12s} {seconds:7.2f} s  {n_tokens / seconds:9.0f} tok/s")
 
-    print(f"\n{'variant':12s} {'seconds':>8s} {'tok/s':>9s} {'scored tok/s':>13s} {'vs naive':>9s}"
-          + ("   MFU" if cuda else ""))
+    print(
+        f"\n{'variant':12s} {'seconds':>8s} {'tok/s':>9s} {'scored tok/s':>13s} {'vs naive':>9s}"
+        + ("   MFU" if cuda else "")
+    )
     peak = peak_flops(device_name) if cuda else None
     table = {}
     for name, seconds in best.items():
         tps = n_tokens / seconds
         mfu = 2 * n_params * tps / peak if peak else None
-        table[name] = {"seconds": seconds, "tokens_per_s": tps, "scored_tokens_per_s": n_scored / seconds,
-                       "speedup_vs_naive": best["naive"] / seconds, "mfu": mfu}
-        print(f"{name:12s} {seconds:8.2f} {tps:9.0f} {n_scored / seconds:13.0f} {best['naive'] / seconds:8.2f}x"
-              + (f"  {mfu * 100:5.2f}%" if mfu is not None else ("   n/a" if cuda else "")))
+        table[name] = {
+            "seconds": seconds,
+            "tokens_per_s": tps,
+            "scored_tokens_per_s": n_scored / seconds,
+            "speedup_vs_naive": best["naive"] / seconds,
+            "mfu": mfu,
+        }
+        print(
+            f"{name:12s} {seconds:8.2f} {tps:9.0f} {n_scored / seconds:13.0f} {best['naive'] / seconds:8.2f}x"
+            + (f"  {mfu * 100:5.2f}%" if mfu is not None else ("   n/a" if cuda else ""))
+        )
     if cuda and peak is None:
         print(f"(no peak FLOP/s known for {device_name!r}; MFU not computed)")
 
@@ -259,18 +301,39 @@ def main(argv: list[str] | None = None) -> int:
         dn = max_diff(outputs[name], outputs["naive"], "mean_nll")
         same_n = all(a["n_tokens"] == b["n_tokens"] for a, b in zip(outputs[name], outputs["naive"]))
         tol = args.tol_bf16 if name == "ours" and model_fp32 is not model else args.tol
-        checks[name] = {"max_abs_entropy_diff": de, "max_abs_nll_diff": dn, "same_n_tokens": same_n,
-                        "tol": tol, "ok": same_n and de <= tol and dn <= tol}
-        print(f"agreement {name} vs naive: max |d entropy| {de:.2e}, max |d nll| {dn:.2e}, "
-              f"n_tokens equal: {same_n} -> {'OK' if checks[name]['ok'] else 'FAIL'} (tol {tol:g})")
+        checks[name] = {
+            "max_abs_entropy_diff": de,
+            "max_abs_nll_diff": dn,
+            "same_n_tokens": same_n,
+            "tol": tol,
+            "ok": same_n and de <= tol and dn <= tol,
+        }
+        print(
+            f"agreement {name} vs naive: max |d entropy| {de:.2e}, max |d nll| {dn:.2e}, "
+            f"n_tokens equal: {same_n} -> {'OK' if checks[name]['ok'] else 'FAIL'} (tol {tol:g})"
+        )
     ratio = best["naive"] / best["ours"]
-    print(f"\nours is {ratio:.2f}x naive" + (f", {best['naive-pad16'] / best['ours']:.2f}x naive-pad16"
-                                            if "naive-pad16" in best else ""))
+    print(
+        f"\nours is {ratio:.2f}x naive"
+        + (f", {best['naive-pad16'] / best['ours']:.2f}x naive-pad16" if "naive-pad16" in best else "")
+    )
     if args.json:
-        args.json.write_text(json.dumps({
-            "model": label, "params": n_params, "device": device_name, "samples": len(prompts),
-            "tokens": n_tokens, "scored_tokens": n_scored, "scope": args.scope, "results": table,
-            "agreement": checks}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "model": label,
+                    "params": n_params,
+                    "device": device_name,
+                    "samples": len(prompts),
+                    "tokens": n_tokens,
+                    "scored_tokens": n_scored,
+                    "scope": args.scope,
+                    "results": table,
+                    "agreement": checks,
+                },
+                indent=2,
+            )
+        )
     return 0 if all(c["ok"] for c in checks.values()) else 1
 
 

@@ -2,6 +2,7 @@
 words, or Han characters, replaced, inserted or deleted) and exact duplicates (the same exact-dedup
 key: identical, case or whitespace changed), and the shingle Jaccard that estimates how near a
 near-duplicate is."""
+
 from __future__ import annotations
 
 import random
@@ -25,10 +26,10 @@ def _edit_field(text: str, lang: str, rng: random.Random, vocab: list[str]) -> t
         if op == "replace":
             if new == text[i]:
                 return None
-            return text[:i] + new + text[i + 1:], op
+            return text[:i] + new + text[i + 1 :], op
         if op == "insert":
             return text[:i] + new + text[i:], op
-        return text[:i] + text[i + 1:], op
+        return text[:i] + text[i + 1 :], op
     tokens = text.split(" ")
     if len(tokens) < 2:
         return None
@@ -50,8 +51,9 @@ def _edit_field(text: str, lang: str, rng: random.Random, vocab: list[str]) -> t
     return " ".join(tokens), op
 
 
-def perturb(row: dict, lang: str, rng: random.Random, vocab: list[str], n_edits: int,
-            key: str | None = None) -> tuple[dict, int]:
+def perturb(
+    row: dict, lang: str, rng: random.Random, vocab: list[str], n_edits: int, key: str | None = None
+) -> tuple[dict, int]:
     """A copy of row with n_edits word/character edits, spread over its fields by length; never
     the same exact-dedup key as row (`key`, computed when not given; edits that cancel out are
     redone)."""

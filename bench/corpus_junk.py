@@ -1,5 +1,6 @@
 """Junk rows for a benchmark corpus (bench/make_corpus.py): too short, repetitive spam, symbol lines
 or URL spam, in English or Chinese."""
+
 from __future__ import annotations
 
 import random
@@ -27,7 +28,10 @@ def junk_row(lang: str, rng: random.Random) -> tuple[dict, str]:
         ins = rng.choice(("分隔线", "？？？")) if lang == "zh" else rng.choice(("Divider", "###", "---"))
     else:
         host = "example.cn" if lang == "zh" else "example.com"
-        out = " ".join(f"https://{rng.choice(('deal', 'promo', 'win', 'free'))}{rng.randint(1, 999)}.{host}/"
-                       f"{rng.randint(1000, 99999)}" for _ in range(rng.randint(3, 10)))
+        out = " ".join(
+            f"https://{rng.choice(('deal', 'promo', 'win', 'free'))}{rng.randint(1, 999)}.{host}/"
+            f"{rng.randint(1000, 99999)}"
+            for _ in range(rng.randint(3, 10))
+        )
         ins = rng.choice(("点击领取", "免费链接")) if lang == "zh" else rng.choice(("Links", "Free offers"))
     return {"instruction": ins, "input": "", "output": out}, kind

@@ -1,6 +1,7 @@
 """The real rows a benchmark corpus is made of (bench/make_corpus.py): the valid Alpaca records of
 a source folder, de-duplicated by the warehouse's exact-dedup key, per language, and the words and
 characters that edits draw from."""
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,11 @@ def _valid(r) -> dict | None:
     ins, inp, out = r.get("instruction"), r.get("input", ""), r.get("output")
     if inp is None:
         inp = ""
-    if not (isinstance(ins, str) and isinstance(inp, str) and isinstance(out, str)) or not ins.strip() or not out.strip():
+    if (
+        not (isinstance(ins, str) and isinstance(inp, str) and isinstance(out, str))
+        or not ins.strip()
+        or not out.strip()
+    ):
         return None
     row = {"instruction": ins, "input": inp, "output": out}
     if isinstance(r.get("meta"), dict):
@@ -64,9 +69,13 @@ def load_source(source: Path, keys: dict[str, list[str]] | None = None) -> tuple
     rows: dict[str, list[dict]] = {"en": [], "zh": []}
     seen: set[str] = set()
     read = valid = 0
-    files = sorted(p for p in source.rglob("*")
-                   if p.is_file() and p.suffix in (".json", ".jsonl")
-                   and not any(part.startswith(".") for part in p.relative_to(source).parts))
+    files = sorted(
+        p
+        for p in source.rglob("*")
+        if p.is_file()
+        and p.suffix in (".json", ".jsonl")
+        and not any(part.startswith(".") for part in p.relative_to(source).parts)
+    )
     for path in files:
         for r in _records_of(path):
             read += 1
@@ -82,8 +91,12 @@ def load_source(source: Path, keys: dict[str, list[str]] | None = None) -> tuple
             rows[lang].append(row)
             if keys is not None:
                 keys.setdefault(lang, []).append(key)
-    info = {"files": [str(p.relative_to(source)) for p in files], "rows_read": read, "rows_valid": valid,
-            "rows_distinct": {k: len(v) for k, v in rows.items()}}
+    info = {
+        "files": [str(p.relative_to(source)) for p in files],
+        "rows_read": read,
+        "rows_valid": valid,
+        "rows_distinct": {k: len(v) for k, v in rows.items()},
+    }
     return rows, info
 
 

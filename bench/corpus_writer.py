@@ -1,4 +1,5 @@
 """JSONL output of a benchmark corpus (bench/make_corpus.py), in parts of at most N rows."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -34,6 +34,7 @@ Offline: nothing is downloaded at run time (HF hub / datasets / transformers off
 without an index, Data-Juicer's auto-install refused); none of the six ops needs a model.
 <out>/dj_input, <out>/dj_export and <out>/dj_work are replaced on every run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,19 +52,21 @@ RECIPE = HERE / "data_juicer_recipe.yaml"
 def _offline_env(out: Path) -> None:
     """Everything offline and every cache under <out>/dj_work, set before Data-Juicer is imported."""
     cache = out / "dj_work" / "cache"
-    os.environ.update({
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_HUB_DISABLE_TELEMETRY": "1",
-        "HF_HOME": str(cache / "hf"),
-        "HF_DATASETS_CACHE": str(cache / "hf" / "datasets"),
-        "DATA_JUICER_CACHE_HOME": str(cache / "data_juicer"),
-        "PIP_NO_INDEX": "1",
-        "UV_OFFLINE": "1",
-        "RAY_USAGE_STATS_ENABLED": "0",
-        "TOKENIZERS_PARALLELISM": "false",
-    })
+    os.environ.update(
+        {
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "HF_HOME": str(cache / "hf"),
+            "HF_DATASETS_CACHE": str(cache / "hf" / "datasets"),
+            "DATA_JUICER_CACHE_HOME": str(cache / "data_juicer"),
+            "PIP_NO_INDEX": "1",
+            "UV_OFFLINE": "1",
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "TOKENIZERS_PARALLELISM": "false",
+        }
+    )
 
 
 def _forbid_auto_install() -> None:
@@ -106,12 +109,16 @@ def build_input(corpus: Path, dest: Path) -> int:
                     outp = outp if isinstance(outp, str) else ""
                     # concat_ws(chr(10), instruction, nullif(input, ''), output)
                     text = "\n".join([ins, inp, outp] if inp else [ins, outp])
-                    out.write(json.dumps(
-                        {"text": text, "instruction": ins, "input": inp, "output": outp},
-                        ensure_ascii=False) + "\n")
+                    out.write(
+                        json.dumps({"text": text, "instruction": ins, "input": inp, "output": outp}, ensure_ascii=False)
+                        + "\n"
+                    )
                     rows += 1
-    print(f"[baseline] {rows} rows from {len(files)} files under {corpus}"
-          + (f" ({bad} unparseable lines skipped)" if bad else ""), flush=True)
+    print(
+        f"[baseline] {rows} rows from {len(files)} files under {corpus}"
+        + (f" ({bad} unparseable lines skipped)" if bad else ""),
+        flush=True,
+    )
     return rows
 
 
@@ -138,6 +145,7 @@ def main(argv=None) -> int:
     _forbid_auto_install()
     from data_juicer.config import init_configs
     from data_juicer.core import DefaultExecutor
+
     import_s = time.perf_counter() - t_import
 
     data = out / "dj_input" / "data.jsonl"
@@ -147,13 +155,20 @@ def main(argv=None) -> int:
     prepare_s = time.perf_counter() - t0
 
     t_cfg = time.perf_counter()
-    cfg = init_configs([
-        "--config", str(args.recipe.resolve()),
-        "--dataset_path", str(data),
-        "--export_path", str(export),
-        "--work_dir", str(out / "dj_work"),
-        "--np", str(args.np),
-    ])
+    cfg = init_configs(
+        [
+            "--config",
+            str(args.recipe.resolve()),
+            "--dataset_path",
+            str(data),
+            "--export_path",
+            str(export),
+            "--work_dir",
+            str(out / "dj_work"),
+            "--np",
+            str(args.np),
+        ]
+    )
     config_s = time.perf_counter() - t_cfg
 
     t1 = time.perf_counter()
@@ -162,9 +177,15 @@ def main(argv=None) -> int:
     seconds = prepare_s + executor_s
 
     kept = count_lines(export) if export.exists() else 0
-    timing = {"import_s": round(import_s, 2), "config_s": round(config_s, 2),
-              "prepare_s": round(prepare_s, 3), "executor_s": round(executor_s, 3), "np": args.np,
-              "rows_per_s": round(rows / seconds, 1) if seconds > 0 else None, "export": str(export)}
+    timing = {
+        "import_s": round(import_s, 2),
+        "config_s": round(config_s, 2),
+        "prepare_s": round(prepare_s, 3),
+        "executor_s": round(executor_s, 3),
+        "np": args.np,
+        "rows_per_s": round(rows / seconds, 1) if seconds > 0 else None,
+        "export": str(export),
+    }
     result = {"rows": rows, "kept": kept, "seconds": round(seconds, 3)}
     # Data-Juicer may have redirected sys.stdout into its logger: write to the real stdout.
     sys.stderr.flush()

@@ -27,6 +27,7 @@ the row a duplicate, near-duplicate or variant was made from (-1 otherwise).
 Deterministic for a given --seed and source; streams its output (memory is bounded by the source
 size plus a fixed pool of earlier rows, whatever N).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,9 +59,18 @@ def plan_counts(n: int, dup: float, near: float, junk: float) -> dict[str, int]:
     return counts
 
 
-def make_corpus(rows_n: int, source: Path, out: Path, seed: int = 0, files_of: int = 20000,
-                dup: float = 0.15, near: float = 0.25, junk: float = 0.05,
-                labels: Path | None = None, quiet: bool = False) -> dict:
+def make_corpus(
+    rows_n: int,
+    source: Path,
+    out: Path,
+    seed: int = 0,
+    files_of: int = 20000,
+    dup: float = 0.15,
+    near: float = 0.25,
+    junk: float = 0.05,
+    labels: Path | None = None,
+    quiet: bool = False,
+) -> dict:
     t0 = time.perf_counter()
     rng = random.Random(seed)
     src_keys: dict[str, list[str]] = {}
@@ -77,8 +87,12 @@ def make_corpus(rows_n: int, source: Path, out: Path, seed: int = 0, files_of: i
     first_seq: dict[str, dict[int, int]] = {"en": {}, "zh": {}}
 
     planned = plan_counts(rows_n, dup, near, junk)
-    kinds = bytearray([K_BASE]) * planned["base"] + bytearray([K_EXACT]) * planned["exact_dup"] \
-        + bytearray([K_NEAR]) * planned["near_dup"] + bytearray([K_JUNK]) * planned["junk"]
+    kinds = (
+        bytearray([K_BASE]) * planned["base"]
+        + bytearray([K_EXACT]) * planned["exact_dup"]
+        + bytearray([K_NEAR]) * planned["near_dup"]
+        + bytearray([K_JUNK]) * planned["junk"]
+    )
     rng.shuffle(kinds)
     if rows_n and kinds[0] != K_BASE:  # the first row must be a real one for copies to draw from
         j = kinds.index(K_BASE)
@@ -167,19 +181,24 @@ def make_corpus(rows_n: int, source: Path, out: Path, seed: int = 0, files_of: i
         json.dump(manifest, f, ensure_ascii=False, indent=2)
     if not quiet:
         print(f"wrote {rows_n} rows to {out} in {elapsed:.1f}s ({len(writer.files)} files)")
-        print(f"source: {src_info['rows_read']} rows read, {src_info['rows_valid']} valid, "
-              f"distinct en={src_info['rows_distinct']['en']} zh={src_info['rows_distinct']['zh']}")
+        print(
+            f"source: {src_info['rows_read']} rows read, {src_info['rows_valid']} valid, "
+            f"distinct en={src_info['rows_distinct']['en']} zh={src_info['rows_distinct']['zh']}"
+        )
         for kind in KINDS:
             extra = detail_counts.get(kind) or {}
             print(f"  {kind:<10} {counts[kind]:>9}  {json.dumps(extra, sort_keys=True) if extra else ''}")
-        print(f"  by language: en={by_lang['en']} zh={by_lang['zh']}; near-duplicates with estimated "
-              f"Jaccard >= 0.7: {near_high} of {counts['near_dup']}")
+        print(
+            f"  by language: en={by_lang['en']} zh={by_lang['zh']}; near-duplicates with estimated "
+            f"Jaccard >= 0.7: {near_high} of {counts['near_dup']}"
+        )
     return manifest
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rows", type=int, required=True, help="number of records to write")
     ap.add_argument("--source", type=Path, required=True, help="folder of real Alpaca-CoT .json/.jsonl files")
     ap.add_argument("--out", type=Path, required=True, help="output folder (created)")
@@ -196,8 +215,17 @@ def main(argv: list[str] | None = None) -> int:
         stale = [p for p in args.out.rglob("*.jsonl")]
         if stale:  # leftovers of an earlier, bigger run would be read as part of the corpus
             ap.error(f"{args.out} already holds .jsonl files; remove it first")
-    make_corpus(args.rows, args.source, args.out, seed=args.seed, files_of=args.files_of,
-                dup=args.dup, near=args.near, junk=args.junk, labels=args.labels)
+    make_corpus(
+        args.rows,
+        args.source,
+        args.out,
+        seed=args.seed,
+        files_of=args.files_of,
+        dup=args.dup,
+        near=args.near,
+        junk=args.junk,
+        labels=args.labels,
+    )
     return 0
 
 

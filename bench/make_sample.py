@@ -14,6 +14,7 @@ The good records come from bench/sample_records.py (texts in bench/sample_texts.
 templates in bench/sample_arithmetic_*.py), the planted problems from bench/sample_planted.py, and
 the checks from bench/sample_check.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,12 @@ OUT = REPO / "sample_data" / "alpaca-cot"
 
 # a file whose lines the landing must quarantine one by one: a good record, then bad ones
 BAD_LINES = [
-    json.dumps(rec("Name the largest planet in the Solar System and give one fact about it.",
-                   "Jupiter is the largest planet. It is a gas giant more than eleven times as wide as Earth.")),
+    json.dumps(
+        rec(
+            "Name the largest planet in the Solar System and give one fact about it.",
+            "Jupiter is the largest planet. It is a gas giant more than eleven times as wide as Earth.",
+        )
+    ),
     '{"instruction": "What is the boiling point of water?", "input": "", "output": "100 degrees Celsius at sea level',
     "[1, 2]",
     json.dumps(rec("What is six times seven? Answer with a number.", 42)),

@@ -1,12 +1,33 @@
 """English arithmetic word problems for the bundled sample (bench/make_sample.py): each template
 takes (rng, k), k in {0, 1} choosing one of two phrasings, and returns
 (question, reasoning, answer, distractors or None, whether to show lettered options)."""
+
 from __future__ import annotations
 
 import random
 
-NAMES = ["Maya", "Daniel", "Priya", "Omar", "Lena", "Tomás", "Grace", "Kenji", "Fatima", "Lucas",
-         "Hannah", "Ravi", "Sofia", "Ethan", "Amara", "Felix", "Chloe", "Yusuf", "Nora", "Leo"]
+NAMES = [
+    "Maya",
+    "Daniel",
+    "Priya",
+    "Omar",
+    "Lena",
+    "Tomás",
+    "Grace",
+    "Kenji",
+    "Fatima",
+    "Lucas",
+    "Hannah",
+    "Ravi",
+    "Sofia",
+    "Ethan",
+    "Amara",
+    "Felix",
+    "Chloe",
+    "Yusuf",
+    "Nora",
+    "Leo",
+]
 
 
 def _near(rng: random.Random, x, k=4, step=None):
@@ -61,8 +82,10 @@ def a_discount(rng, k):
         q = f"A winter jacket normally costs ${p}. The shop takes {pct}% off. What is the sale price?"
     else:
         q = f"During a clearance, a ${p} bicycle helmet is reduced by {pct} percent. How much does a customer pay?"
-    r = (f"First find the size of the discount: {pct} percent of {p} dollars is {off} dollars. "
-         f"Then subtract it from the original price, which leaves {p - off} dollars.")
+    r = (
+        f"First find the size of the discount: {pct} percent of {p} dollars is {off} dollars. "
+        f"Then subtract it from the original price, which leaves {p - off} dollars."
+    )
     return q, r, p - off, _near(rng, p - off, step=5), k == 0
 
 
@@ -75,8 +98,10 @@ def a_average(rng, k):
         q = f"Four friends scored {listed} on a quiz. What was their mean score?"
     else:
         q = f"The daily visitors to a small museum over four days were {listed}. What is the average per day?"
-    r = (f"To get the mean, add up all four numbers and divide by how many there are. "
-         f"The sum is {sum(vals)}, and dividing it by 4 gives {mean}.")
+    r = (
+        f"To get the mean, add up all four numbers and divide by how many there are. "
+        f"The sum is {sum(vals)}, and dividing it by 4 gives {mean}."
+    )
     return q, r, mean, _near(rng, mean, step=2), True
 
 
@@ -84,8 +109,10 @@ def a_perimeter(rng, k):
     length, w = rng.randint(8, 30), rng.randint(3, 12)
     if k == 0:
         q = f"A vegetable patch is {length} m long and {w} m wide. How much fencing is needed to go all the way around it?"
-        r = (f"The fence runs along all four sides, so we need the perimeter of the rectangle, which is "
-             f"twice the sum of length and width: 2 x ({length} + {w}) = {2 * (length + w)} metres.")
+        r = (
+            f"The fence runs along all four sides, so we need the perimeter of the rectangle, which is "
+            f"twice the sum of length and width: 2 x ({length} + {w}) = {2 * (length + w)} metres."
+        )
         return q, r, 2 * (length + w), _near(rng, 2 * (length + w), step=2), True
     q = f"What is the area of a rectangular classroom floor measuring {length} metres by {w} metres?"
     r = f"The area of a rectangle equals its length times its width, and here that is {length} x {w} = {length * w} square metres."
@@ -102,8 +129,10 @@ def a_interest(rng, k):
         r = f"Simple interest is the principal times the yearly rate times the number of years: {P} x {r_}/100 x {t} = {i} dollars."
     else:
         q = f"Anna deposits ${P} in an account paying {r_} percent simple interest annually. How much interest has she earned after {t} years?"
-        r = (f"Every year the account pays {r_} percent of {P}, which is {P * r_ // 100} dollars. "
-             f"Over {t} years she therefore earns {P * r_ // 100} x {t} = {i} dollars in interest.")
+        r = (
+            f"Every year the account pays {r_} percent of {P}, which is {P * r_ // 100} dollars. "
+            f"Over {t} years she therefore earns {P * r_ // 100} x {t} = {i} dollars in interest."
+        )
     return q, r, i, _near(rng, i, step=max(5, i // 8)), True
 
 
@@ -115,8 +144,10 @@ def a_work(rng, k):
         q = f"{a} can paint a fence alone in {x} hours and {b} can paint it alone in {y} hours. How long will it take them working together?"
     else:
         q = f"One pipe fills a tank in {x} hours and a second pipe fills it in {y} hours. If both pipes are open, how many hours does it take to fill the tank?"
-    r = (f"Working together they finish 1/{x} + 1/{y} of the job each hour, which adds up to {x + y}/{x * y} of it. "
-         f"The whole job therefore takes {x * y}/{x + y} = {_fmt(tog)} hours.")
+    r = (
+        f"Working together they finish 1/{x} + 1/{y} of the job each hour, which adds up to {x + y}/{x * y} of it. "
+        f"The whole job therefore takes {x * y}/{x + y} = {_fmt(tog)} hours."
+    )
     return q, r, _fmt(tog), [_fmt(tog + d) for d in (-1, 1, 2, 3)], True
 
 
@@ -129,8 +160,10 @@ def a_ratio(rng, k):
         q = f"${T} is shared between {a} and {b} in the ratio {m}:{n}. How much does {b} get?"
     else:
         q = f"A bag of {T} marbles is split between two jars in the ratio {m} to {n}. How many marbles go into the second jar?"
-    r = (f"The ratio has {m + n} parts in total, so each part is worth {T} divided by {m + n}, which is {unit}. "
-         f"The second share is {n} of those parts, so it comes to {n * unit}.")
+    r = (
+        f"The ratio has {m + n} parts in total, so each part is worth {T} divided by {m + n}, which is {unit}. "
+        f"The second share is {n} of those parts, so it comes to {n * unit}."
+    )
     return q, r, n * unit, _near(rng, n * unit, step=unit // 2), True
 
 
@@ -146,8 +179,10 @@ def a_age(rng, k):
         q = f"A mother is {diff + 20} years older than her son. In {yrs} years the sum of their ages will be {S + 20}. What is the son's age today?"
         diff += 20
         S += 20
-    r = (f"Let the younger person's age now be x. In {yrs} years the two ages will be x plus {yrs} and x plus "
-         f"{diff + yrs}, and together they make {S}. That gives 2x = {S - diff - 2 * yrs}, so x is {b_age}.")
+    r = (
+        f"Let the younger person's age now be x. In {yrs} years the two ages will be x plus {yrs} and x plus "
+        f"{diff + yrs}, and together they make {S}. That gives 2x = {S - diff - 2 * yrs}, so x is {b_age}."
+    )
     return q, r, b_age, _near(rng, b_age, step=1), True
 
 
@@ -168,13 +203,17 @@ def a_consecutive(rng, k):
     if k == 0:
         S = 3 * n + 3
         q = f"The sum of three consecutive integers is {S}. What is the largest of them?"
-        r = (f"Call the three numbers x, x + 1 and x + 2. Their sum is 3x + 3, which must equal {S}, "
-             f"so x is {n} and the largest number is {n + 2}.")
+        r = (
+            f"Call the three numbers x, x + 1 and x + 2. Their sum is 3x + 3, which must equal {S}, "
+            f"so x is {n} and the largest number is {n + 2}."
+        )
         return q, r, n + 2, _near(rng, n + 2, step=1), True
     S = 2 * n + 2
     q = f"Two consecutive even numbers add up to {2 * (2 * n) + 2}. What is the smaller number?"
-    r = (f"Write the two even numbers as y and y + 2. Their sum 2y + 2 has to equal {2 * (2 * n) + 2}, "
-         f"which means the smaller number y is {2 * n}.")
+    r = (
+        f"Write the two even numbers as y and y + 2. Their sum 2y + 2 has to equal {2 * (2 * n) + 2}, "
+        f"which means the smaller number y is {2 * n}."
+    )
     return q, r, 2 * n, _near(rng, 2 * n, step=2), True
 
 
@@ -214,8 +253,10 @@ def a_percent_change(rng, k):
     b = a * (100 + pct) // 100
     if k == 0:
         q = f"The population of a village grew from {a} to {b}. By what percentage did it increase?"
-        r = (f"The village gained {b - a} people. Dividing the increase by the original population gives "
-             f"{b - a} / {a}, which is {pct} percent.")
+        r = (
+            f"The village gained {b - a} people. Dividing the increase by the original population gives "
+            f"{b - a} / {a}, which is {pct} percent."
+        )
     else:
         q = f"A cafe sold {a} cups of coffee last month and {b} this month. What is the percent increase in sales?"
         r = f"Sales rose by {b - a} cups. Dividing that rise by the old figure of {a} gives {pct / 100:g}, which is {pct} percent."
@@ -229,15 +270,33 @@ def a_fraction(rng, k):
     name = NAMES[rng.randrange(len(NAMES))]
     if k == 0:
         q = f"{name} has read {num}/{den} of a {pages}-page book. How many pages are left to read?"
-        r = (f"{name} has already read {num}/{den} of the book. Out of {pages} pages that makes {read} pages, "
-             f"so {pages - read} pages are still waiting to be read.")
+        r = (
+            f"{name} has already read {num}/{den} of the book. Out of {pages} pages that makes {read} pages, "
+            f"so {pages - read} pages are still waiting to be read."
+        )
         return q, r, pages - read, _near(rng, pages - read, step=10), True
     q = f"A water tank holding {pages} litres is {num}/{den} full. How many more litres are needed to fill it?"
-    r = (f"The tank already holds {num}/{den} of {pages} litres, which is {read} litres, "
-         f"so it still needs {pages} - {read} = {pages - read} more.")
+    r = (
+        f"The tank already holds {num}/{den} of {pages} litres, which is {read} litres, "
+        f"so it still needs {pages} - {read} = {pages - read} more."
+    )
     return q, r, pages - read, _near(rng, pages - read, step=10), False
 
 
-ARITHMETIC_TEMPLATES = [a_total, a_speed, a_discount, a_average, a_perimeter, a_interest, a_work,
-                        a_ratio, a_age, a_minutes, a_consecutive, a_shopping, a_cartons,
-                        a_percent_change, a_fraction]
+ARITHMETIC_TEMPLATES = [
+    a_total,
+    a_speed,
+    a_discount,
+    a_average,
+    a_perimeter,
+    a_interest,
+    a_work,
+    a_ratio,
+    a_age,
+    a_minutes,
+    a_consecutive,
+    a_shopping,
+    a_cartons,
+    a_percent_change,
+    a_fraction,
+]

@@ -1,6 +1,7 @@
 """`--check` of bench/make_sample.py: the planted problems are what the sample's README says they are,
 measured the way the pipeline measures them (its cleaning, exact-dedup key, shingles, and the
 quality formulas of tests/quality_oracle.py against seeds/quality_thresholds.csv)."""
+
 from __future__ import annotations
 
 import csv
@@ -74,13 +75,17 @@ def check(files: dict[str, list[tuple[str, str, dict]]]) -> dict[str, int]:
         if kind in ("unique", "other_lang"):
             n = len(str(r["output"]).replace(NL, "\n"))
             assert 10 <= n <= 400 or lang_of(p, r) == "zh", (n, r)
-    print(f"check ok: planted near-duplicates have Jaccard >= {closest_near:.2f} to their base; the most "
-          f"similar other pair of distinct records has {worst:.2f}", file=sys.stderr)
+    print(
+        f"check ok: planted near-duplicates have Jaccard >= {closest_near:.2f} to their base; the most "
+        f"similar other pair of distinct records has {worst:.2f}",
+        file=sys.stderr,
+    )
     return counts
 
 
 def cleaned_text(r: dict) -> str:
     """The pipeline's sample text (dbt macros clean_text + sample_text), re-done in Python."""
+
     def clean(t: str) -> str:
         t = unicodedata.normalize("NFC", t)
         if "\n" not in t and NL in t:
@@ -92,6 +97,7 @@ def cleaned_text(r: dict) -> str:
         t = re.sub(r"([^\s]) {2,}", r"\1 ", t)
         t = re.sub(r" +\n", "\n", t)
         return re.sub(r"\n{3,}", "\n\n", t).strip(" \n")
+
     return "\n".join(x for x in (clean(str(r[f])) for f in ("instruction", "input", "output")) if x)
 
 
@@ -116,11 +122,13 @@ def quality_check(files: dict[str, list[tuple[str, str, dict]]]) -> None:
             if lang not in limits:
                 continue
             stats = reference_stats(cleaned_text(r), lang)
-            failed = [k for k, (lo, hi) in limits[lang].items()
-                      if (lo is not None and stats[k] < lo) or (hi is not None and stats[k] > hi)]
+            failed = [
+                k
+                for k, (lo, hi) in limits[lang].items()
+                if (lo is not None and stats[k] < lo) or (hi is not None and stats[k] > hi)
+            ]
             assert bool(failed) == (kind == "junk"), (rel, kind, note, failed, r)
-    print("quality check ok: every good record passes the thresholds, every junk record fails one",
-          file=sys.stderr)
+    print("quality check ok: every good record passes the thresholds, every junk record fails one", file=sys.stderr)
 
 
 # ================================================================================================

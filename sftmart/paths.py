@@ -1,4 +1,5 @@
 """Where things live: the warehouse file, the bundled sample, caches."""
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 and `template_lang` (dbt_project/macros/alpaca_prompt.sql), rendered with plain Jinja and run in
 DuckDB, so Python (training examples, benchmarks) builds byte-for-byte the prompts the warehouse
 builds, with the same "is Han" rule."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -27,8 +28,9 @@ def alpaca_prompts(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     import duckdb
     import pyarrow as pa
 
-    rows = pa.table({"i": list(range(len(pairs))), "instruction": [p[0] or "" for p in pairs],
-                     "input": [p[1] or "" for p in pairs]})
+    rows = pa.table(
+        {"i": list(range(len(pairs))), "instruction": [p[0] or "" for p in pairs], "input": [p[1] or "" for p in pairs]}
+    )
     with duckdb.connect() as con:
         con.register("rows", rows)
         return [(lang, prompt) for _, lang, prompt in con.execute(_prompt_sql()).fetchall()]

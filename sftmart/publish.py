@@ -13,6 +13,7 @@ Readers never block a build: DuckDB's lock is taken on the copy, not on the publ
 Two builds of one warehouse do not run at once: the second waits for the build lock (bounded,
 `$SFTMART_LOCK_TIMEOUT` seconds, default 60), then fails with a message naming the holder.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -54,7 +55,8 @@ class BuildLock:
                     self._fh.close()
                     raise BuildLockTimeout(
                         f"another build of {published} holds {self.path} ({holder}); waited {timeout_s:.0f} s "
-                        "(set SFTMART_LOCK_TIMEOUT to wait longer)") from None
+                        "(set SFTMART_LOCK_TIMEOUT to wait longer)"
+                    ) from None
                 time.sleep(0.2)
         self._fh.seek(0)
         self._fh.truncate()
@@ -93,8 +95,10 @@ def _read_lock(published: Path, timeout_s: float = LOCK_TIMEOUT_S):
             return duckdb.connect(str(published), read_only=True)
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() >= deadline:
-                raise BuildLockTimeout(f"cannot read {published} to build on it (waited up to {timeout_s:.0f} s, "
-                                       f"set SFTMART_LOCK_TIMEOUT to wait longer): {error}") from error
+                raise BuildLockTimeout(
+                    f"cannot read {published} to build on it (waited up to {timeout_s:.0f} s, "
+                    f"set SFTMART_LOCK_TIMEOUT to wait longer): {error}"
+                ) from error
             time.sleep(0.5)
 
 

@@ -4,6 +4,7 @@ command-line client, and the registry's `duckdb-cli` lags DuckDB's storage versi
     sftmart sql "select lang, count(*) from marts.mart_training_mix group by 1"   # one query
     sftmart sql                                  # a shell: statements end with ';', .quit leaves
 """
+
 from __future__ import annotations
 
 import sys

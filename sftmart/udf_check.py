@@ -7,6 +7,7 @@
 Reads target/manifest.json after `dbt compile` and parses each model's compiled SQL with sqlglot
 (DuckDB dialect).
 """
+
 from __future__ import annotations
 
 import json
@@ -61,11 +62,15 @@ def classify(name: str, materialized: str, sql: str, registered: set[str]) -> Mo
 
 
 def problems_of(calls: ModelCalls) -> list[str]:
-    found = [f"{calls.name}: calls {f}(), which neither DuckDB nor the sftmart plugin provides"
-             for f in sorted(calls.unknown)]
+    found = [
+        f"{calls.name}: calls {f}(), which neither DuckDB nor the sftmart plugin provides"
+        for f in sorted(calls.unknown)
+    ]
     if calls.udfs and calls.materialized == "view":
-        found.append(f"{calls.name}: is a view but calls Python UDF(s) {sorted(calls.udfs)}; "
-                     "materialize it as a table so other sessions can read it")
+        found.append(
+            f"{calls.name}: is a view but calls Python UDF(s) {sorted(calls.udfs)}; "
+            "materialize it as a table so other sessions can read it"
+        )
     return found
 
 

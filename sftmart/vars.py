@@ -2,6 +2,7 @@
 declares every var's type, range and meaning, and which dbt checks every run against) with the
 defaults from `dbt_project.yml`. `python -m sftmart.vars` prints the README's var table.
 """
+
 from __future__ import annotations
 
 import json

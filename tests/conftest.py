@@ -35,8 +35,9 @@ def real_zh() -> list[dict]:
     return load_records("chinese-alpaca/*.json")
 
 
-def run_dbt(command: str, db_path, dbt_vars: dict | None = None, *extra_args: str, check: bool = True,
-            project_dir=None) -> str:
+def run_dbt(
+    command: str, db_path, dbt_vars: dict | None = None, *extra_args: str, check: bool = True, project_dir=None
+) -> str:
     """Runs a dbt command on the project against the DuckDB file `db_path` in a child process
     (dbt-duckdb keeps its connection open for the life of the process); fails with dbt's output
     unless `check` is false. A checked run must also end cleanly: DuckDB's bindings report no
@@ -47,12 +48,22 @@ def run_dbt(command: str, db_path, dbt_vars: dict | None = None, *extra_args: st
 
     from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 
-    args = [sys.executable, "-m", "dbt.cli.main", command, "--project-dir", str(project_dir or DBT_PROJECT_DIR),
-            "--profiles-dir", str(PROFILES_DIR), *extra_args]
+    args = [
+        sys.executable,
+        "-m",
+        "dbt.cli.main",
+        command,
+        "--project-dir",
+        str(project_dir or DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(PROFILES_DIR),
+        *extra_args,
+    ]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    done = subprocess.run(args, cwd=REPO_ROOT, env=dict(os.environ, SFTMART_DB=str(db_path)),
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        args, cwd=REPO_ROOT, env=dict(os.environ, SFTMART_DB=str(db_path)), capture_output=True, text=True
+    )
     if check:
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
         assert "nanobind: leaked" not in done.stderr, done.stderr[-2000:]

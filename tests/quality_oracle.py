@@ -5,6 +5,7 @@ them against `reference_stats` on hand-made and real rows, and bench/bench_compo
 against it. The character sets and word lists are the production ones (udfs/text_stats/charsets.py):
 what is checked here is the arithmetic over them.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,7 +40,7 @@ def words_of(text: str, lang: str) -> list[str]:
 
 
 def reference_char_rep_ratio(text: str, n: int = REP_LEN) -> float:
-    grams = [text[i:i + n] for i in range(len(text) - n + 1)]
+    grams = [text[i : i + n] for i in range(len(text) - n + 1)]
     freq = Counter(grams)
     if not freq:
         return 0.0
@@ -50,7 +51,7 @@ def reference_char_rep_ratio(text: str, n: int = REP_LEN) -> float:
 
 
 def reference_word_rep_ratio(words: list[str], n: int = REP_LEN) -> float:
-    freq = Counter(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+    freq = Counter(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
     if not freq:
         return 0.0
     return sum(count for count in freq.values() if count > 1) / sum(freq.values())
@@ -80,9 +81,7 @@ def reference_stats(text: str | None, lang: str | None) -> dict | None:
         "alnum_ratio": sum(ch.isalnum() for ch in text) / n_chars if n_chars else 0.0,
         "char_rep_ratio": reference_char_rep_ratio(text),
         "word_rep_ratio": reference_word_rep_ratio(words),
-        "special_char_ratio": (
-            sum(ch in SPECIAL_CHARACTERS for ch in text) / n_chars if n_chars else 0.0
-        ),
+        "special_char_ratio": (sum(ch in SPECIAL_CHARACTERS for ch in text) / n_chars if n_chars else 0.0),
         "flagged_word_ratio": flagged / n_words if n_words else 0.0,
         "max_line_length": max(len(line) for line in text.split("\n")),
     }

@@ -1,6 +1,6 @@
 """The numba byte-level BPE counter against Hugging Face `tokenizers` itself."""
+
 import json
-import sys
 import threading
 
 import pyarrow as pa
@@ -11,14 +11,51 @@ from udfs.bpe_count import build_counter
 from udfs.tokens import load_tokenizer
 
 EDGE_CASES = [
-    "", " ", "  ", "\n", "\n\n\n", " \n ", "a", " a", "  a", "a  ", "a \n b", "\t\tx", " \tx", "x\t ",
-    "don't we'll they're I've you'd I'm it's", "'s 't 'S 'ss ''s", "x'll'", "'", " '", "?!'s",
-    "x 12345", "x  12", "1 2  3\n4", "a1b2", "½ ² ١٢٣ Ⅻ 〇", "12.5%", "  7",
-    "价格是 3,450 元。", "中文没有空格的一长串句子用来测试很长的片段" * 20, "日本語のテキスト", "한국어 텍스트",
-    "Ünïcödé — “quotes” ‘single’ …", "e\u0301 n\u0303", "emoji 🙂🙂 👍🏽 family 👨‍👩‍👧",
-    "nbsp\u00a0here\u2003em\u3000ideo", "line\u2028sep\u2029para", "ctrl\x04\x06\x7f bytes", "\x1c\x1d\x1e",
-    "def f(x):\n    return x ** 2\n", "https://example.com/a?b=c&d=e", "ALLCAPS WORDS", "ab" * 300,
-    "!!!???..." * 50, " " * 100 + "x", "x" + "\n" * 50,
+    "",
+    " ",
+    "  ",
+    "\n",
+    "\n\n\n",
+    " \n ",
+    "a",
+    " a",
+    "  a",
+    "a  ",
+    "a \n b",
+    "\t\tx",
+    " \tx",
+    "x\t ",
+    "don't we'll they're I've you'd I'm it's",
+    "'s 't 'S 'ss ''s",
+    "x'll'",
+    "'",
+    " '",
+    "?!'s",
+    "x 12345",
+    "x  12",
+    "1 2  3\n4",
+    "a1b2",
+    "½ ² ١٢٣ Ⅻ 〇",
+    "12.5%",
+    "  7",
+    "价格是 3,450 元。",
+    "中文没有空格的一长串句子用来测试很长的片段" * 20,
+    "日本語のテキスト",
+    "한국어 텍스트",
+    "Ünïcödé — “quotes” ‘single’ …",
+    "e\u0301 n\u0303",
+    "emoji 🙂🙂 👍🏽 family 👨‍👩‍👧",
+    "nbsp\u00a0here\u2003em\u3000ideo",
+    "line\u2028sep\u2029para",
+    "ctrl\x04\x06\x7f bytes",
+    "\x1c\x1d\x1e",
+    "def f(x):\n    return x ** 2\n",
+    "https://example.com/a?b=c&d=e",
+    "ALLCAPS WORDS",
+    "ab" * 300,
+    "!!!???..." * 50,
+    " " * 100 + "x",
+    "x" + "\n" * 50,
 ]
 
 
@@ -52,13 +89,16 @@ def test_every_basic_plane_character_in_context_counts_like_tokenizers(smollm2):
     # each character after a letter, a space, a digit and an apostrophe, before spaces and letters:
     # exercises the letter / number / white-space classes the pre-tokenizer needs for it
     counter, reference = smollm2
-    texts = [f"a{ch}b {ch}1{ch} '{ch}  {ch}x\n{ch}" for ch in map(chr, range(0x10000)) if not 0xD800 <= ord(ch) < 0xE000]
+    texts = [
+        f"a{ch}b {ch}1{ch} '{ch}  {ch}x\n{ch}" for ch in map(chr, range(0x10000)) if not 0xD800 <= ord(ch) < 0xE000
+    ]
     assert count(counter, texts) == reference_counts(reference, texts)
 
 
 def test_plain_gpt2_byte_level_without_digit_splitting_counts_like_tokenizers(smollm2, real_en):
     counter, reference = counter_and_reference(
-        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True})
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    )
     assert not counter.tables.split_digits
     texts = EDGE_CASES + [r["output"] for r in real_en[:500]]
     assert count(counter, texts) == reference_counts(reference, texts)
@@ -67,8 +107,9 @@ def test_plain_gpt2_byte_level_without_digit_splitting_counts_like_tokenizers(sm
 def test_nulls_slices_and_large_strings(smollm2):
     counter, reference = smollm2
     texts = pa.array(["skip me", "one two", None, "三 4"], pa.string()).slice(1)
-    assert counter.count(texts).to_pylist() == reference_counts(reference, ["one two"]) + [None] + \
-        reference_counts(reference, ["三 4"])
+    assert counter.count(texts).to_pylist() == reference_counts(reference, ["one two"]) + [None] + reference_counts(
+        reference, ["三 4"]
+    )
     assert counter.count(texts.cast(pa.large_string())).to_pylist() == counter.count(texts).to_pylist()
     assert counter.count(pa.array([], pa.string())).to_pylist() == []
 
@@ -91,7 +132,7 @@ def test_threads_counting_at_once_get_their_own_cache_and_the_same_counts(smollm
 
     def work(k):
         try:
-            results[k] = [n for i in range(0, len(texts), 256) for n in count(counter, texts[i:i + 256])]
+            results[k] = [n for i in range(0, len(texts), 256) for n in count(counter, texts[i : i + 256])]
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
@@ -105,9 +146,12 @@ def test_threads_counting_at_once_get_their_own_cache_and_the_same_counts(smollm
 
 def test_tokenizers_that_are_not_plain_byte_level_bpe_get_no_counter():
     spec = json.loads(load_tokenizer("default").to_str())
-    for change in ({"normalizer": {"type": "NFC"}}, {"pre_tokenizer": {"type": "Whitespace"}},
-                   {"model": {**spec["model"], "byte_fallback": True}},
-                   {"model": {**spec["model"], "ignore_merges": True}}):
+    for change in (
+        {"normalizer": {"type": "NFC"}},
+        {"pre_tokenizer": {"type": "Whitespace"}},
+        {"model": {**spec["model"], "byte_fallback": True}},
+        {"model": {**spec["model"], "ignore_merges": True}},
+    ):
         assert build_counter({**spec, **change}) is None
 
 

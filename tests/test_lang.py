@@ -1,8 +1,15 @@
 import pyarrow as pa
 
 from udfs.lang import (
-    DISTINCT_SCRIPT_LANGUAGES, ONLY_HAN, ONLY_LATIN, SCRIPT_PREFIX_CHARS, UNDECIDED, detect_language, prefix_scripts,
-    ranked_tags, tag_texts,
+    DISTINCT_SCRIPT_LANGUAGES,
+    ONLY_HAN,
+    ONLY_LATIN,
+    SCRIPT_PREFIX_CHARS,
+    UNDECIDED,
+    detect_language,
+    prefix_scripts,
+    ranked_tags,
+    tag_texts,
 )
 
 
@@ -20,17 +27,21 @@ def test_real_alpaca_cot_rows_are_tagged_right_at_least_99_percent(real_en, real
 
 
 def test_other_languages_and_empty_text():
-    tags, scores = tag_texts([
-        "La capitale de la France est Paris. Elle est célèbre pour ses musées et ses monuments.",
-        "Дети играют во дворе, а родители сидят на скамейке и разговаривают.",
-        "",
-    ])
+    tags, scores = tag_texts(
+        [
+            "La capitale de la France est Paris. Elle est célèbre pour ses musées et ses monuments.",
+            "Дети играют во дворе, а родители сидят на скамейке и разговаривают.",
+            "",
+        ]
+    )
     assert tags == ["other", "other", "other"]
     assert scores[2] == 0.0 and 0 < scores[0] <= 1
 
 
 def test_arrow_udf_keeps_nulls_and_returns_struct():
-    result = detect_language(pa.array(["The quick brown fox jumps over the lazy dog.", None, "今天天气很好，我们去公园散步吧。"]))
+    result = detect_language(
+        pa.array(["The quick brown fox jumps over the lazy dog.", None, "今天天气很好，我们去公园散步吧。"])
+    )
     rows = result.to_pylist()
     assert rows[0]["lang"] == "en" and rows[2]["lang"] == "zh"
     assert rows[1] is None

@@ -1,4 +1,5 @@
 """Per-sample LM scoring (udfs/lm_scoring/) on a tiny random Llama with SmolLM2's tokenizer."""
+
 from __future__ import annotations
 
 import json
@@ -64,8 +65,12 @@ def manual_scores(model, ids, start):
         p = logp[t - 1].exp()
         ent.append(float(-(p * logp[t - 1]).sum()))
         nll.append(float(-logp[t - 1, ids[t]]))
-    return {"n_tokens": len(ent), "mean_entropy": sum(ent) / len(ent), "mean_nll": sum(nll) / len(nll),
-            "perplexity": math.exp(sum(nll) / len(nll))}
+    return {
+        "n_tokens": len(ent),
+        "mean_entropy": sum(ent) / len(ent),
+        "mean_nll": sum(nll) / len(nll),
+        "perplexity": math.exp(sum(nll) / len(nll)),
+    }
 
 
 def assert_close(a, b, tol=1e-4):
@@ -108,8 +113,7 @@ def test_independent_of_batch_composition_and_padding(model_and_tokenizer):
     neighbours_p = PROMPTS + ["short", "long neighbour " * 60, "x"]
     neighbours_r = RESPONSES + ["y", "z " * 50, "a b c"]
     for budget in (64, 300, 100_000):  # many small batches ... everything padded into one batch
-        mixed = L.score_samples(model, tok, neighbours_p, neighbours_r, max_tokens_per_batch=budget,
-                                progress=False)
+        mixed = L.score_samples(model, tok, neighbours_p, neighbours_r, max_tokens_per_batch=budget, progress=False)
         for a, b in zip(alone, mixed):
             assert_close(a, b, tol=1e-4)
 
@@ -123,8 +127,9 @@ def test_scope_prompt_vs_response(model_and_tokenizer):
         assert p["n_tokens"] == len(ids_of(tok, prompt)) - 1  # from the prompt's 2nd token
         assert_close(p, manual_scores(model, ids_of(tok, prompt), 1))
     # prompt scores do not look at the response; response scores are conditioned on the prompt
-    other = L.score_samples(model, tok, PROMPTS, ["something else entirely"] * len(PROMPTS), scope="prompt",
-                            progress=False)
+    other = L.score_samples(
+        model, tok, PROMPTS, ["something else entirely"] * len(PROMPTS), scope="prompt", progress=False
+    )
     for a, b in zip(prom, other):
         assert_close(a, b, tol=1e-6)
     moved = L.score_samples(model, tok, ["A different prompt:"] * len(PROMPTS), RESPONSES, progress=False)
@@ -140,8 +145,9 @@ def test_truncation_from_the_left_of_the_prompt(model_and_tokenizer):
     assert_close(got, manual_scores(model, p[-10:] + r, 10))
     # the response alone does not fit: not scored; an empty response: nothing to score
     null = {"n_tokens": 0, "mean_entropy": None, "mean_nll": None, "perplexity": None}
-    too_long, empty = L.score_samples(model, tok, [prompt, prompt], [response, ""], max_length=len(r) - 1,
-                                      progress=False)
+    too_long, empty = L.score_samples(
+        model, tok, [prompt, prompt], [response, ""], max_length=len(r) - 1, progress=False
+    )
     assert too_long == empty == null
     # the response fits only without any prompt token: its first token would have no context
     assert L.score_samples(model, tok, [prompt], [response], max_length=len(r), progress=False)[0] == null
@@ -190,8 +196,7 @@ def test_resume_after_interrupted_run(model_and_tokenizer, tmp_path):
     items = items_of(prompts, responses)
     kwargs = {"max_tokens_per_batch": 200, "progress": False}
     reference = L.score_with_cache(tmp_path / "ref.sqlite", lambda: (model, tok), "fp", items, **kwargs)
-    n_batches = len(L.plan_batches([s for s in L.build_sequences(tok, prompts, responses, "response", 1024)
-                                    if s], 200))
+    n_batches = len(L.plan_batches([s for s in L.build_sequences(tok, prompts, responses, "response", 1024) if s], 200))
     assert n_batches >= 4
 
     rows_seen = []
@@ -226,8 +231,13 @@ def test_udf_through_duckdb_list_unnest_pattern(model_dir, tmp_path, monkeypatch
     from training.models import ModelSpec, load_model_and_tokenizer
 
     con = duckdb.connect()
-    con.create_function("sftmart_lm_scores", L.lm_scores_udf,
-                        [L.ITEM_LIST_TYPE, T.VARCHAR, T.VARCHAR, T.VARCHAR], L.RESULT_TYPE, type="arrow")
+    con.create_function(
+        "sftmart_lm_scores",
+        L.lm_scores_udf,
+        [L.ITEM_LIST_TYPE, T.VARCHAR, T.VARCHAR, T.VARCHAR],
+        L.RESULT_TYPE,
+        type="arrow",
+    )
     rows = [(f"s{i}", p, r) for i, (p, r) in enumerate(zip(PROMPTS * 3, RESPONSES * 3))]
     rows.append(("empty", "just a prompt", ""))
     con.execute("create table pool (sample_id varchar, prompt varchar, response varchar)")
@@ -242,8 +252,9 @@ def test_udf_through_duckdb_list_unnest_pattern(model_dir, tmp_path, monkeypatch
                 from (select *, (row_number() over (order by n_chars)) // 4 as bucket from s) group by bucket)
     select unnest(sftmart_lm_scores(items, $spec, 'response', $cache), recursive := true) from buckets
     """
-    assert con.execute("select md5(? || chr(31) || ?)", [PROMPTS[0], RESPONSES[0]]).fetchone()[0] == \
-        L.content_hash(PROMPTS[0], RESPONSES[0])
+    assert con.execute("select md5(? || chr(31) || ?)", [PROMPTS[0], RESPONSES[0]]).fetchone()[0] == L.content_hash(
+        PROMPTS[0], RESPONSES[0]
+    )
     result = con.execute(sql, {"spec": spec, "cache": str(cache)}).fetchall()
     columns = [d[0] for d in con.description]
     assert columns == ["sample_id", "n_tokens", "mean_entropy", "mean_nll", "perplexity"]
@@ -263,8 +274,12 @@ def test_udf_through_duckdb_list_unnest_pattern(model_dir, tmp_path, monkeypatch
     monkeypatch.setattr(specs, "_load_cached", lambda *_: refusing_loader())
     again = con.execute(sql, {"spec": spec, "cache": str(cache)}).fetchall()
     assert sorted(again, key=lambda r: r[0]) == sorted(result, key=lambda r: r[0])
-    assert con.execute("select sftmart_lm_scores(null, $spec, 'response', $cache)",
-                       {"spec": spec, "cache": str(cache)}).fetchone()[0] is None
+    assert (
+        con.execute(
+            "select sftmart_lm_scores(null, $spec, 'response', $cache)", {"spec": spec, "cache": str(cache)}
+        ).fetchone()[0]
+        is None
+    )
 
 
 def test_required_bos_is_prepended(model_and_tokenizer, model_dir):

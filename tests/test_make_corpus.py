@@ -1,4 +1,5 @@
 """bench/make_corpus.py: counts add up, output is deterministic, planted rows are what they claim."""
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,10 @@ N = 3000
 def read_rows(out: Path) -> dict[str, list[dict]]:
     """Rows of every part file, by path relative to out/raw (the raw_root)."""
     out = out / "raw"
-    return {str(p.relative_to(out)): [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
-            for p in sorted(out.rglob("*.jsonl"))}
+    return {
+        str(p.relative_to(out)): [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
+        for p in sorted(out.rglob("*.jsonl"))
+    }
 
 
 def read_labels(path: Path) -> list[dict]:
@@ -141,16 +144,28 @@ def _tiny_source(root: Path) -> Path:
     src = root / "src"
     (src / "en").mkdir(parents=True)
     (src / "zh").mkdir(parents=True)
-    en = [{"instruction": f"Question number {i}: why does the river near town {i} flood every spring season?",
-           "input": "", "output": f"Snow melts in the hills above town {i} and the water runs down into the river "
-                                  f"faster than the channel can carry it away. So the answer is snowmelt."}
-          for i in range(20)]
+    en = [
+        {
+            "instruction": f"Question number {i}: why does the river near town {i} flood every spring season?",
+            "input": "",
+            "output": f"Snow melts in the hills above town {i} and the water runs down into the river "
+            f"faster than the channel can carry it away. So the answer is snowmelt.",
+        }
+        for i in range(20)
+    ]
     (src / "en" / "a.json").write_text(json.dumps(en), encoding="utf-8")
-    zh = [{"instruction": f"第{i}题：为什么春天的时候河水会上涨？", "input": "",
-           "output": f"春天气温升高，山上的积雪融化成水流进河里，所以第{i}条河的水位会上涨。", "meta": {"Lang": "CH"}}
-          for i in range(10)]
-    (src / "zh" / "b.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in zh) + "\n[1, 2]\n{bad\n",
-                                        encoding="utf-8")
+    zh = [
+        {
+            "instruction": f"第{i}题：为什么春天的时候河水会上涨？",
+            "input": "",
+            "output": f"春天气温升高，山上的积雪融化成水流进河里，所以第{i}条河的水位会上涨。",
+            "meta": {"Lang": "CH"},
+        }
+        for i in range(10)
+    ]
+    (src / "zh" / "b.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in zh) + "\n[1, 2]\n{bad\n", encoding="utf-8"
+    )
     return src
 
 

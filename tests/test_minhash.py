@@ -1,4 +1,5 @@
 """Tests for udfs/minhash/: shingles, datasketch parity, xxh32, LSH params, components, DuckDB."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,7 @@ EN_FILE = DATA / "chain-of-thought" / "creak_train.json"
 EN_FILE_2 = DATA / "chain-of-thought" / "aqua_train.json"  # longer rows
 ZH_FILE = DATA / "chinese-alpaca" / "zh-data-part-00.json"
 
-needs_data = pytest.mark.skipif(not (EN_FILE.exists() and ZH_FILE.exists()),
-                                reason="Alpaca-CoT data not available")
+needs_data = pytest.mark.skipif(not (EN_FILE.exists() and ZH_FILE.exists()), reason="Alpaca-CoT data not available")
 
 
 def _text(rec: dict) -> str:
@@ -67,6 +67,7 @@ def _datasketch_sigs(texts, lang, seed, hashfunc, scheme="affine32") -> np.ndarr
 
 # ------------------------------------------------------------------------------- shingles
 
+
 def test_shingles_english():
     text = "the quick  brown\tfox jumps\nover the\r\nlazy dog"
     assert M.shingles(text, "en") == [
@@ -76,7 +77,7 @@ def test_shingles_english():
         b"fox jumps over the lazy",
         b"jumps over the lazy dog",
     ]
-    assert M.shingles("a b c", "en") == [b"a b c"]               # fewer than n words
+    assert M.shingles("a b c", "en") == [b"a b c"]  # fewer than n words
     assert M.shingles("  a\x0bb\x0cc d e ", "en") == [b"a b c d e"]
     assert M.shingles("", "en") == []
     assert M.shingles(" \t\n ", "en") == []
@@ -87,9 +88,8 @@ def test_shingles_english():
 
 
 def test_shingles_chinese():
-    assert M.shingles("什么是三原色？", "zh") == [
-        "什么是三原".encode(), "么是三原色".encode(), "是三原色？".encode()]
-    assert M.shingles("三原 色\n是", "zh") == ["三原色是".encode()]   # < n chars, spaces dropped
+    assert M.shingles("什么是三原色？", "zh") == ["什么是三原".encode(), "么是三原色".encode(), "是三原色？".encode()]
+    assert M.shingles("三原 色\n是", "zh") == ["三原色是".encode()]  # < n chars, spaces dropped
     assert M.shingles("ab c1 2x", "zh") == [b"abc12", b"bc12x"]
     assert M.shingles("", "zh") == []
     assert M.shingles(" \t ", "zh") == []
@@ -97,11 +97,24 @@ def test_shingles_chinese():
 
 
 def test_signatures_edge_cases_match_datasketch():
-    texts = ["", " \t\r\n\x0b\x0c ", "a", "a b", "one two three four five",
-             "one  two\tthree\nfour\rfive\x0bsix\x0cseven", "x\x1cy z\x1f w v u",
-             "tab\t\tand  many   spaces    here  and there", "héllo wörld ünïcode ✓ 🙂 done",
-             "一", "一二三四", "一二三四五", "一 二\t三\n四五六", "mixed 中文 and english 文本 text",
-             "a" * 40 + " " + "b" * 17, "🙂" * 9]
+    texts = [
+        "",
+        " \t\r\n\x0b\x0c ",
+        "a",
+        "a b",
+        "one two three four five",
+        "one  two\tthree\nfour\rfive\x0bsix\x0cseven",
+        "x\x1cy z\x1f w v u",
+        "tab\t\tand  many   spaces    here  and there",
+        "héllo wörld ünïcode ✓ 🙂 done",
+        "一",
+        "一二三四",
+        "一二三四五",
+        "一 二\t三\n四五六",
+        "mixed 中文 and english 文本 text",
+        "a" * 40 + " " + "b" * 17,
+        "🙂" * 9,
+    ]
     for lang in ("en", "zh"):
         for scheme in M.SCHEMES:
             got = M.signatures(texts, lang, seed=3, scheme=scheme)
@@ -116,19 +129,21 @@ def test_signatures_input_forms():
     langs = ["en", "en", "zh", None]
     a = M.signatures(texts, langs)
     b = M.signatures(pa.array(texts), pa.array(langs))
-    c = M.signatures(pa.chunked_array([pa.array(texts[:2], pa.large_string()),
-                                       pa.array(texts[2:], pa.large_string())]),
-                     pa.chunked_array([pa.array(langs[:2]), pa.array(langs[2:])]))
+    c = M.signatures(
+        pa.chunked_array([pa.array(texts[:2], pa.large_string()), pa.array(texts[2:], pa.large_string())]),
+        pa.chunked_array([pa.array(langs[:2]), pa.array(langs[2:])]),
+    )
     d = M.signatures(pa.array(["pad"] + texts)[1:], pa.array(["x"] + langs)[1:])  # sliced
     for other in (b, c, d):
         np.testing.assert_array_equal(a, other)
     assert a.dtype == np.uint32 and a.shape == (4, 256)
-    assert (a[1] == 0xFFFFFFFF).all()                                   # null -> empty doc
+    assert (a[1] == 0xFFFFFFFF).all()  # null -> empty doc
     np.testing.assert_array_equal(a[2], _datasketch_sigs([texts[2]], "zh", 1, _xxh32)[0])
     assert M.signatures([], "en").shape == (0, 256)
 
 
 # ------------------------------------------------------------------------ datasketch parity
+
 
 @needs_data
 @pytest.mark.parametrize("seed", [1, 42])
@@ -157,15 +172,12 @@ def test_signatures_equal_datasketch_legacy_scheme(en_rows, zh_rows, lang, hashf
 def test_legacy_wraparound_matches_numpy():
     """(h * a + b) wraps modulo 2**64 before the % (2**61 - 1); check extreme hash values."""
     a32, b32, a64, b64 = permutations("legacy", 256, 7)
-    hv = np.array([0, 1, 2, 0xFFFFFFFF, 0xFFFFFFFE, 0x80000000, 0x7FFFFFFF, 12345678],
-                  dtype=np.uint64)
+    hv = np.array([0, 1, 2, 0xFFFFFFFF, 0xFFFFFFFE, 0x80000000, 0x7FFFFFFF, 12345678], dtype=np.uint64)
     with np.errstate(over="ignore"):
-        want = (((hv[:, None] * a64 + b64) % np.uint64((1 << 61) - 1))
-                & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        want = (((hv[:, None] * a64 + b64) % np.uint64((1 << 61) - 1)) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     for i, h in enumerate(hv):
         sigs = np.empty((1, 256), np.uint32)
-        signatures_from_hashes(np.array([h], np.uint64), np.array([0, 1], np.int64), 1,
-                               a32, b32, a64, b64, sigs)
+        signatures_from_hashes(np.array([h], np.uint64), np.array([0, 1], np.int64), 1, a32, b32, a64, b64, sigs)
         np.testing.assert_array_equal(sigs[0], want[i])
 
 
@@ -188,6 +200,7 @@ def test_custom_callable_hashfunc():
 
 # ------------------------------------------------------------------------------------ xxh32
 
+
 def test_xxh32_matches_xxhash_package():
     rng = random.Random(1234)
     for length in range(0, 101):
@@ -201,7 +214,10 @@ def test_xxh32_matches_xxhash_package():
 
 # -------------------------------------------------------------------------------------- LSH
 
-@pytest.mark.parametrize("threshold,num_perm", [(0.7, 256), (0.5, 128), (0.9, 64), (0.8, 32), (0.3, 256), (0.95, 200), (0.6, 7)])
+
+@pytest.mark.parametrize(
+    "threshold,num_perm", [(0.7, 256), (0.5, 128), (0.9, 64), (0.8, 32), (0.3, 256), (0.95, 200), (0.6, 7)]
+)
 def test_lsh_params_equal_datasketch(threshold, num_perm):
     from datasketch.lsh import _optimal_param
 
@@ -212,7 +228,7 @@ def test_band_keys_properties():
     rng = np.random.default_rng(0)
     sigs = rng.integers(0, 2**32, size=(50, 256), dtype=np.uint64).astype(np.uint32)
     sigs[1] = sigs[0]
-    sigs[2, :10] = sigs[0, :10]          # shares band 0 only
+    sigs[2, :10] = sigs[0, :10]  # shares band 0 only
     sigs[3, 240:250] = sigs[0, 240:250]  # shares band 24 only
     b, r = M.lsh_params(0.7, 256)
     keys = M.band_keys(sigs, b, r)
@@ -222,8 +238,9 @@ def test_band_keys_properties():
     assert keys[3, 24] == keys[0, 24] and (keys[3, :24] != keys[0, :24]).all()
     # the band index lives in the top bits: keys of different bands never collide
     bits = (b - 1).bit_length()
-    np.testing.assert_array_equal(keys >> np.uint64(64 - bits),
-                                  np.broadcast_to(np.arange(b, dtype=np.uint64), keys.shape))
+    np.testing.assert_array_equal(
+        keys >> np.uint64(64 - bits), np.broadcast_to(np.arange(b, dtype=np.uint64), keys.shape)
+    )
     # identical band contents in different bands still give different keys
     same = np.tile(np.arange(r, dtype=np.uint32), b)[None, :]
     k = M.band_keys(same, b, r)
@@ -234,15 +251,18 @@ def test_band_keys_properties():
 
 
 def test_connected_components_small():
-    keys = np.array([
-        [10, 20],   # 0
-        [11, 21],   # 1  -- linked to 3 through band 1
-        [10, 22],   # 2  -- linked to 0 through band 0
-        [12, 21],   # 3
-        [20, 10],   # 4  -- same values as row 0 but in other bands: not linked
-        [13, 23],   # 5
-        [12, 24],   # 6  -- linked to 3 through band 0 (so 1-3-6)
-    ], dtype=np.uint64)
+    keys = np.array(
+        [
+            [10, 20],  # 0
+            [11, 21],  # 1  -- linked to 3 through band 1
+            [10, 22],  # 2  -- linked to 0 through band 0
+            [12, 21],  # 3
+            [20, 10],  # 4  -- same values as row 0 but in other bands: not linked
+            [13, 23],  # 5
+            [12, 24],  # 6  -- linked to 3 through band 0 (so 1-3-6)
+        ],
+        dtype=np.uint64,
+    )
     labels = M.connected_components(np.arange(7, dtype=np.int64), keys)
     assert labels.tolist() == [0, 1, 0, 1, 4, 5, 1]
     # ids other than 0..n-1: labels are the smallest id in the component
@@ -288,7 +308,7 @@ def test_near_duplicates_share_a_component(en_long_rows):
     # each variant joins its original, and originals (unrelated rows) stay apart
     for j, i in enumerate(parent):
         assert labels[len(originals) + j] == labels[i] == i
-    assert len(set(labels[:len(originals)].tolist())) == len(originals)
+    assert len(set(labels[: len(originals)].tolist())) == len(originals)
 
 
 @needs_data
@@ -296,8 +316,9 @@ def test_unrelated_rows_mostly_singletons(en_rows, zh_rows):
     b, r = M.lsh_params(0.7, 256)
     for rows, lang in ((en_rows, "en"), (zh_rows, "zh")):
         uniq = list(dict.fromkeys(rows))
-        labels = M.connected_components(np.arange(len(uniq), dtype=np.int64),
-                                        M.band_keys(M.signatures(uniq, lang), b, r))
+        labels = M.connected_components(
+            np.arange(len(uniq), dtype=np.int64), M.band_keys(M.signatures(uniq, lang), b, r)
+        )
         # every linked pair must really be similar (no spurious giant component)
         for i in np.nonzero(labels != np.arange(len(uniq)))[0][:50]:
             assert _jaccard(M.shingles(uniq[i], lang), M.shingles(uniq[labels[i]], lang)) > 0.3
@@ -305,6 +326,7 @@ def test_unrelated_rows_mostly_singletons(en_rows, zh_rows):
 
 
 # ----------------------------------------------------------------------------------- DuckDB
+
 
 @needs_data
 def test_duckdb_udf(en_rows, zh_rows, en_long_rows):
@@ -325,15 +347,19 @@ def test_duckdb_udf(en_rows, zh_rows, en_long_rows):
     texts = en_rows + en_long_rows[:1500] + zh_rows + [None, "", "  "]
     langs = ["en"] * (len(en_rows) + 1500) + ["zh"] * len(zh_rows) + ["en", "en", "zh"]
     con = duckdb.connect()
-    con.create_function("sftmart_minhash_band_keys", udf,
-                        [T.VARCHAR, T.VARCHAR, T.INTEGER, T.DOUBLE, T.BIGINT],
-                        duckdb.list_type(T.UBIGINT), type="arrow", side_effects=False)
-    tbl = pa.table({"id": pa.array(range(len(texts)), pa.int64()),
-                    "text": pa.array(texts), "lang": pa.array(langs)})
+    con.create_function(
+        "sftmart_minhash_band_keys",
+        udf,
+        [T.VARCHAR, T.VARCHAR, T.INTEGER, T.DOUBLE, T.BIGINT],
+        duckdb.list_type(T.UBIGINT),
+        type="arrow",
+        side_effects=False,
+    )
+    tbl = pa.table({"id": pa.array(range(len(texts)), pa.int64()), "text": pa.array(texts), "lang": pa.array(langs)})
     con.register("docs", tbl)
     res = con.sql(
-        "SELECT id, sftmart_minhash_band_keys(text, lang, 256, 0.7, 1) AS keys "
-        "FROM docs ORDER BY id").to_arrow_table()
+        "SELECT id, sftmart_minhash_band_keys(text, lang, 256, 0.7, 1) AS keys FROM docs ORDER BY id"
+    ).to_arrow_table()
     keys_col = res.column("keys").combine_chunks()
     assert pa.types.is_list(keys_col.type) or pa.types.is_large_list(keys_col.type)
     assert keys_col.type.value_type == pa.uint64()
@@ -345,8 +371,9 @@ def test_duckdb_udf(en_rows, zh_rows, en_long_rows):
     got = np.array(keys_col.filter(pa.array(valid)).to_pylist(), dtype=np.uint64)
     np.testing.assert_array_equal(got, want[valid])
     # a different seed gives different keys
-    other = con.execute("SELECT sftmart_minhash_band_keys(text, lang, 256, 0.7, 42) "
-                        "FROM docs WHERE id = 0").fetchone()[0]
+    other = con.execute("SELECT sftmart_minhash_band_keys(text, lang, 256, 0.7, 42) FROM docs WHERE id = 0").fetchone()[
+        0
+    ]
     assert other != got[0].tolist()
 
 

@@ -1,4 +1,5 @@
 """The model layer as part of the DAG, on the fixture with a tiny random model (fast, offline)."""
+
 from __future__ import annotations
 
 import os
@@ -8,10 +9,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
+from conftest import REPO, run_dbt
 from lm_fixtures import make_tiny_model_dir
 from pipeline_fixture import write_fixture
-from conftest import REPO, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -25,8 +25,7 @@ def dag(tmp_path_factory):
     root = tmp_path_factory.mktemp("dag")
     write_fixture(root / "raw")
     model_dir = make_tiny_model_dir(root / "tiny-model")
-    dbt_vars = {"raw_root": str(root / "raw"), "base_model": str(model_dir), "max_steps": 2,
-                "train_batch_size": 4}
+    dbt_vars = {"raw_root": str(root / "raw"), "base_model": str(model_dir), "max_steps": 2, "train_batch_size": 4}
     db_path = root / "it's here" / "warehouse.duckdb"  # a quote in the path reaches no SQL
     dbt("build", db_path, dbt_vars)
     return db_path, dbt_vars
@@ -39,34 +38,54 @@ def query(db_path, sql):
 
 def test_every_step_is_a_table_with_what_it_promises(dag):
     db, _ = dag
-    [(guide_status, merged, guide_adapter)] = query(db, "select status, merged_model_path, adapter_path from marts.mart_guide_adapter")
+    [(guide_status, merged, guide_adapter)] = query(
+        db, "select status, merged_model_path, adapter_path from marts.mart_guide_adapter"
+    )
     assert guide_status == "trained" and os.path.exists(os.path.join(merged, "config.json"))
     assert os.path.exists(os.path.join(guide_adapter, "adapter_config.json"))
     pool = query(db, "select count(*) from marts.mart_candidate_pool")[0][0]
     for scores in ("mart_base_scores", "mart_guide_scores"):
-        assert query(db, f"""select count(*), count(*) filter (where isfinite(mean_entropy) and n_tokens > 0)
-                             from marts.{scores}""") == [(pool, pool)]
+        assert query(
+            db,
+            f"""select count(*), count(*) filter (where isfinite(mean_entropy) and n_tokens > 0)
+                             from marts.{scores}""",
+        ) == [(pool, pool)]
     guide_sample = query(db, "select count(*) from marts.mart_guide_sample")[0][0]
-    assert guide_sample == pool   # the guide budget (30M tokens) takes the whole small pool
-    [(final_status, adapter_path, steps)] = query(db, "select status, adapter_path, steps from marts.mart_final_adapter")
+    assert guide_sample == pool  # the guide budget (30M tokens) takes the whole small pool
+    [(final_status, adapter_path, steps)] = query(
+        db, "select status, adapter_path, steps from marts.mart_final_adapter"
+    )
     assert final_status == "trained" and steps == 2
     assert query(db, "select node from marts.training_runs order by node") == [("final",), ("guide",)]
-    assert query(db, """select count(*) from marts.training_runs as r join (select run_id from marts.mart_guide_adapter
+    assert query(
+        db,
+        """select count(*) from marts.training_runs as r join (select run_id from marts.mart_guide_adapter
                         union all select run_id from marts.mart_final_adapter) using (run_id)
-                        where not r.recorded_on_reuse""") == [(2,)]
+                        where not r.recorded_on_reuse""",
+    ) == [(2,)]
     # one training_settings blob: both adapters trained with the same model spec and config
     assert len(query(db, "select distinct model_spec_json, config_json from marts.training_runs")) == 1
 
 
 def test_mix_is_drawn_from_learnable_samples_only(dag):
     db, _ = dag
-    outside = query(db, """select count(*) from marts.mart_training_mix as m
-                           join marts.mart_sample_learnability as l using (sample_id) where not l.is_learnable""")
+    outside = query(
+        db,
+        """select count(*) from marts.mart_training_mix as m
+                           join marts.mart_sample_learnability as l using (sample_id) where not l.is_learnable""",
+    )
     assert outside == [(0,)]
-    verdicts = query(db, "select count(*) filter (where is_learnable <> (entropy_delta > 0)) from marts.mart_sample_learnability")
+    verdicts = query(
+        db, "select count(*) filter (where is_learnable <> (entropy_delta > 0)) from marts.mart_sample_learnability"
+    )
     assert verdicts == [(0,)]
-    funnel = dict(query(db, "select lang, rows_removed from marts.mart_pipeline_funnel where stage = 'learnability_filtered'"))
-    assert sum(funnel.values()) == query(db, "select count(*) from marts.mart_sample_learnability where not is_learnable")[0][0]
+    funnel = dict(
+        query(db, "select lang, rows_removed from marts.mart_pipeline_funnel where stage = 'learnability_filtered'")
+    )
+    assert (
+        sum(funnel.values())
+        == query(db, "select count(*) from marts.mart_sample_learnability where not is_learnable")[0][0]
+    )
 
 
 def test_final_adapter_reloads_with_peft(dag):
@@ -82,9 +101,12 @@ def test_final_adapter_reloads_with_peft(dag):
 
 def test_plain_sql_answers_which_chinese_samples_the_guide_learned_most(dag):
     db, _ = dag
-    rows = query(db, """select l.sample_id, l.entropy_delta, left(p.instruction, 20)
+    rows = query(
+        db,
+        """select l.sample_id, l.entropy_delta, left(p.instruction, 20)
                         from marts.mart_sample_learnability as l join marts.mart_candidate_pool as p using (sample_id)
-                        where l.lang = 'zh' order by l.entropy_delta desc limit 3""")
+                        where l.lang = 'zh' order by l.entropy_delta desc limit 3""",
+    )
     assert rows and all(r[1] is not None for r in rows)
 
 
@@ -94,10 +116,12 @@ def test_rebuild_reuses_adapters_and_cached_scores(dag):
     with closing(sqlite3.connect(cache)) as con:
         cached = con.execute("select count(*) from lm_scores").fetchone()[0]
     pool = query(db, "select count(*) from marts.mart_candidate_pool")[0][0]
-    assert cached == 2 * pool   # base and guide scores of every candidate
+    assert cached == 2 * pool  # base and guide scores of every candidate
     dbt("build", db, dbt_vars, select="path:models/marts path:models/model_layer")
-    assert query(db, "select status from marts.mart_guide_adapter union all select status from marts.mart_final_adapter") == [("reused",), ("reused",)]
-    assert query(db, "select count(*) from marts.training_runs") == [(2,)]   # reuse adds no run
+    assert query(
+        db, "select status from marts.mart_guide_adapter union all select status from marts.mart_final_adapter"
+    ) == [("reused",), ("reused",)]
+    assert query(db, "select count(*) from marts.training_runs") == [(2,)]  # reuse adds no run
 
 
 def test_guide_scores_get_the_merged_model_through_ref(dag):
@@ -109,7 +133,7 @@ def test_guide_scores_get_the_merged_model_through_ref(dag):
     sql = compiled.read_text()
     assert "select merged_model_path from" in sql and "mart_guide_adapter" in sql
     [(merged,)] = query(db, "select merged_model_path from marts.mart_guide_adapter")
-    assert merged not in sql   # the path is read when the query runs, not pasted in when compiling
+    assert merged not in sql  # the path is read when the query runs, not pasted in when compiling
 
 
 def test_learnability_rules_keep_what_the_guide_learned(dag):
@@ -119,12 +143,19 @@ def test_learnability_rules_keep_what_the_guide_learned(dag):
         ids = [r[0] for r in con.execute("select sample_id from marts.mart_base_scores order by sample_id").fetchall()]
         learned = set(ids[::2])
         con.execute("update marts.mart_base_scores set mean_entropy = 2.0, mean_nll = 2.0")
-        con.execute("update marts.mart_guide_scores set mean_entropy = case when sample_id in ? then 1.5 else 2.5 end, "
-                    "mean_nll = case when sample_id in ? then 1.0 else 2.2 end", [list(learned), list(learned)])
+        con.execute(
+            "update marts.mart_guide_scores set mean_entropy = case when sample_id in ? then 1.5 else 2.5 end, "
+            "mean_nll = case when sample_id in ? then 1.0 else 2.2 end",
+            [list(learned), list(learned)],
+        )
     dbt("run", db, dbt_vars, select="mart_sample_learnability")
     kept = {r[0] for r in query(db, "select sample_id from marts.mart_sample_learnability where is_learnable")}
     assert kept == learned
-    dbt("run", db, dbt_vars | {"learnability_rule": "top_fraction", "learnability_top_fraction": 0.5},
-        select="mart_sample_learnability")
+    dbt(
+        "run",
+        db,
+        dbt_vars | {"learnability_rule": "top_fraction", "learnability_top_fraction": 0.5},
+        select="mart_sample_learnability",
+    )
     kept = {r[0] for r in query(db, "select sample_id from marts.mart_sample_learnability where is_learnable")}
     assert kept <= learned and len(kept) >= len(learned) // 2

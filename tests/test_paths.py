@@ -1,4 +1,5 @@
 """sftmart.paths: staging directories published by rename, safe when writers race."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 from sftmart.paths import publish_dir, staging_dir_for

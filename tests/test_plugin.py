@@ -1,4 +1,5 @@
 """The dbt-duckdb plugin's connection set-up: the warehouse attached again with smaller row groups."""
+
 import subprocess
 import sys
 
@@ -26,7 +27,10 @@ def test_reattached_warehouse_keeps_its_name_and_data_and_writes_smaller_row_gro
         cursor.execute("create table from_cursor as select range as id from range(40000)")
         assert row_groups(cursor, "from_cursor") == 3
         assert {r[0] for r in con.sql("select database_name from duckdb_databases()").fetchall()} == {
-            "build-200000", "system", "temp"}
+            "build-200000",
+            "system",
+            "temp",
+        }
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("select count(*) from big").fetchall() == [(100000,)]
 
@@ -64,8 +68,9 @@ class Env:
 DuckDBConnectionManager._ENV = Env()
 atexit.register(close_warehouse_and_skip_teardown)
 """
-    run = subprocess.run([sys.executable, "-c", script], check=True, cwd=str(tmp_path.parent),
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-c", script], check=True, cwd=str(tmp_path.parent), capture_output=True, text=True
+    )
     assert not path.with_name("w.duckdb.wal").exists()
     # DuckDB's objects are still freed at shutdown: its bindings report no leaks
     assert "leaked" not in run.stderr, run.stderr

@@ -1,5 +1,6 @@
 """Write, audit, publish: a run that fails anywhere leaves the published warehouse byte for byte as
 it was, readers never block a build, and two builds of one warehouse never run at once."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,9 +13,9 @@ import time
 
 import duckdb
 import pytest
-
 from conftest import run_dbt
 from pipeline_fixture import write_fixture
+
 from sftmart.paths import build_path, published_path
 from sftmart.publish import BuildLock, BuildLockTimeout, prepare_build, publish
 
@@ -49,10 +50,18 @@ def test_prepare_copies_and_publish_replaces(tmp_path):
 
 def test_a_second_build_waits_then_names_the_holder(tmp_path):
     published = tmp_path / "w.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from sftmart.publish import BuildLock; "
-        f"lock = BuildLock(Path({str(published)!r})); print('held', flush=True); time.sleep(30)")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from sftmart.publish import BuildLock; "
+                f"lock = BuildLock(Path({str(published)!r})); print('held', flush=True); time.sleep(30)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         started = time.monotonic()
@@ -99,7 +108,9 @@ def test_an_input_that_shrinks_a_layer_by_most_of_it_is_blocking(published, tmp_
     assert file_digest(db_path) == before
     run_dbt("build", db_path, dbt_vars | {"raw_root": str(smaller), "max_shrink_share": 1})  # allowed on purpose
     with duckdb.connect(str(db_path), read_only=True) as con:
-        assert con.execute("select count(*) from raw.alpaca_cot_records where source_file like 'cot-en/%'").fetchall() == [(0,)]
+        assert con.execute(
+            "select count(*) from raw.alpaca_cot_records where source_file like 'cot-en/%'"
+        ).fetchall() == [(0,)]
     run_dbt("build", db_path, dbt_vars | {"max_shrink_share": 1})  # back to the full input for the next tests
 
 
@@ -110,13 +121,29 @@ def test_a_reader_does_not_block_a_build_and_a_killed_build_publishes_nothing(pu
         run_dbt("build", db_path, dbt_vars, "--select", "path:models/raw")
         assert reader.execute("select count(*) from raw.alpaca_cot_records").fetchone()[0] > 0
     before = file_digest(db_path)
-    from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
     import json
+
+    from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+
     child = subprocess.Popen(
-        [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)],
-        cwd=REPO_ROOT, env=dict(os.environ, SFTMART_DB=str(db_path)), stdout=subprocess.PIPE, text=True,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "dbt.cli.main",
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(PROFILES_DIR),
+            "--vars",
+            json.dumps(dbt_vars),
+        ],
+        cwd=REPO_ROOT,
+        env=dict(os.environ, SFTMART_DB=str(db_path)),
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     for line in child.stdout:  # kill it in the middle, once the intermediate layer is being written
         if "int_records_cleaned" in line and "OK created" in line:
             os.killpg(child.pid, signal.SIGKILL)

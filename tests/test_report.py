@@ -1,4 +1,5 @@
 """The HTML pipeline report, built from a small dbt warehouse and checked in headless Chromium."""
+
 from __future__ import annotations
 
 import html
@@ -11,11 +12,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
+from conftest import run_dbt
 from pipeline_fixture import write_fixture
+
 from sftmart.paths import REPO_ROOT
 from sftmart.report import REPORT_FILE, TITLE, write_report
-from conftest import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -82,9 +83,12 @@ def test_report_renders_without_the_optional_tables(warehouse, tmp_path):
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "<script" not in page
     # the header totals match the warehouse
-    [(units, landed, rejected)] = query(db_path, """
+    [(units, landed, rejected)] = query(
+        db_path,
+        """
         select count(*), count(*) filter (where status = 'landed'), count(*) filter (where status = 'rejected')
-        from raw.alpaca_cot_landing""")
+        from raw.alpaca_cot_landing""",
+    )
     for key, value in (("input_units", units), ("landed", landed), ("rejected", rejected)):
         assert f'data-total="{key}" data-value="{value}"' in page
 
@@ -115,10 +119,10 @@ def test_optional_sections_render_when_their_tables_exist(warehouse, tmp_path):
     page = write_report(copy, tmp_path / "out", gx_docs=docs).read_text(encoding="utf-8")
     assert section_ids(page) == REQUIRED_SECTIONS + ["data-quality", "learnability"]
     dq = page.split('id="data-quality"')[1].split("</section>")[0]
-    assert "r2" in dq and "r1" not in dq                       # only the latest run
-    assert "1/1" in dq and "0/1" in dq                          # raw passed, marts failed
+    assert "r2" in dq and "r1" not in dq  # only the latest run
+    assert "1/1" in dq and "0/1" in dq  # raw passed, marts failed
     assert "expect_column_values_to_be_between" in dq and "warning" in dq
-    assert "expect_column_values_to_be_unique" not in dq        # failed in the older run only
+    assert "expect_column_values_to_be_unique" not in dq  # failed in the older run only
     assert f'href="{(docs / "index.html").resolve().as_uri()}"' in dq
     learn = page.split('id="learnability"')[1].split("</section>")[0]
     assert "marts.mart_sample_learnability" in learn and "data:image/png;base64," in learn
@@ -127,8 +131,13 @@ def test_optional_sections_render_when_their_tables_exist(warehouse, tmp_path):
 
 def test_cli_prints_the_report_path(warehouse, tmp_path):
     db_path, _ = warehouse
-    done = subprocess.run([sys.executable, "-m", "sftmart.report", "--db", str(db_path), "--out", str(tmp_path)],
-                          cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "sftmart.report", "--db", str(db_path), "--out", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.strip() == str(tmp_path / REPORT_FILE)
     assert (tmp_path / REPORT_FILE).stat().st_size > 10_000
 
@@ -148,15 +157,20 @@ def hostile_report(warehouse, tmp_path_factory) -> Path:
     copy = copy_without_optional_tables(db_path, folder / "hostile.duckdb")
     details = json.dumps({"description": "<b>bold</b> claim", "sample_rows": [{"instruction": HOSTILE_PROMPT}]})
     with duckdb.connect(str(copy)) as con:
-        con.execute("""update raw.alpaca_cot_landing set excerpt = ?, reject_reason = ?
+        con.execute(
+            """update raw.alpaca_cot_landing set excerpt = ?, reject_reason = ?
                        where status = 'rejected' and reject_reason_code = 'broken_json'""",
-                    [HOSTILE_EXCERPT, HOSTILE_REASON])
-        con.execute("""
+            [HOSTILE_EXCERPT, HOSTILE_REASON],
+        )
+        con.execute(
+            """
             create table marts.data_quality_results as select * from (values
               ('r1', timestamp '2026-01-01 09:00', 'marts', 'mix', 'expect_column_values_to_be_unique',
                'sample_id', 'error', false, 1, ?::json))
             as t(run_id, validated_at, layer, suite, expectation, "column", severity, success,
-                 unexpected_count, details)""", [details])
+                 unexpected_count, details)""",
+            [details],
+        )
     return write_report(copy, folder / "out", gx_docs="")
 
 
@@ -178,16 +192,26 @@ def test_untrusted_text_is_escaped(hostile_report):
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        pytest.skip("headless browser test needs /usr/bin/chromium and /usr/bin/chromedriver "
-                    "(apt-get install chromium chromium-driver)")
+        pytest.skip(
+            "headless browser test needs /usr/bin/chromium and /usr/bin/chromedriver "
+            "(apt-get install chromium chromium-driver)"
+        )
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", "--window-size=1360,900"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        "--window-size=1360,900",
+    ):
         options.add_argument(arg)
     # an explicit driver path keeps selenium-manager from looking anything up on the network
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
@@ -202,12 +226,15 @@ def test_report_in_a_real_browser(warehouse, report, browser, tmp_path):
 
     db_path, expected = warehouse
     browser.get(report.as_uri())
-    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
-        "return document.readyState === 'complete' && [...document.images].every(i => i.complete)"))
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete' && [...document.images].every(i => i.complete)"
+        )
+    )
     assert browser.title == TITLE
     assert browser.find_element(By.TAG_NAME, "h1").text == TITLE
     shown_sections = [s.get_attribute("id") for s in browser.find_elements(By.TAG_NAME, "section")]
-    assert shown_sections[:len(REQUIRED_SECTIONS)] == REQUIRED_SECTIONS
+    assert shown_sections[: len(REQUIRED_SECTIONS)] == REQUIRED_SECTIONS
 
     # every plot decoded to a real image
     widths = browser.execute_script("return [...document.images].map(i => [i.alt, i.naturalWidth])")
@@ -219,24 +246,37 @@ def test_report_in_a_real_browser(warehouse, report, browser, tmp_path):
 
     # the funnel's numbers are the warehouse's
     funnel = browser.find_element(By.ID, "funnel-table")
-    landed_rows_in = [int(cell.get_attribute("data-value")) for cell in funnel.find_elements(
-        By.CSS_SELECTOR, 'tr[data-stage="landed"]:not([data-lang="all"]) td[data-col="rows_in"]')]
-    [(db_rows_in, db_rows_out)] = query(db_path, """select sum(rows_in)::bigint, sum(rows_out)::bigint
-                                                    from marts.mart_pipeline_funnel where stage = 'landed'""")
+    landed_rows_in = [
+        int(cell.get_attribute("data-value"))
+        for cell in funnel.find_elements(
+            By.CSS_SELECTOR, 'tr[data-stage="landed"]:not([data-lang="all"]) td[data-col="rows_in"]'
+        )
+    ]
+    [(db_rows_in, db_rows_out)] = query(
+        db_path,
+        """select sum(rows_in)::bigint, sum(rows_out)::bigint
+                                                    from marts.mart_pipeline_funnel where stage = 'landed'""",
+    )
     assert sum(landed_rows_in) == db_rows_in == expected["input_units"]
     total = funnel.find_element(By.CSS_SELECTOR, 'tr[data-stage="landed"][data-lang="all"]')
     assert total.find_element(By.CSS_SELECTOR, 'td[data-col="rows_in"]').text == f"{db_rows_in:,}"
     assert total.find_element(By.CSS_SELECTOR, 'td[data-col="rows_out"]').text == f"{db_rows_out:,}"
-    for lang, rows_out in query(db_path, """select lang, rows_out from marts.mart_pipeline_funnel
-                                            where stage = 'training_mix'"""):
-        cell = funnel.find_element(By.CSS_SELECTOR, f'tr[data-stage="training_mix"][data-lang="{lang}"] '
-                                                    'td[data-col="rows_out"]')
+    for lang, rows_out in query(
+        db_path,
+        """select lang, rows_out from marts.mart_pipeline_funnel
+                                            where stage = 'training_mix'""",
+    ):
+        cell = funnel.find_element(
+            By.CSS_SELECTOR, f'tr[data-stage="training_mix"][data-lang="{lang}"] td[data-col="rows_out"]'
+        )
         assert cell.text == f"{rows_out:,}"
 
     # the quarantine lists each reject code with its count (and an example)
     quarantine = browser.find_element(By.ID, "quarantine-table")
-    shown = {row.get_attribute("data-code"): int(row.find_element(By.CSS_SELECTOR, 'td[data-col="count"]').text)
-             for row in quarantine.find_elements(By.CSS_SELECTOR, "tbody tr")}
+    shown = {
+        row.get_attribute("data-code"): int(row.find_element(By.CSS_SELECTOR, 'td[data-col="count"]').text)
+        for row in quarantine.find_elements(By.CSS_SELECTOR, "tbody tr")
+    }
     assert shown == expected["rejected"]
     assert len(quarantine.find_elements(By.CSS_SELECTOR, "pre.excerpt")) == len(expected["rejected"])
 

@@ -1,4 +1,5 @@
 """`sftmart sql`: the README's ad-hoc query runs as written, read-only, on a built warehouse."""
+
 from __future__ import annotations
 
 import os
@@ -10,7 +11,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -22,8 +22,15 @@ def readme_sql_lines() -> list[str]:
 
 
 def sftmart(args: list[str], db_path: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sftmart.cli", *args], input=stdin, capture_output=True, text=True,
-                          env=dict(os.environ, SFTMART_DB=str(db_path)), cwd=REPO, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sftmart.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, SFTMART_DB=str(db_path)),
+        cwd=REPO,
+        timeout=120,
+    )
 
 
 def test_the_readme_query_runs_as_written(validated_warehouse):
@@ -43,8 +50,11 @@ def test_one_query_as_csv_and_a_shell_that_survives_errors(validated_warehouse):
     _, db_path, _ = validated_warehouse
     done = sftmart(["sql", "--format", "csv", "select count(*) as n from raw.alpaca_cot_records"], db_path)
     assert done.returncode == 0 and done.stdout.splitlines()[0] == "n" and int(done.stdout.splitlines()[1]) > 0
-    shell = sftmart(["sql", "--format", "json"], db_path,
-                    stdin="select 1 as a;\nselect nope;\nselect 2\n as b;\ncreate table x (y int);\n.quit\n")
+    shell = sftmart(
+        ["sql", "--format", "json"],
+        db_path,
+        stdin="select 1 as a;\nselect nope;\nselect 2\n as b;\ncreate table x (y int);\n.quit\n",
+    )
     assert shell.stdout.splitlines() == ['{"a": 1}', '{"b": 2}']
     assert "nope" in shell.stderr and "read-only" in shell.stderr
 

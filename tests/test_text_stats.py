@@ -1,5 +1,6 @@
 """udfs.text_stats: hand-computed statistics, fast path == reference (tests/quality_oracle.py) on real
 rows, DuckDB."""
+
 from __future__ import annotations
 
 import json
@@ -26,19 +27,31 @@ EN_FILES = sorted((DATA / "chain-of-thought").glob("*.json"))
 ZH_FILE = DATA / "chinese-alpaca" / "zh-data-part-00.json"
 
 EDGE_CASES = [
-    ("", "en"), ("", "zh"), ("short", "en"), ("短文本", "zh"), ("123456789", "other"),
-    ("   \t\n  ", "en"), ("\u3000\u3000", "zh"), ("\n\n\n", "other"),
-    ("😀" * 25, "en"), ("👍🏽 nice 👍🏽 nice 👍🏽 nice", "en"), ("𠀀𠀁𠀂 astral 汉字 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "zh"),
-    ("a" * 20, "en"), ("abcdefghij" * 30, "other"), ("ÉCOLE école İstanbul ΣΊΣΥΦΟΣ", "en"),
-    ("Fuck! FUCKING (shit) «bitch» ass-hole", "en"), ("你他妈的傻逼，滚！这是色情网站。", "zh"),
-    ("mixed 中文 and English 他妈的 text", "zh"), ("KELVIN: \u212a sign", "en"),
-    ("\x00\x01 control \x85 chars \u2028 line sep", "en"), ("一上一上一上一上一上一上一上一上", "zh"),
+    ("", "en"),
+    ("", "zh"),
+    ("short", "en"),
+    ("短文本", "zh"),
+    ("123456789", "other"),
+    ("   \t\n  ", "en"),
+    ("\u3000\u3000", "zh"),
+    ("\n\n\n", "other"),
+    ("😀" * 25, "en"),
+    ("👍🏽 nice 👍🏽 nice 👍🏽 nice", "en"),
+    ("𠀀𠀁𠀂 astral 汉字 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "zh"),
+    ("a" * 20, "en"),
+    ("abcdefghij" * 30, "other"),
+    ("ÉCOLE école İstanbul ΣΊΣΥΦΟΣ", "en"),
+    ("Fuck! FUCKING (shit) «bitch» ass-hole", "en"),
+    ("你他妈的傻逼，滚！这是色情网站。", "zh"),
+    ("mixed 中文 and English 他妈的 text", "zh"),
+    ("KELVIN: \u212a sign", "en"),
+    ("\x00\x01 control \x85 chars \u2028 line sep", "en"),
+    ("一上一上一上一上一上一上一上一上", "zh"),
 ]
 
 
 def _row_text(record: dict) -> str:
-    return "\n".join(part for part in (record["instruction"], record["input"], record["output"])
-                     if part)
+    return "\n".join(part for part in (record["instruction"], record["input"], record["output"]) if part)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +87,7 @@ def _assert_same(fast: dict | None, ref: dict | None, context: str = "") -> None
 
 # ----- hand-computed values ------------------------------------------------------------------
 
+
 def test_char_rep_ratio_by_hand():
     # 11 identical 10-grams: one distinct n-gram, all of it repeated.
     assert _one("a" * 20)["char_rep_ratio"] == 1.0
@@ -96,9 +110,9 @@ def test_word_rep_ratio_by_hand():
 def test_counts_and_ratios_by_hand():
     stats = _one("a1 !")
     assert (stats["n_chars"], stats["n_words"]) == (4, 2)
-    assert stats["alnum_ratio"] == 0.5            # 'a', '1'
-    assert stats["special_char_ratio"] == 0.75    # '1', ' ', '!' (digits are special)
-    assert _one("😀a")["n_chars"] == 2            # code points, not bytes or UTF-16 units
+    assert stats["alnum_ratio"] == 0.5  # 'a', '1'
+    assert stats["special_char_ratio"] == 0.75  # '1', ' ', '!' (digits are special)
+    assert _one("😀a")["n_chars"] == 2  # code points, not bytes or UTF-16 units
     assert _one("😀😀")["special_char_ratio"] == 1.0
     assert _one("一上", "zh")["special_char_ratio"] == 1.0  # Data-Juicer lists 一 and 上
     assert _one("ab\ncdef\n")["max_line_length"] == 4
@@ -132,6 +146,7 @@ def test_nulls():
 
 # ----- fast path == reference ----------------------------------------------------------------
 
+
 def test_fast_equals_reference_on_edge_cases():
     texts, langs = zip(*EDGE_CASES)
     for fast, text, lang in zip(_fast(texts, langs), texts, langs):
@@ -156,8 +171,7 @@ def test_input_layouts(real_rows):
     langs = list(langs) + ["en"]
     expected = _fast(texts, langs)
     plain, lang_array = pa.array(texts), pa.array(langs)
-    assert quality_stats(plain.slice(100, 150), lang_array.slice(100, 150)).to_pylist() \
-        == expected[100:250]
+    assert quality_stats(plain.slice(100, 150), lang_array.slice(100, 150)).to_pylist() == expected[100:250]
     assert quality_stats(plain.cast(pa.large_string()), lang_array).to_pylist() == expected
     chunked = pa.chunked_array([texts[:120], texts[120:]])
     assert quality_stats(chunked, lang_array).to_pylist() == expected
@@ -167,10 +181,10 @@ def test_input_layouts(real_rows):
 
 # ----- types, tables, word lists -------------------------------------------------------------
 
+
 def test_output_type_is_result_types_arrow_equivalent():
     con = duckdb.connect()
-    arrow_of_result_type = con.sql(f"SELECT CAST(NULL AS {RESULT_TYPE}) AS s") \
-        .to_arrow_table().schema.field("s").type
+    arrow_of_result_type = con.sql(f"SELECT CAST(NULL AS {RESULT_TYPE}) AS s").to_arrow_table().schema.field("s").type
     con.close()
     assert arrow_of_result_type == ARROW_TYPE
     assert quality_stats(pa.array(["x"]), pa.array(["en"])).type == arrow_of_result_type
@@ -200,19 +214,23 @@ def test_flagged_word_lists():
 
 # ----- DuckDB --------------------------------------------------------------------------------
 
+
 def test_registered_in_duckdb(real_rows):
     rows = (real_rows * 2)[:3000] + [(None, "en")]
     table = pa.table({"text": [t for t, _ in rows], "lang": [lang for _, lang in rows]})
     con = duckdb.connect()
     con.create_function(
-        "qs", lambda t, langs: quality_stats(t.combine_chunks(), langs.combine_chunks()),
-        [T.VARCHAR, T.VARCHAR], RESULT_TYPE, type="arrow",
+        "qs",
+        lambda t, langs: quality_stats(t.combine_chunks(), langs.combine_chunks()),
+        [T.VARCHAR, T.VARCHAR],
+        RESULT_TYPE,
+        type="arrow",
     )
     con.register("texts", table)
     got = con.sql("SELECT qs(text, lang) AS s FROM texts").to_arrow_table()
     by_field = con.sql(
-        "SELECT sum(s.n_chars), count(s), max(s.char_rep_ratio) "
-        "FROM (SELECT qs(text, lang) AS s FROM texts)").fetchall()[0]
+        "SELECT sum(s.n_chars), count(s), max(s.char_rep_ratio) FROM (SELECT qs(text, lang) AS s FROM texts)"
+    ).fetchall()[0]
     con.close()
     expected = quality_stats(table["text"], table["lang"])
     assert got.column("s").type == ARROW_TYPE
@@ -238,6 +256,7 @@ def test_fast_path_is_much_faster_than_reference(real_rows):
 
 # ----- exact-dedup key ------------------------------------------------------------------------
 
+
 def reference_exact_key(text: str) -> str:
     return "".join(c if c == "\u0130" else c.lower() for c in text if c.isalnum())
 
@@ -245,7 +264,15 @@ def reference_exact_key(text: str) -> str:
 def test_exact_key_keeps_lowercased_letters_and_digits():
     texts = ["Hello, World! 123", "ȺBC Σ ΣΑΣ", "İstanbul", "中文，标点。１２３", "", None, "a_b-c\n\tD", "🙂x"]
     assert exact_keys(pa.array(texts)).to_pylist() == [
-        "helloworld123", "ⱥbcσσασ", "İstanbul", "中文标点１２３", "", None, "abcd", "x"]
+        "helloworld123",
+        "ⱥbcσσασ",
+        "İstanbul",
+        "中文标点１２３",
+        "",
+        None,
+        "abcd",
+        "x",
+    ]
 
 
 def test_exact_key_equals_reference_on_real_rows(real_rows):

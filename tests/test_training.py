@@ -1,5 +1,6 @@
 """The LoRA training module on a tiny random Llama (tests/lm_fixtures.py): masking, dropping,
 learning, saving/reloading, resuming, reuse and the CLI against a small DuckDB file."""
+
 from __future__ import annotations
 
 import json
@@ -16,16 +17,26 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
 from lm_fixtures import make_tiny_model_dir  # noqa: E402
+
 from sftmart.prompts import alpaca_prompt  # noqa: E402
-from training.data import (IGNORE_INDEX, collate, data_fingerprint, encode_rows, encode_sample,  # noqa: E402
-                           length_grouped_batches, read_mart)
-from training.models import ModelSpec, load_model_and_tokenizer, load_tokenizer, merge_adapter, target_modules_for  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
+from training.data import (  # noqa: E402
+    IGNORE_INDEX,
+    collate,
+    data_fingerprint,
+    encode_rows,
+    encode_sample,
+    length_grouped_batches,
+    read_mart,
+)
 from training.loss import evaluate_loss  # noqa: E402
+from training.models import ModelSpec, load_model_and_tokenizer, load_tokenizer, merge_adapter, target_modules_for  # noqa: E402
 from training.runs import read_run_history, recorded_run, run_fingerprint  # noqa: E402
 from training.train import plan_steps, train_lora  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*is_gradient_checkpointing.*:FutureWarning")  # peft 0.21 x transformers 5
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*is_gradient_checkpointing.*:FutureWarning"
+)  # peft 0.21 x transformers 5
 REPO = Path(__file__).resolve().parent.parent
 WORDS = ["apple", "river", "stone", "cloud", "tiger", "maple", "piano", "ocean"]
 
@@ -34,8 +45,13 @@ def make_rows(n: int = 16) -> list[dict]:
     rows = []
     for i in range(n):
         word = WORDS[i % len(WORDS)]
-        rows.append({"sample_id": f"s{i:03d}", "prompt": alpaca_prompt(f"Repeat the word {word} three times."),
-                     "response": f"{word} {word} {word}"})
+        rows.append(
+            {
+                "sample_id": f"s{i:03d}",
+                "prompt": alpaca_prompt(f"Repeat the word {word} three times."),
+                "response": f"{word} {word} {word}",
+            }
+        )
     return rows
 
 
@@ -52,12 +68,21 @@ def tokenizer(spec):
 
 
 def fast_config(**overrides) -> TrainConfig:
-    values = dict(learning_rate=1e-2, max_steps=6, batch_size=4, grad_accumulation=1, max_length=128,
-                  warmup_ratio=0.0, checkpoint_every=0, lora_dropout=0.0)
+    values = dict(
+        learning_rate=1e-2,
+        max_steps=6,
+        batch_size=4,
+        grad_accumulation=1,
+        max_length=128,
+        warmup_ratio=0.0,
+        checkpoint_every=0,
+        lora_dropout=0.0,
+    )
     return TrainConfig(**(values | overrides))
 
 
 # -- data ---------------------------------------------------------------------------------------
+
 
 def test_labels_mask_the_prompt_exactly(tokenizer):
     prompt, response = alpaca_prompt("Name a colour.", "Think of the sky."), "Blue, like 42 skies."
@@ -74,12 +99,11 @@ def test_labels_mask_the_prompt_exactly(tokenizer):
     assert batch["input_ids"].shape == (2, len(example))
     pad = len(example) - len(short)
     assert batch["attention_mask"][1].tolist() == [1] * len(short) + [0] * pad
-    assert batch["labels"][1, len(short):].tolist() == [IGNORE_INDEX] * pad   # right padding, never trained
+    assert batch["labels"][1, len(short) :].tolist() == [IGNORE_INDEX] * pad  # right padding, never trained
 
 
 def test_over_length_samples_are_dropped_and_counted(tokenizer):
-    rows = make_rows(4) + [{"sample_id": "long", "prompt": alpaca_prompt("Write a lot."),
-                            "response": "word " * 300}]
+    rows = make_rows(4) + [{"sample_id": "long", "prompt": alpaca_prompt("Write a lot."), "response": "word " * 300}]
     data = encode_rows(tokenizer, rows, max_length=128)
     assert data.n_dropped_over_length == 1 and data.dropped_ids == ["long"]
     assert len(data.examples) == 4 and max(data.lengths) <= 128
@@ -111,6 +135,7 @@ def test_data_fingerprint_sees_every_field():
 
 # -- models -------------------------------------------------------------------------------------
 
+
 def test_model_spec_and_target_modules(spec):
     assert ModelSpec.from_json(spec.to_json()) == spec
     assert spec.resolved_dtype() == torch.float32 and spec.resolved_device() == "cpu"
@@ -123,11 +148,13 @@ def test_model_spec_and_target_modules(spec):
     assert target_modules_for(model, ["q_proj"]) == ["q_proj"]
 
     from transformers import GPT2Config, GPT2LMHeadModel
+
     gpt2 = GPT2LMHeadModel(GPT2Config(vocab_size=64, n_positions=16, n_embd=8, n_layer=1, n_head=2))
     assert target_modules_for(gpt2) == ["c_attn"]
 
 
 # -- training -----------------------------------------------------------------------------------
+
 
 def test_trimmed_logits_give_the_same_loss(spec, tokenizer):
     from training.loss import accepts_logits_to_keep, batch_loss_sum
@@ -161,8 +188,9 @@ def trained(spec, tmp_path_factory):
         if step == config.max_steps:
             model.eval()
             with torch.no_grad():
-                captured["logits"] = model(input_ids=probe["input_ids"],
-                                           attention_mask=probe["attention_mask"]).logits.clone()
+                captured["logits"] = model(
+                    input_ids=probe["input_ids"], attention_mask=probe["attention_mask"]
+                ).logits.clone()
             model.train()
 
     out = tmp_path_factory.mktemp("lora")
@@ -216,12 +244,22 @@ def test_same_fingerprint_reuses_the_recorded_run(spec, trained):
     assert again.reused and again.fingerprint == run.fingerprint and again.steps == run.steps
     assert weights.stat().st_mtime_ns == mtime
     # checkpoint cadence does not change what a run produces; seed and data do
-    assert run_fingerprint(run.model_fingerprint, run.data_fingerprint,
-                           fast_config(max_steps=24, checkpoint_every=5)) == run.fingerprint
-    assert recorded_run(out, run_fingerprint(run.model_fingerprint, run.data_fingerprint,
-                                             fast_config(max_steps=24, seed=7))) is None
-    assert recorded_run(out, run_fingerprint(run.model_fingerprint, data_fingerprint(trained["rows"][:-1]),
-                                             trained["config"])) is None
+    assert (
+        run_fingerprint(run.model_fingerprint, run.data_fingerprint, fast_config(max_steps=24, checkpoint_every=5))
+        == run.fingerprint
+    )
+    assert (
+        recorded_run(
+            out, run_fingerprint(run.model_fingerprint, run.data_fingerprint, fast_config(max_steps=24, seed=7))
+        )
+        is None
+    )
+    assert (
+        recorded_run(
+            out, run_fingerprint(run.model_fingerprint, data_fingerprint(trained["rows"][:-1]), trained["config"])
+        )
+        is None
+    )
 
 
 class Stop(Exception):
@@ -243,8 +281,9 @@ def test_interrupted_run_resumes_from_its_checkpoint(spec, tmp_path, capfd):
     assert not (tmp_path / "resumed" / "adapter").exists()
 
     seen = []
-    resumed = train_lora(spec, rows, config, tmp_path / "resumed", progress=False,
-                         callback=lambda step, loss, model: seen.append(step))
+    resumed = train_lora(
+        spec, rows, config, tmp_path / "resumed", progress=False, callback=lambda step, loss, model: seen.append(step)
+    )
     assert "Resuming from" in capfd.readouterr().err
     assert seen == [4, 5, 6, 7] and resumed.steps == 7 and not resumed.reused
 
@@ -254,6 +293,7 @@ def test_interrupted_run_resumes_from_its_checkpoint(spec, tmp_path, capfd):
     curve = lambda name: json.loads((tmp_path / name / "run.json").read_text())["loss_curve"]  # noqa: E731
     assert curve("resumed") == pytest.approx(curve("straight"), abs=1e-6)
     from safetensors.torch import load_file
+
     a = load_file(str(tmp_path / "resumed" / "adapter" / "adapter_model.safetensors"))
     b = load_file(str(tmp_path / "straight" / "adapter" / "adapter_model.safetensors"))
     assert a.keys() == b.keys()
@@ -273,17 +313,24 @@ def test_checkpoints_by_wall_time_as_well_as_by_steps(spec, tmp_path):
     config = fast_config(max_steps=4, checkpoint_every=0, checkpoint_seconds=1e-6)
     run = train_lora(spec, make_rows(8), config, tmp_path / "timed", progress=False, callback=look)
     assert seen == {1: ["step-0000001"], 2: ["step-0000002"], 3: ["step-0000003"], 4: ["step-0000003"]}
-    assert not checkpoints.exists() and run.steps == 4   # a finished run keeps no checkpoint
+    assert not checkpoints.exists() and run.steps == 4  # a finished run keeps no checkpoint
 
     seen.clear()
-    train_lora(spec, make_rows(8), fast_config(max_steps=4, checkpoint_every=0, checkpoint_seconds=3600),
-               tmp_path / "slow", progress=False, callback=look)
+    train_lora(
+        spec,
+        make_rows(8),
+        fast_config(max_steps=4, checkpoint_every=0, checkpoint_seconds=3600),
+        tmp_path / "slow",
+        progress=False,
+        callback=look,
+    )
     assert seen == {1: [], 2: [], 3: [], 4: []}
     assert json.loads(config.to_json())["checkpoint_seconds"] == 1e-6
     assert config.fingerprint_json() == fast_config(max_steps=4, checkpoint_every=0).fingerprint_json()
 
 
 # -- CLI ----------------------------------------------------------------------------------------
+
 
 def test_cli_trains_from_a_mart_and_records_the_run(spec, tmp_path, capsys):
     """The CLI reads the warehouse read-only and appends each run to OUT/runs.jsonl (no DDL)."""
@@ -295,15 +342,36 @@ def test_cli_trains_from_a_mart_and_records_the_run(spec, tmp_path, capsys):
     rows = make_rows(8) + [{"sample_id": "zz-long", "prompt": alpaca_prompt("Ramble."), "response": "la " * 400}]
     with duckdb.connect(str(db)) as con:
         con.execute("create schema marts")
-        con.execute("create table marts.mart_training_mix (sample_id varchar, lang varchar, prompt varchar, "
-                    "response varchar)")
-        con.executemany("insert into marts.mart_training_mix values (?, 'en', ?, ?)",
-                        [(r["sample_id"], r["prompt"], r["response"]) for r in rows])
+        con.execute(
+            "create table marts.mart_training_mix (sample_id varchar, lang varchar, prompt varchar, response varchar)"
+        )
+        con.executemany(
+            "insert into marts.mart_training_mix values (?, 'en', ?, ?)",
+            [(r["sample_id"], r["prompt"], r["response"]) for r in rows],
+        )
     assert [r["sample_id"] for r in read_mart(db)] == [r["sample_id"] for r in rows]
 
-    args = ["--mart", "marts.mart_training_mix", "--out", str(tmp_path / "run"), "--db", str(db),
-            "--base", spec.path, "--max-steps", "3", "--batch-size", "4", "--lr", "1e-2",
-            "--max-length", "128", "--device", "cpu", "--quiet"]
+    args = [
+        "--mart",
+        "marts.mart_training_mix",
+        "--out",
+        str(tmp_path / "run"),
+        "--db",
+        str(db),
+        "--base",
+        spec.path,
+        "--max-steps",
+        "3",
+        "--batch-size",
+        "4",
+        "--lr",
+        "1e-2",
+        "--max-length",
+        "128",
+        "--device",
+        "cpu",
+        "--quiet",
+    ]
     assert main(args) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["steps"] == 3 and summary["n_samples"] == 8 and summary["n_dropped_over_length"] == 1
@@ -317,9 +385,10 @@ def test_cli_trains_from_a_mart_and_records_the_run(spec, tmp_path, capsys):
     assert first["data_source"].endswith(":marts.mart_training_mix")
     assert json.loads(first["config_json"])["learning_rate"] == 1e-2
     assert first["started_at"] and recorded[1]["reused"] is True and recorded[1]["run_id"] == first["run_id"]
-    with duckdb.connect(str(db), read_only=True) as con:   # the warehouse got no table from training
+    with duckdb.connect(str(db), read_only=True) as con:  # the warehouse got no table from training
         assert con.sql("select table_schema || '.' || table_name from information_schema.tables").fetchall() == [
-            ("marts.mart_training_mix",)]
+            ("marts.mart_training_mix",)
+        ]
 
 
 def test_cli_help_runs_as_a_module():

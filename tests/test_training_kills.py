@@ -6,6 +6,7 @@ process stops at the named stage and writes its pid to a flag file; the test the
 rerun must finish the job, and every run is recorded exactly once in marts.training_runs, the run
 the guide table names included; no temporary folder is left behind.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,27 +18,43 @@ import time
 
 import duckdb
 import pytest
-
 from lm_fixtures import make_tiny_model_dir
 from pipeline_fixture import write_fixture
+
 from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 from training.pause import PAUSE_AT_ENV, PAUSE_FLAG_ENV
 
 pytestmark = pytest.mark.slow
 
-STEPS = 60          # past the step-50 checkpoint (TrainConfig.checkpoint_every), so training has one to resume
+STEPS = 60  # past the step-50 checkpoint (TrainConfig.checkpoint_every), so training has one to resume
 PAUSE_TIMEOUT_S = 600
 
 
 def dbt_args(dbt_vars: dict) -> list[str]:
-    return [sys.executable, "-m", "dbt.cli.main", "build", "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(PROFILES_DIR), "--vars", json.dumps(dbt_vars)]
+    return [
+        sys.executable,
+        "-m",
+        "dbt.cli.main",
+        "build",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(PROFILES_DIR),
+        "--vars",
+        json.dumps(dbt_vars),
+    ]
 
 
 def build(db_path, dbt_vars: dict) -> str:
     """A full `dbt build` that must pass; returns its stdout and stderr together."""
-    done = subprocess.run(dbt_args(dbt_vars), cwd=REPO_ROOT, env=dict(os.environ, SFTMART_DB=str(db_path)),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    done = subprocess.run(
+        dbt_args(dbt_vars),
+        cwd=REPO_ROOT,
+        env=dict(os.environ, SFTMART_DB=str(db_path)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-6000:]
     return done.stdout
 
@@ -89,8 +106,13 @@ def assert_every_run_recorded_once(db_path, adapters) -> None:
 def warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("kills")
     write_fixture(root / "raw")
-    dbt_vars = {"raw_root": str(root / "raw"), "base_model": str(make_tiny_model_dir(root / "tiny-model")),
-                "max_steps": STEPS, "train_batch_size": 2, "grad_accumulation": 1}
+    dbt_vars = {
+        "raw_root": str(root / "raw"),
+        "base_model": str(make_tiny_model_dir(root / "tiny-model")),
+        "max_steps": STEPS,
+        "train_batch_size": 2,
+        "grad_accumulation": 1,
+    }
     return root / "warehouse.duckdb", dbt_vars
 
 

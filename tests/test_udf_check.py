@@ -1,38 +1,54 @@
 """The sqlglot check over the compiled project, and proof that it catches both kinds of mistake."""
+
 import json
 
 import pytest
-
-from sftmart.udf_check import check_manifest, called_functions
 from conftest import run_dbt
+
+from sftmart.udf_check import called_functions, check_manifest
 
 REGISTERED = {"sftmart_detect_lang", "sftmart_quality_stats"}
 
 
 def manifest_with(tmp_path, models: dict[str, tuple[str, str]]):
-    nodes = {f"model.x.{name}": {"resource_type": "model", "name": name, "language": "sql",
-                                 "config": {"materialized": mat}, "compiled_code": sql}
-             for name, (mat, sql) in models.items()}
+    nodes = {
+        f"model.x.{name}": {
+            "resource_type": "model",
+            "name": name,
+            "language": "sql",
+            "config": {"materialized": mat},
+            "compiled_code": sql,
+        }
+        for name, (mat, sql) in models.items()
+    }
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps({"nodes": nodes}))
     return path
 
 
 def test_view_calling_a_udf_is_flagged(tmp_path):
-    path = manifest_with(tmp_path, {
-        "ok_table": ("table", "select sftmart_detect_lang(t).lang from x"),
-        "bad_view": ("view", "select s.n from (select sftmart_quality_stats(t, 'en') as s from x)"),
-    })
+    path = manifest_with(
+        tmp_path,
+        {
+            "ok_table": ("table", "select sftmart_detect_lang(t).lang from x"),
+            "bad_view": ("view", "select s.n from (select sftmart_quality_stats(t, 'en') as s from x)"),
+        },
+    )
     report, problems = check_manifest(path, REGISTERED)
-    assert {c.name: c.udfs for c in report} == {"bad_view": {"sftmart_quality_stats"},
-                                               "ok_table": {"sftmart_detect_lang"}}
+    assert {c.name: c.udfs for c in report} == {
+        "bad_view": {"sftmart_quality_stats"},
+        "ok_table": {"sftmart_detect_lang"},
+    }
     assert len(problems) == 1 and "bad_view" in problems[0] and "view" in problems[0]
 
 
 def test_unregistered_function_is_flagged(tmp_path):
-    path = manifest_with(tmp_path, {
-        "typo": ("table", "select sftmart_detect_language(t), nfc_normalize(t), regexp_matches(t, 'a') from x"),
-    })
+    path = manifest_with(
+        tmp_path,
+        {
+            "typo": ("table", "select sftmart_detect_language(t), nfc_normalize(t), regexp_matches(t, 'a') from x"),
+        },
+    )
     _, problems = check_manifest(path, REGISTERED)
     assert problems == ["typo: calls sftmart_detect_language(), which neither DuckDB nor the sftmart plugin provides"]
 

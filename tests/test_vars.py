@@ -1,6 +1,7 @@
 """No var is ever SQL: every var is checked against its declared spec before anything is built, and
 reaches SQL only as a quoted literal. Hostile values are tried on a built warehouse, which must be
 left exactly as it was."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,9 @@ import shutil
 
 import duckdb
 import pytest
-
 from conftest import REPO, run_dbt
 from pipeline_fixture import write_fixture
+
 from sftmart.vars import markdown_table, var_defaults, var_spec
 
 pytestmark = pytest.mark.slow
@@ -30,9 +31,11 @@ def warehouse_state(db_path) -> dict[str, str]:
     with duckdb.connect(str(db_path), read_only=True) as con:
         names = con.execute("""select table_schema || '.' || table_name from information_schema.tables
                                order by 1""").fetchall()
-        return {name: con.execute(f"""select md5(coalesce(string_agg(h, '' order by h), ''))
+        return {
+            name: con.execute(f"""select md5(coalesce(string_agg(h, '' order by h), ''))
                                       from (select md5(t::varchar) as h from {name} as t)""").fetchone()[0]
-                for (name,) in names}
+            for (name,) in names
+        }
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +74,7 @@ def test_hostile_path_values_reach_sql_only_as_literals(built, tmp_path):
     the run fails there, without running any of the text as SQL."""
     db_path, dbt_vars, before = built
     payload = "default'); drop table marts.data_quality_results; select ('"
-    out = run_dbt("build", db_path, dbt_vars | {"tokenizer": payload}, "--select", "int_samples_tokenized",
-                  check=False)
+    out = run_dbt("build", db_path, dbt_vars | {"tokenizer": payload}, "--select", "int_samples_tokenized", check=False)
     assert "Wrong vars" not in out and "int_samples_tokenized" in out
     assert "tokenizer" in out.lower() and payload in out
     assert set(warehouse_state(db_path)) == set(before)
@@ -87,10 +89,21 @@ def test_a_raw_root_with_quotes_and_semicolons_lands(built, tmp_path):
 
 
 def test_every_kind_of_wrong_value_is_named(tmp_path):
-    wrong = {"token_budget": 0, "en_ratio": 1.5, "sample_seed": True, "minhash_threshold": 1,
-             "keep_languages": [], "model_layer": "yes", "model_dtype": "int8", "model_device": "cuda:x",
-             "perplexity_bounds": {"fr": [1, 2]}, "max_steps": 0, "learning_rate": float("inf"),
-             "raw_root": "a\nb", "no_such_var": 1}
+    wrong = {
+        "token_budget": 0,
+        "en_ratio": 1.5,
+        "sample_seed": True,
+        "minhash_threshold": 1,
+        "keep_languages": [],
+        "model_layer": "yes",
+        "model_dtype": "int8",
+        "model_device": "cuda:x",
+        "perplexity_bounds": {"fr": [1, 2]},
+        "max_steps": 0,
+        "learning_rate": float("inf"),
+        "raw_root": "a\nb",
+        "no_such_var": 1,
+    }
     out = run_dbt("run-operation", tmp_path / "w.duckdb", wrong, "check_vars", check=False)
     for name in wrong:
         assert f"'{name}'" in out, name
@@ -98,7 +111,15 @@ def test_every_kind_of_wrong_value_is_named(tmp_path):
 
 
 def test_boundary_values_are_allowed(tmp_path):
-    right = {"token_budget": 1, "en_ratio": 0, "guide_en_ratio": 1, "max_steps": None, "keep_languages": ["zh"],
-             "perplexity_bounds": {"en": [0, 1.5], "zh": [1, 400]}, "model_device": "cuda:0",
-             "learnability_top_fraction": 1, "lora_dropout": 0}
+    right = {
+        "token_budget": 1,
+        "en_ratio": 0,
+        "guide_en_ratio": 1,
+        "max_steps": None,
+        "keep_languages": ["zh"],
+        "perplexity_bounds": {"en": [0, 1.5], "zh": [1, 400]},
+        "model_device": "cuda:0",
+        "learnability_top_fraction": 1,
+        "lora_dropout": 0,
+    }
     run_dbt("run-operation", tmp_path / "w.duckdb", right, "check_vars")

@@ -1,6 +1,7 @@
 """Checkpoints of an unfinished LoRA run: out_dir/checkpoints/step-N holds the adapter, optimizer,
 scheduler, loss scaler, RNG states, counters and the data order, written atomically (staging dir +
 rename); only the newest is kept."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ class TrainState:
     losses: list[float] = field(default_factory=list)
     seconds: float = 0.0
     started_at: str = ""
-    rng: dict | None = None   # RNG states right after the last completed step
+    rng: dict | None = None  # RNG states right after the last completed step
 
 
 def rng_state() -> dict:
@@ -46,8 +47,9 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_checkpoint(checkpoints: Path, fingerprint: str, state: TrainState, plan, model, optimizer, scheduler,
-                    scaler) -> Path:
+def save_checkpoint(
+    checkpoints: Path, fingerprint: str, state: TrainState, plan, model, optimizer, scheduler, scaler
+) -> Path:
     """Writes checkpoints/step-N atomically (tmp dir + rename) and removes older checkpoints."""
     import torch
 
@@ -60,8 +62,14 @@ def save_checkpoint(checkpoints: Path, fingerprint: str, state: TrainState, plan
     torch.save(scaler.state_dict(), staging / "scaler.pt")
     torch.save(state.rng or rng_state(), staging / "rng.pt")
     (staging / "data_order.json").write_text(json.dumps(plan))
-    meta = {"fingerprint": fingerprint, "step": state.step, "tokens_seen": state.tokens_seen,
-            "losses": state.losses, "seconds": state.seconds, "started_at": state.started_at}
+    meta = {
+        "fingerprint": fingerprint,
+        "step": state.step,
+        "tokens_seen": state.tokens_seen,
+        "losses": state.losses,
+        "seconds": state.seconds,
+        "started_at": state.started_at,
+    }
     (staging / "state.json").write_text(json.dumps(meta))
     if target.exists():
         shutil.rmtree(target)
@@ -83,8 +91,10 @@ def latest_checkpoint(checkpoints: Path, fingerprint: str) -> Path | None:
             continue
         if meta.get("fingerprint") == fingerprint:
             return path
-        print(f"Ignoring checkpoint {path}: it belongs to a different run (model, data or config changed)",
-              file=sys.stderr)
+        print(
+            f"Ignoring checkpoint {path}: it belongs to a different run (model, data or config changed)",
+            file=sys.stderr,
+        )
     return None
 
 
@@ -115,7 +125,6 @@ def save_on_interrupt(checkpoints: Path, fingerprint: str, state: TrainState, pl
     try:
         state.seconds = seconds
         path = save_checkpoint(checkpoints, fingerprint, state, plan, *parts)
-        print(f"\nInterrupted: checkpoint saved in {path}; run again with the same out_dir to resume",
-              file=sys.stderr)
+        print(f"\nInterrupted: checkpoint saved in {path}; run again with the same out_dir to resume", file=sys.stderr)
     except Exception as error:  # the original exception matters more
         print(f"\nInterrupted, and the checkpoint could not be saved: {error}", file=sys.stderr)

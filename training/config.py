@@ -3,6 +3,7 @@
 out_dir/adapter is the finished adapter (peft format), out_dir/run.json the run record that vouches
 for it, out_dir/checkpoints/step-N the latest checkpoint of an unfinished run.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,13 +14,14 @@ from training.models import JsonDataclass
 RUN_FILE = "run.json"
 ADAPTER_DIR = "adapter"
 CHECKPOINT_DIR = "checkpoints"
-RUNS_HISTORY_FILE = "runs.jsonl"   # the standalone CLI's history of runs (python -m training)
+RUNS_HISTORY_FILE = "runs.jsonl"  # the standalone CLI's history of runs (python -m training)
 
 
 @dataclass
 class TrainConfig(JsonDataclass):
     """Defaults follow the FT-Data-Ranker competition's LoRA recipe (r=8, alpha=32, dropout 0.1,
     lr 2.5e-5, 3 epochs, cosine, 3% warmup, 1024 tokens)."""
+
     lora_r: int = 8
     lora_alpha: int = 32
     lora_dropout: float = 0.1
@@ -33,9 +35,9 @@ class TrainConfig(JsonDataclass):
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     seed: int = 42
-    target_modules: list[str] | None = None   # None: the model's attention projections
-    max_steps: int | None = None              # overrides epochs (the data cycles as needed)
-    checkpoint_every: int = 50                # optimizer steps; 0 saves only on interruption
+    target_modules: list[str] | None = None  # None: the model's attention projections
+    max_steps: int | None = None  # overrides epochs (the data cycles as needed)
+    checkpoint_every: int = 50  # optimizer steps; 0 saves only on interruption
     # Wall-clock seconds of training between checkpoints (0: by steps only). A kill -9 loses at most
     # this much work plus one step; issue 14 asks that no more than a few minutes are lost.
     checkpoint_seconds: float = 0.0

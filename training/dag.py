@@ -4,6 +4,7 @@ returns a one-row record of the run (dbt's incremental model training_runs keeps
 code writes nothing into the warehouse itself). Adapters live beside the warehouse file, in
 adapters/<name>.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,6 +20,7 @@ from training.pause import pause_at
 from training.runs import TrainingRun
 from training.train import train_lora
 
+
 def warehouse_dir(con) -> Path:
     """The folder of the published warehouse file (dbt builds on a copy of it, see sftmart.publish):
     adapters outlive the copy, so a rerun after a failed or killed build finds them."""
@@ -26,18 +28,26 @@ def warehouse_dir(con) -> Path:
 
 
 def specs_from_settings(settings: dict) -> tuple[ModelSpec, TrainConfig]:
-    spec = ModelSpec(path=settings["base_model"], dtype=settings["model_dtype"], device=settings["model_device"],
-                     max_length=int(settings["model_max_length"]),
-                     trust_remote_code=bool(settings["trust_remote_code"]))
-    config = TrainConfig(lora_r=int(settings["lora_r"]), lora_alpha=int(settings["lora_alpha"]),
-                         lora_dropout=float(settings["lora_dropout"]),
-                         learning_rate=float(settings["learning_rate"]), epochs=int(settings["epochs"]),
-                         batch_size=int(settings["train_batch_size"]),
-                         grad_accumulation=int(settings.get("grad_accumulation") or 1),
-                         max_length=int(settings["model_max_length"]),
-                         max_steps=int(settings["max_steps"]) if settings.get("max_steps") else None,
-                         seed=int(settings["sample_seed"]),
-                         checkpoint_seconds=float(settings.get("checkpoint_seconds") or 0))
+    spec = ModelSpec(
+        path=settings["base_model"],
+        dtype=settings["model_dtype"],
+        device=settings["model_device"],
+        max_length=int(settings["model_max_length"]),
+        trust_remote_code=bool(settings["trust_remote_code"]),
+    )
+    config = TrainConfig(
+        lora_r=int(settings["lora_r"]),
+        lora_alpha=int(settings["lora_alpha"]),
+        lora_dropout=float(settings["lora_dropout"]),
+        learning_rate=float(settings["learning_rate"]),
+        epochs=int(settings["epochs"]),
+        batch_size=int(settings["train_batch_size"]),
+        grad_accumulation=int(settings.get("grad_accumulation") or 1),
+        max_length=int(settings["model_max_length"]),
+        max_steps=int(settings["max_steps"]) if settings.get("max_steps") else None,
+        seed=int(settings["sample_seed"]),
+        checkpoint_seconds=float(settings.get("checkpoint_seconds") or 0),
+    )
     return spec, config
 
 

@@ -5,6 +5,7 @@ Each sample becomes prompt_ids + response_ids + [eos]; the labels are -100 on th
 than max_length are dropped, never truncated, and counted. Batches group samples of similar length
 (sorted within shuffled mega-batches) to keep right padding small.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,9 @@ def read_mart(db_path: str | Path, mart: str = "marts.mart_training_mix", limit:
         if missing:
             raise ValueError(f"{mart} lacks the column(s) {sorted(missing)}")
         sample_id = "sample_id::varchar" if "sample_id" in columns else "(row_number() over ())::varchar"
-        query = (f"select {sample_id} as sample_id, prompt, response from {mart} "
-                 "order by sample_id" + (f" limit {int(limit)}" if limit else ""))
+        query = f"select {sample_id} as sample_id, prompt, response from {mart} order by sample_id" + (
+            f" limit {int(limit)}" if limit else ""
+        )
         cursor = con.execute(query)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -71,8 +73,7 @@ class EncodedData:
 
 def make_example(prompt_ids: list[int], response_ids: list[int], eos_token_id: int) -> Example:
     response_ids = list(response_ids) + [eos_token_id]
-    return Example(input_ids=list(prompt_ids) + response_ids,
-                   labels=[IGNORE_INDEX] * len(prompt_ids) + response_ids)
+    return Example(input_ids=list(prompt_ids) + response_ids, labels=[IGNORE_INDEX] * len(prompt_ids) + response_ids)
 
 
 def encode_sample(tokenizer, prompt: str, response: str) -> Example:
@@ -80,8 +81,11 @@ def encode_sample(tokenizer, prompt: str, response: str) -> Example:
 
     The prompt gets the tokenizer's special prefix (a BOS, for tokenizers that add one); the
     response is tokenised on its own, so the prompt/response boundary is exact."""
-    return make_example(tokenizer(prompt, add_special_tokens=True)["input_ids"],
-                        tokenizer(response, add_special_tokens=False)["input_ids"], tokenizer.eos_token_id)
+    return make_example(
+        tokenizer(prompt, add_special_tokens=True)["input_ids"],
+        tokenizer(response, add_special_tokens=False)["input_ids"],
+        tokenizer.eos_token_id,
+    )
 
 
 def encode_rows(tokenizer, rows: list[dict], max_length: int, chunk_size: int = 1024) -> EncodedData:
@@ -89,7 +93,7 @@ def encode_rows(tokenizer, rows: list[dict], max_length: int, chunk_size: int = 
     dropped and counted, never truncated."""
     data = EncodedData(examples=[])
     for start in range(0, len(rows), chunk_size):
-        chunk = rows[start:start + chunk_size]
+        chunk = rows[start : start + chunk_size]
         prompts = tokenizer([r["prompt"] for r in chunk], add_special_tokens=True)["input_ids"]
         responses = tokenizer([r["response"] for r in chunk], add_special_tokens=False)["input_ids"]
         for row, prompt_ids, response_ids in zip(chunk, prompts, responses):
@@ -102,7 +106,9 @@ def encode_rows(tokenizer, rows: list[dict], max_length: int, chunk_size: int = 
     return data
 
 
-def length_grouped_batches(lengths: list[int], batch_size: int, seed: int, mega_batch_factor: int = 50) -> list[list[int]]:
+def length_grouped_batches(
+    lengths: list[int], batch_size: int, seed: int, mega_batch_factor: int = 50
+) -> list[list[int]]:
     """Index batches: shuffle, cut into mega-batches of batch_size * mega_batch_factor, sort each by
     length and slice into batches, then shuffle the batches. The batch holding the longest sample
     goes first, so an out-of-memory shows up on the first step rather than hours in."""
@@ -111,8 +117,8 @@ def length_grouped_batches(lengths: list[int], batch_size: int, seed: int, mega_
     mega = batch_size * mega_batch_factor
     batches = []
     for start in range(0, len(order), mega):
-        chunk = sorted(order[start:start + mega], key=lambda i: -lengths[i])
-        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+        chunk = sorted(order[start : start + mega], key=lambda i: -lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
     random.Random(seed + 1).shuffle(batches)  # similar lengths inside a batch, not across steps
     if batches:
         longest = max(range(len(batches)), key=lambda b: max(lengths[i] for i in batches[b]))

@@ -1,5 +1,6 @@
 """The response loss: summed next-token cross-entropy over labelled positions, with the LM head run
 only where a labelled token is predicted, under mixed precision where the model computes in it."""
+
 from __future__ import annotations
 
 from contextlib import nullcontext
@@ -14,9 +15,10 @@ def token_loss_sum(logits, labels):
     import torch.nn.functional as F
 
     shifted = torch.cat([labels[:, 1:], torch.full_like(labels[:, :1], IGNORE_INDEX)], dim=1)
-    shifted = shifted[:, shifted.shape[1] - logits.shape[1]:]
-    return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), shifted.reshape(-1),
-                           ignore_index=IGNORE_INDEX, reduction="sum")
+    shifted = shifted[:, shifted.shape[1] - logits.shape[1] :]
+    return F.cross_entropy(
+        logits.float().reshape(-1, logits.shape[-1]), shifted.reshape(-1), ignore_index=IGNORE_INDEX, reduction="sum"
+    )
 
 
 def n_label_tokens(example: Example) -> int:
@@ -64,7 +66,7 @@ def evaluate_loss(model, examples: list[Example], pad_token_id: int, batch_size:
     total, n_tokens = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(examples), batch_size):
-            part = examples[start:start + batch_size]
+            part = examples[start : start + batch_size]
             batch = {k: v.to(device) for k, v in collate(part, pad_token_id).items()}
             with autocast_for(str(device), dtype):
                 total += batch_loss_sum(model, batch, trim).item()

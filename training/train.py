@@ -11,25 +11,41 @@ idempotent:
   (training.runs) records the run; a re-run whose fingerprint (model + data + config) matches
   run.json returns it untouched.
 """
+
 from __future__ import annotations
 
 import math
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
-from training.checkpoints import (TrainState, latest_checkpoint, load_checkpoint, rng_state, save_checkpoint,
-                                  save_on_interrupt)
+from training.checkpoints import (
+    TrainState,
+    latest_checkpoint,
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    save_on_interrupt,
+)
 from training.config import ADAPTER_DIR, CHECKPOINT_DIR, RUN_FILE, TrainConfig
 from training.data import EncodedData, collate, data_fingerprint, encode_rows, length_grouped_batches
 from training.loss import accepts_logits_to_keep, autocast_for, batch_loss_sum, n_label_tokens
 from training.models import ModelSpec, load_model_and_tokenizer, model_fingerprint, target_modules_for
 from training.pause import pause_at
-from training.runs import (TrainingRun, loss_summary, recorded_run, remove_leftovers, run_fingerprint, run_id_for,
-                           save_adapter, utc_now, write_run)
+from training.runs import (
+    TrainingRun,
+    loss_summary,
+    recorded_run,
+    remove_leftovers,
+    run_fingerprint,
+    run_id_for,
+    save_adapter,
+    utc_now,
+    write_run,
+)
 
 
 def plan_steps(lengths: list[int], config: TrainConfig) -> list[list[list[int]]]:
@@ -41,20 +57,24 @@ def plan_steps(lengths: list[int], config: TrainConfig) -> list[list[list[int]]]
     epoch = 0
     while True:
         batches = length_grouped_batches(lengths, config.batch_size, seed=config.seed + epoch)
-        steps += [batches[i:i + config.grad_accumulation] for i in range(0, len(batches), config.grad_accumulation)]
+        steps += [batches[i : i + config.grad_accumulation] for i in range(0, len(batches), config.grad_accumulation)]
         epoch += 1
         if config.max_steps is None and epoch >= config.epochs:
             return steps
         if config.max_steps is not None and len(steps) >= config.max_steps:
-            return steps[:config.max_steps]
+            return steps[: config.max_steps]
 
 
 def attach_lora(model, config: TrainConfig):
     from peft import LoraConfig, TaskType, get_peft_model
 
-    lora = LoraConfig(task_type=TaskType.CAUSAL_LM, r=config.lora_r, lora_alpha=config.lora_alpha,
-                      lora_dropout=config.lora_dropout,
-                      target_modules=target_modules_for(model, config.target_modules))
+    lora = LoraConfig(
+        task_type=TaskType.CAUSAL_LM,
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=target_modules_for(model, config.target_modules),
+    )
     with warnings.catch_warnings():  # peft 0.21 reads an attribute transformers 5 deprecates
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         return get_peft_model(model, lora)
@@ -63,8 +83,10 @@ def attach_lora(model, config: TrainConfig):
 def prepare_data(tokenizer, rows: list[dict], config: TrainConfig) -> EncodedData:
     data = encode_rows(tokenizer, rows, config.max_length)
     if data.n_dropped_over_length:
-        print(f"Dropped {data.n_dropped_over_length:,} of {len(rows):,} samples longer than "
-              f"{config.max_length} tokens", file=sys.stderr)
+        print(
+            f"Dropped {data.n_dropped_over_length:,} of {len(rows):,} samples longer than {config.max_length} tokens",
+            file=sys.stderr,
+        )
     if not data.examples:
         raise ValueError(f"No sample fits in max_length={config.max_length} tokens ({len(rows)} rows given)")
     return data
@@ -90,8 +112,16 @@ def make_optimization(params, config: TrainConfig, total_steps: int, device: str
     return optimizer, scheduler, scaler
 
 
-def accumulate_step(model, data: EncodedData, step_batches: list[list[int]], pad_token_id: int, device: str,
-                    compute_dtype, trim_logits: bool, scaler) -> tuple[float, int]:
+def accumulate_step(
+    model,
+    data: EncodedData,
+    step_batches: list[list[int]],
+    pad_token_id: int,
+    device: str,
+    compute_dtype,
+    trim_logits: bool,
+    scaler,
+) -> tuple[float, int]:
     """Forward/backward over one optimizer step's micro-batches, the loss normalised by the step's
     response tokens (so every token weighs the same whatever the batch split). Returns (mean loss,
     non-padding tokens)."""
@@ -119,9 +149,16 @@ def apply_update(params, optimizer, scheduler, scaler, max_grad_norm: float) -> 
     optimizer.zero_grad(set_to_none=True)
 
 
-def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: str | Path, *,
-               data_source: str = "", progress: bool = True,
-               callback: Callable[[int, float, object], None] | None = None) -> TrainingRun:
+def train_lora(
+    spec: ModelSpec,
+    rows: list[dict],
+    config: TrainConfig,
+    out_dir: str | Path,
+    *,
+    data_source: str = "",
+    progress: bool = True,
+    callback: Callable[[int, float, object], None] | None = None,
+) -> TrainingRun:
     """Fine-tunes a LoRA adapter on rows ({sample_id, prompt, response}) into out_dir/adapter.
 
     `callback(step, loss, model)` runs after every optimizer step (and after any checkpoint of that
@@ -163,13 +200,15 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
     session_start, session_tokens, saved_step = time.time(), 0, state.step
     saved_at = session_start
     seconds_before = state.seconds
-    bar = tqdm(total=total_steps, initial=state.step, desc="LoRA", unit="step", disable=not progress,
-               dynamic_ncols=True)
+    bar = tqdm(
+        total=total_steps, initial=state.step, desc="LoRA", unit="step", disable=not progress, dynamic_ncols=True
+    )
     consistent = True  # False while an optimizer update is half applied
     try:
-        for step_batches in plan[state.step:]:
-            loss, tokens = accumulate_step(model, data, step_batches, tokenizer.pad_token_id, device,
-                                           compute_dtype, trim_logits, scaler)
+        for step_batches in plan[state.step :]:
+            loss, tokens = accumulate_step(
+                model, data, step_batches, tokenizer.pad_token_id, device, compute_dtype, trim_logits, scaler
+            )
             consistent = False
             apply_update(params, optimizer, scheduler, scaler, config.max_grad_norm)
             state.step, state.tokens_seen = state.step + 1, state.tokens_seen + tokens
@@ -178,8 +217,7 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
             consistent = True
             session_tokens += tokens
             bar.update(1)
-            bar.set_postfix(loss=f"{loss:.4f}",
-                            tok_s=f"{session_tokens / max(time.time() - session_start, 1e-9):,.0f}")
+            bar.set_postfix(loss=f"{loss:.4f}", tok_s=f"{session_tokens / max(time.time() - session_start, 1e-9):,.0f}")
             if checkpoint_due(config, state.step, time.time() - saved_at) and state.step < total_steps:
                 state.seconds = seconds_before + time.time() - session_start
                 save_checkpoint(checkpoints, fingerprint, state, plan, *parts)
@@ -189,8 +227,9 @@ def train_lora(spec: ModelSpec, rows: list[dict], config: TrainConfig, out_dir: 
                 callback(state.step, loss, model)
     except BaseException:
         if consistent and state.step > saved_step:
-            save_on_interrupt(checkpoints, fingerprint, state, plan, parts,
-                              seconds_before + time.time() - session_start)
+            save_on_interrupt(
+                checkpoints, fingerprint, state, plan, parts, seconds_before + time.time() - session_start
+            )
         raise
     finally:
         bar.close()
@@ -206,19 +245,39 @@ def checkpoint_due(config: TrainConfig, step: int, seconds_since_save: float) ->
     return by_steps or by_time
 
 
-def finish_run(out_dir: Path, model, state: TrainState, spec: ModelSpec, config: TrainConfig, data: EncodedData,
-               fingerprint: str, model_fp: str, data_fp: str, data_source: str) -> TrainingRun:
+def finish_run(
+    out_dir: Path,
+    model,
+    state: TrainState,
+    spec: ModelSpec,
+    config: TrainConfig,
+    data: EncodedData,
+    fingerprint: str,
+    model_fp: str,
+    data_fp: str,
+    data_source: str,
+) -> TrainingRun:
     """Saves the adapter and run.json (run.json last: it vouches for the adapter), drops checkpoints."""
     (out_dir / RUN_FILE).unlink(missing_ok=True)
     adapter = save_adapter(model, out_dir)
     run = TrainingRun(
         run_id=run_id_for(state.started_at, fingerprint),
-        fingerprint=fingerprint, base_model=spec.path, model_spec_json=spec.to_json(),
-        model_fingerprint=model_fp, config_json=config.to_json(), data_fingerprint=data_fp,
-        data_source=data_source, n_samples=len(data.examples),
-        n_dropped_over_length=data.n_dropped_over_length, tokens_seen=state.tokens_seen, steps=state.step,
-        **loss_summary(state.losses), adapter_path=str(adapter), started_at=state.started_at,
-        seconds=round(state.seconds, 3))
+        fingerprint=fingerprint,
+        base_model=spec.path,
+        model_spec_json=spec.to_json(),
+        model_fingerprint=model_fp,
+        config_json=config.to_json(),
+        data_fingerprint=data_fp,
+        data_source=data_source,
+        n_samples=len(data.examples),
+        n_dropped_over_length=data.n_dropped_over_length,
+        tokens_seen=state.tokens_seen,
+        steps=state.step,
+        **loss_summary(state.losses),
+        adapter_path=str(adapter),
+        started_at=state.started_at,
+        seconds=round(state.seconds, 3),
+    )
     write_run(out_dir, run, state.losses)
     remove_leftovers(out_dir)
     return run

@@ -7,6 +7,7 @@ encoding one code point of valid UTF-8 (Arrow guarantees its strings are valid).
 numba's on-disk cache keys a kernel by its own source file only: after editing a helper here, clear
 the caches of the kernels in other files that use it (`find udfs -name '*.nb[ic]' -delete`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,7 +35,7 @@ def utf8_buffers(texts: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     else:
         offsets = np.frombuffer(offsets_buffer, dtype=np.int32)
-        offsets = offsets[texts.offset:texts.offset + len(texts) + 1].astype(np.int64)
+        offsets = offsets[texts.offset : texts.offset + len(texts) + 1].astype(np.int64)
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
     if data is None or len(data) == 0:
         data = np.zeros(1, dtype=np.uint8)
@@ -57,10 +58,13 @@ def next_code_point(data, i):
     if b < 0xE0:
         return ((b & 0x1F) << 6) | (np.uint32(data[i + 1]) & 0x3F), i + 2
     if b < 0xF0:
-        return (((b & 0x0F) << 12) | ((np.uint32(data[i + 1]) & 0x3F) << 6)
-                | (np.uint32(data[i + 2]) & 0x3F)), i + 3
-    return (((b & 0x07) << 18) | ((np.uint32(data[i + 1]) & 0x3F) << 12)
-            | ((np.uint32(data[i + 2]) & 0x3F) << 6) | (np.uint32(data[i + 3]) & 0x3F)), i + 4
+        return (((b & 0x0F) << 12) | ((np.uint32(data[i + 1]) & 0x3F) << 6) | (np.uint32(data[i + 2]) & 0x3F)), i + 3
+    return (
+        ((b & 0x07) << 18)
+        | ((np.uint32(data[i + 1]) & 0x3F) << 12)
+        | ((np.uint32(data[i + 2]) & 0x3F) << 6)
+        | (np.uint32(data[i + 3]) & 0x3F)
+    ), i + 4
 
 
 @njit(cache=True)

@@ -14,6 +14,7 @@ the script alone decides. So:
 
 Anything not English or Chinese is tagged 'other'.
 """
+
 from __future__ import annotations
 
 import threading
@@ -37,13 +38,21 @@ RESULT_TYPE = duckdb.struct_type({"lang": T.VARCHAR, "score": T.DOUBLE})
 SCRIPT_PREFIX_CHARS = 100
 DETECTION_PREFIX_CHARS = 200
 DISTINCT_SCRIPT_LANGUAGES = (
-    Language.ENGLISH, Language.CHINESE, Language.JAPANESE, Language.KOREAN, Language.RUSSIAN, Language.ARABIC)
+    Language.ENGLISH,
+    Language.CHINESE,
+    Language.JAPANESE,
+    Language.KOREAN,
+    Language.RUSSIAN,
+    Language.ARABIC,
+)
 KNOWN_LANGUAGES = DISTINCT_SCRIPT_LANGUAGES + (Language.FRENCH, Language.GERMAN, Language.SPANISH)
 LATIN_LANGUAGES = (Language.ENGLISH, Language.FRENCH, Language.GERMAN, Language.SPANISH)
 TAGS = {Language.ENGLISH: "en", Language.CHINESE: "zh"}
 LATIN_DIACRITICS = r"[\x{00C0}-\x{00D6}\x{00D8}-\x{00F6}\x{00F8}-\x{024F}]"
-ENGLISH_FUNCTION_WORDS = (r"\b(the|a|an|is|are|was|were|of|and|to|in|that|it|for|on|with|as|what|which|who|"
-                          r"be|this|by|from|or|not|you|how|can|will|do|does|if|there|they|at|has|have)\b")
+ENGLISH_FUNCTION_WORDS = (
+    r"\b(the|a|an|is|are|was|were|of|and|to|in|that|it|for|on|with|as|what|which|who|"
+    r"be|this|by|from|or|not|you|how|can|will|do|does|if|there|they|at|has|have)\b"
+)
 MIN_FUNCTION_WORDS = 2
 ONLY_LATIN, ONLY_HAN, UNDECIDED = 0, 1, 2
 
@@ -82,8 +91,14 @@ def _letter_script(cp):
         return 2 if cp in (0xD7, 0xF7) else 0  # × ÷
     if 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2EBEF or 0xF900 <= cp <= 0xFAFF:
         return 1
-    if (0x2000 <= cp <= 0x206F or 0x20A0 <= cp <= 0x20CF or 0x2190 <= cp <= 0x23FF
-            or 0x2500 <= cp <= 0x27BF or 0xFE30 <= cp <= 0xFE4F or 0x1F000 <= cp <= 0x1FAFF):
+    if (
+        0x2000 <= cp <= 0x206F
+        or 0x20A0 <= cp <= 0x20CF
+        or 0x2190 <= cp <= 0x23FF
+        or 0x2500 <= cp <= 0x27BF
+        or 0xFE30 <= cp <= 0xFE4F
+        or 0x1F000 <= cp <= 0x1FAFF
+    ):
         return 2  # punctuation, currency, arrows, maths, shapes, CJK compatibility forms, emoji
     if 0x3000 <= cp <= 0x303F:
         return 3 if 0x3005 <= cp <= 0x3007 else 2  # 々 〆 〇 are letters; the rest CJK punctuation
@@ -169,5 +184,5 @@ def detect_language(texts: pa.Array) -> pa.StructArray:
     scores = np.zeros(len(texts), dtype=np.float64)
     tags[present], scores[present] = tag_array(texts.take(present))
     return pa.StructArray.from_arrays(
-        [pa.array(tags, pa.string()), pa.array(scores, pa.float64())], names=["lang", "score"],
-        mask=pc.invert(valid))
+        [pa.array(tags, pa.string()), pa.array(scores, pa.float64())], names=["lang", "score"], mask=pc.invert(valid)
+    )

@@ -3,6 +3,7 @@ DuckDB `settings` of its config once, has the warehouse written in smaller row g
 (`row_group_size`), builds on a copy of the warehouse that is published only when the run passed
 (`write_audit_publish`, see sftmart.publish), and spares the dbt process a long teardown of its
 heap when it exits."""
+
 import atexit
 import gc
 import sys
@@ -10,7 +11,6 @@ from pathlib import Path
 
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.adapters.duckdb.plugins import BasePlugin
-
 from duckdb.sqltypes import BOOLEAN, VARCHAR
 
 from sftmart import publish
@@ -36,8 +36,8 @@ def reattach_with_row_group_size(conn, rows: int) -> None:
     The row group size is an ATTACH option and dbt-duckdb attaches the warehouse itself; a fresh
     connection has nothing open yet, so it can be attached again under the same name."""
     name, path, read_only = conn.execute(
-        "select database_name, path, readonly from duckdb_databases() "
-        "where database_name = current_database()").fetchall()[0]
+        "select database_name, path, readonly from duckdb_databases() where database_name = current_database()"
+    ).fetchall()[0]
     if not path or read_only:  # nothing to attach again, or nothing will be written
         return
     options = f"ROW_GROUP_SIZE {int(rows)}"
@@ -66,6 +66,7 @@ def _command() -> str | None:
 class _Run:
     """This process's build of one warehouse: its lock, its copy, and the verdict of the run's
     on-run-end hook (macros/publish_when_audited.sql), which calls `sftmart_run_verdict`."""
+
     published: Path | None = None
     build: Path | None = None
     lock: "publish.BuildLock | None" = None
@@ -91,8 +92,11 @@ class _Run:
                 publish.publish(cls.build, cls.published)
                 print(f"sftmart: published {cls.published}", file=sys.stderr)
             elif _command() in WRITING_COMMANDS:
-                print(f"sftmart: not published ({cls.verdict}); {cls.published} is unchanged; "
-                      f"this run's copy is {cls.build}", file=sys.stderr)
+                print(
+                    f"sftmart: not published ({cls.verdict}); {cls.published} is unchanged; "
+                    f"this run's copy is {cls.build}",
+                    file=sys.stderr,
+                )
             else:  # compile, docs, show, ls: read a copy, publish nothing, keep nothing
                 cls.build.unlink(missing_ok=True)
         finally:
@@ -150,8 +154,12 @@ class Plugin(BasePlugin):
 
     def update_connection_config(self, creds, config):
         """Before dbt-duckdb opens the warehouse: have it open this run's build copy instead."""
-        if self.write_audit_publish and creds.path not in ("", ":memory:") \
-                and not creds.path.startswith("md:") and "://" not in creds.path:
+        if (
+            self.write_audit_publish
+            and creds.path not in ("", ":memory:")
+            and not creds.path.startswith("md:")
+            and "://" not in creds.path
+        ):
             creds.path = str(_Run.start(Path(creds.path).resolve()))
 
     def configure_connection(self, conn):
@@ -163,6 +171,5 @@ class Plugin(BasePlugin):
         conn.create_function("sftmart_warehouse_state_dir", lambda: state_dir, [], VARCHAR)
         if _Run.published is not None:
             attach_published(conn, _Run.published)
-            conn.create_function("sftmart_run_verdict", _Run.record_verdict, [VARCHAR], BOOLEAN,
-                                 side_effects=True)
+            conn.create_function("sftmart_run_verdict", _Run.record_verdict, [VARCHAR], BOOLEAN, side_effects=True)
         register_all(conn)

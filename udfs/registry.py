@@ -3,6 +3,7 @@
 Each UDF is a pure function over Arrow arrays (`pa.Array` in, `pa.Array` out) that lives in its
 own module; this file only adapts them to DuckDB's arrow-UDF calling convention.
 """
+
 from __future__ import annotations
 
 import functools
@@ -45,21 +46,49 @@ def udf_specs() -> list[UdfSpec]:
     from udfs import lang, lm_scoring, minhash, text_stats, tokens
 
     return [
-        UdfSpec("sftmart_detect_lang", lang.detect_language, [T.VARCHAR], lang.RESULT_TYPE,
-                "Language tag (en, zh, other) and confidence by lingua"),
-        UdfSpec("sftmart_quality_stats", text_stats.quality_stats, [T.VARCHAR, T.VARCHAR],
-                text_stats.RESULT_TYPE, "Data-Juicer style quality statistics of a text"),
-        UdfSpec("sftmart_exact_key", text_stats.exact_keys, [T.VARCHAR], T.VARCHAR,
-                "Exact-dedup key: the text's letters and digits, lowercased"),
-        UdfSpec("sftmart_minhash_band_keys", minhash.band_keys_udf,
-                [T.VARCHAR, T.VARCHAR, T.INTEGER, T.DOUBLE, T.BIGINT], duckdb.list_type(T.UBIGINT),
-                "MinHash LSH band keys (text, lang, num_perm, threshold, seed)"),
-        UdfSpec("sftmart_count_tokens", tokens.count_tokens, [T.VARCHAR, T.VARCHAR], T.BIGINT,
-                "Number of tokens of a text under a tokenizer (text, tokenizer path or 'default')"),
-        UdfSpec("sftmart_lm_scores", lm_scoring.lm_scores_udf,
-                [lm_scoring.ITEM_LIST_TYPE, T.VARCHAR, T.VARCHAR, T.VARCHAR], lm_scoring.RESULT_TYPE,
-                "Mean token entropy, NLL and perplexity per sample under a causal LM "
-                "(list of samples, model spec JSON, scope, score cache path)"),
+        UdfSpec(
+            "sftmart_detect_lang",
+            lang.detect_language,
+            [T.VARCHAR],
+            lang.RESULT_TYPE,
+            "Language tag (en, zh, other) and confidence by lingua",
+        ),
+        UdfSpec(
+            "sftmart_quality_stats",
+            text_stats.quality_stats,
+            [T.VARCHAR, T.VARCHAR],
+            text_stats.RESULT_TYPE,
+            "Data-Juicer style quality statistics of a text",
+        ),
+        UdfSpec(
+            "sftmart_exact_key",
+            text_stats.exact_keys,
+            [T.VARCHAR],
+            T.VARCHAR,
+            "Exact-dedup key: the text's letters and digits, lowercased",
+        ),
+        UdfSpec(
+            "sftmart_minhash_band_keys",
+            minhash.band_keys_udf,
+            [T.VARCHAR, T.VARCHAR, T.INTEGER, T.DOUBLE, T.BIGINT],
+            duckdb.list_type(T.UBIGINT),
+            "MinHash LSH band keys (text, lang, num_perm, threshold, seed)",
+        ),
+        UdfSpec(
+            "sftmart_count_tokens",
+            tokens.count_tokens,
+            [T.VARCHAR, T.VARCHAR],
+            T.BIGINT,
+            "Number of tokens of a text under a tokenizer (text, tokenizer path or 'default')",
+        ),
+        UdfSpec(
+            "sftmart_lm_scores",
+            lm_scoring.lm_scores_udf,
+            [lm_scoring.ITEM_LIST_TYPE, T.VARCHAR, T.VARCHAR, T.VARCHAR],
+            lm_scoring.RESULT_TYPE,
+            "Mean token entropy, NLL and perplexity per sample under a causal LM "
+            "(list of samples, model spec JSON, scope, score cache path)",
+        ),
     ]
 
 
@@ -69,5 +98,6 @@ def registered_names() -> set[str]:
 
 def register_all(conn: duckdb.DuckDBPyConnection) -> None:
     for spec in udf_specs():
-        conn.create_function(spec.name, _arrow_adapter(spec.fn), spec.params, spec.returns,
-                             type="arrow", side_effects=False)
+        conn.create_function(
+            spec.name, _arrow_adapter(spec.fn), spec.params, spec.returns, type="arrow", side_effects=False
+        )

@@ -5,6 +5,7 @@ port of their pre-tokenizer and merges in udfs/bpe_count/, which gives `tokenize
 exactly; texts that hold an added token (e.g. `<|im_end|>`), and any other kind of tokenizer, are
 counted by the Rust `tokenizers` library itself.
 """
+
 from __future__ import annotations
 
 import re

@@ -17,6 +17,7 @@ Where each job lives:
 * `writer`     - `write_report`, which puts the sections together and writes the file
 * `__main__`   - the command line: `python -m sftmart.report --db warehouse.duckdb --out reports/`
 """
+
 from sftmart.report.render import TITLE
 from sftmart.report.writer import REPORT_FILE, write_report
 

@@ -3,11 +3,13 @@
 Every function returns plain text; the templates escape it (autoescape is on), so nothing here
 builds HTML.
 """
+
 from __future__ import annotations
 
 import math
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 LANG_COLORS = {"en": "#3b6fb6", "zh": "#d9772b", "other": "#8c8c8c", "unknown": "#c4c4c4"}
 EXTRA_COLORS = ["#4c9a62", "#9466b8", "#c0504d", "#2aa5a5", "#b8a03a"]
@@ -37,10 +39,10 @@ def pct(part: Any, whole: Any, digits: int = 1) -> str:
     if not whole or part is None:
         return DASH
     share = 100 * part / whole
-    if 0 < share < 10 ** -digits:
-        return f"<{10 ** -digits:g}%"
-    if part != whole and share > 100 - 10 ** -digits:
-        return f">{100 - 10 ** -digits:g}%"
+    if 0 < share < 10**-digits:
+        return f"<{10**-digits:g}%"
+    if part != whole and share > 100 - 10**-digits:
+        return f">{100 - 10**-digits:g}%"
     return f"{share:.{digits}f}%"
 
 
@@ -86,5 +88,13 @@ def lang_order(langs: Iterable[str]) -> list[str]:
     return sorted(set(langs), key=lambda lang: (preferred.index(lang) if lang in preferred else 99, lang))
 
 
-FILTERS = {"fmt": fmt, "fmt_g": fmt_g, "pct": pct, "kept": kept, "commas": commas, "truncate_text": truncate,
-           "timestamp": timestamp, "lang_color": lang_color}
+FILTERS = {
+    "fmt": fmt,
+    "fmt_g": fmt_g,
+    "pct": pct,
+    "kept": kept,
+    "commas": commas,
+    "truncate_text": truncate,
+    "timestamp": timestamp,
+    "lang_color": lang_color,
+}

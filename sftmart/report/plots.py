@@ -3,6 +3,7 @@
 The figures take data already aggregated in DuckDB (see `queries`); embedding the PNGs keeps the
 page offline, loading nothing from the network.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,12 +21,23 @@ def _plt():
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({
-        "font.size": 9, "axes.titlesize": 10, "axes.titleweight": "bold", "axes.labelsize": 9,
-        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.color": "#e6e6e6",
-        "grid.linewidth": 0.7, "axes.axisbelow": True, "legend.frameon": False, "legend.fontsize": 8,
-        "figure.dpi": 100,
-    })
+    plt.rcParams.update(
+        {
+            "font.size": 9,
+            "axes.titlesize": 10,
+            "axes.titleweight": "bold",
+            "axes.labelsize": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.color": "#e6e6e6",
+            "grid.linewidth": 0.7,
+            "axes.axisbelow": True,
+            "legend.frameon": False,
+            "legend.fontsize": 8,
+            "figure.dpi": 100,
+        }
+    )
     return plt
 
 
@@ -52,8 +64,9 @@ def _data_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _stacked_barh(ax, labels: list[str], langs: list[str], values: dict[str, list[int]], margin: float,
-                  skip_empty: bool) -> None:
+def _stacked_barh(
+    ax, labels: list[str], langs: list[str], values: dict[str, list[int]], margin: float, skip_empty: bool
+) -> None:
     """Horizontal bars stacked by language, each labelled with its total."""
     y = list(range(len(labels)))
     left = [0] * len(labels)
@@ -75,7 +88,7 @@ def funnel_figure(stages: list[dict]) -> str:
     """Rows left after each stage, and rows removed per reason (top reasons), stacked by language."""
     plt = _plt()
     langs = lang_order(r["lang"] for st in stages for r in st["rows"])
-    labels = ["input units"] + [f'{st["order"]} · {st["stage"]}' for st in stages]
+    labels = ["input units"] + [f"{st['order']} · {st['stage']}" for st in stages]
     counts = {lang: [sum(r["rows_in"] for r in stages[0]["rows"] if r["lang"] == lang)] for lang in langs}
     for st in stages:
         for lang in langs:
@@ -94,8 +107,14 @@ def funnel_figure(stages: list[dict]) -> str:
     ax.set_title("Funnel: rows per stage and language")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=len(langs), handlelength=1.2)
     if top:
-        _stacked_barh(ax2, [truncate(k, 34) for k, _ in top], langs,
-                      {lang: [kv[1].get(lang, 0) for kv in top] for lang in langs}, 1.15, skip_empty=True)
+        _stacked_barh(
+            ax2,
+            [truncate(k, 34) for k, _ in top],
+            langs,
+            {lang: [kv[1].get(lang, 0) for kv in top] for lang in langs},
+            1.15,
+            skip_empty=True,
+        )
     else:
         ax2.text(0.5, 0.5, "no rows were removed", ha="center", va="center", transform=ax2.transAxes)
         ax2.set_yticks([])
@@ -116,11 +135,18 @@ def _threshold_lines(ax, lines: list[tuple[str, str, float]], xs: list[float], l
         color = lang_color(line_langs[0]) if len(line_langs) == 1 else "#222"
         ax.axvline(value, color=color, linestyle="--" if kind == "min" else ":", linewidth=1.4)
         right_half = (scale(max(value, 1e-12)) - scale(xs[0])) > 0.6 * (scale(xs[-1]) - scale(xs[0]))
-        ax.annotate(f"{'/'.join(sorted(line_langs))} {kind} {value:g}", xy=(value, 1),
-                    xycoords=("data", "axes fraction"), xytext=(-3 if right_half else 3, -3 - 12 * i),
-                    textcoords="offset points", fontsize=7, color=color, va="top",
-                    ha="right" if right_half else "left",
-                    bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85))
+        ax.annotate(
+            f"{'/'.join(sorted(line_langs))} {kind} {value:g}",
+            xy=(value, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(-3 if right_half else 3, -3 - 12 * i),
+            textcoords="offset points",
+            fontsize=7,
+            color=color,
+            va="top",
+            ha="right" if right_half else "left",
+            bbox=dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none", alpha=0.85),
+        )
 
 
 def quality_figure(panels: list[dict]) -> str:
@@ -155,11 +181,13 @@ def quality_figure(panels: list[dict]) -> str:
         ax.set_title(panel["stat"])
         ax.set_xlabel(panel["label"] + (" (log)" if log else ""))
         ax.set_ylabel("samples (log)")
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
     handles = [Patch(facecolor=lang_color(lang), alpha=0.6, label=lang) for lang in lang_order(langs_seen)]
-    handles += [Line2D([], [], color="#444", linestyle="--", label="min threshold"),
-                Line2D([], [], color="#444", linestyle=":", label="max threshold")]
+    handles += [
+        Line2D([], [], color="#444", linestyle="--", label="min threshold"),
+        Line2D([], [], color="#444", linestyle=":", label="max threshold"),
+    ]
     fig.legend(handles=handles, loc="upper center", ncols=len(handles), bbox_to_anchor=(0.5, 1.02))
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return _data_uri(fig)
@@ -187,17 +215,33 @@ def mix_figure(langs: list[dict], token_hist: tuple) -> str:
     prompts = [r["prompt_tokens"] or 0 for r in langs]
     responses = [r["response_tokens"] or 0 for r in langs]
     a2.bar(names, prompts, color=colors, alpha=0.45, width=0.6, label="prompt tokens")
-    a2.bar(names, responses, bottom=prompts, color=colors, width=0.6, label="response tokens",
-           edgecolor="white", hatch="")
+    a2.bar(
+        names, responses, bottom=prompts, color=colors, width=0.6, label="response tokens", edgecolor="white", hatch=""
+    )
     for i, r in enumerate(langs):
         tok = r["tokens"] or 0
         a2.text(i, tok, f"{tok:,} ({pct(tok, tok_all, 0)})", ha="center", va="bottom", fontsize=8)
         if r["response_tokens"]:
-            a2.text(i, prompts[i] + responses[i] / 2, f"response\n{pct(r['response_tokens'], tok, 0)}",
-                    ha="center", va="center", fontsize=8, color="white", fontweight="bold")
+            a2.text(
+                i,
+                prompts[i] + responses[i] / 2,
+                f"response\n{pct(r['response_tokens'], tok, 0)}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white",
+                fontweight="bold",
+            )
         if r["prompt_tokens"]:
-            a2.text(i, prompts[i] / 2, f"prompt\n{pct(r['prompt_tokens'], tok, 0)}", ha="center", va="center",
-                    fontsize=8, color="#222")
+            a2.text(
+                i,
+                prompts[i] / 2,
+                f"prompt\n{pct(r['prompt_tokens'], tok, 0)}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#222",
+            )
     a2.set_ylim(0, max((r["tokens"] or 0) for r in langs) * 1.15 or 1)
     a2.set_title("Tokens per language (prompt / response)")
     a2.grid(axis="x", visible=False)

@@ -6,10 +6,11 @@ of a report does not grow with the size of the Python side. Stage names and orde
 `quality_thresholds`, the layer order from `expectations.definitions.LAYERS`: the report repeats
 none of them.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from expectations.definitions import LAYERS
 from sftmart.report.warehouse import Warehouse
@@ -92,9 +93,16 @@ def thresholds(wh: Warehouse) -> list[tuple]:
     return wh.rows(f"select lang, stat, min_value, max_value, {origin} from {name} order by stat, lang")
 
 
-def histogram(wh: Warehouse, table: str, column: str, *, log: bool = False, include: Iterable[float] = (),
-              lower: float | None = None, bins: int = HIST_BINS
-              ) -> tuple[list[float], dict[str, list[int]], bool] | None:
+def histogram(
+    wh: Warehouse,
+    table: str,
+    column: str,
+    *,
+    log: bool = False,
+    include: Iterable[float] = (),
+    lower: float | None = None,
+    bins: int = HIST_BINS,
+) -> tuple[list[float], dict[str, list[int]], bool] | None:
     """Per-language histogram of a column, binned in DuckDB (two scans, no values leave the database).
 
     Returns (bin edges, counts per language, whether the bins are logarithmic): log bins when `log` is
@@ -115,12 +123,15 @@ def histogram(wh: Warehouse, table: str, column: str, *, log: bool = False, incl
         b = a + 1
     width = (b - a) / bins
     per_lang: dict[str, list[int]] = {}
-    for lang, k, n in wh.rows(f"""
+    for lang, k, n in wh.rows(
+        f"""
             select lang, least(greatest(floor(({expr} - ?) / ?)::integer, 0), {bins - 1}), count(*)
-            from {table} where {column} is not null group by all""", [a, width]):
+            from {table} where {column} is not null group by all""",
+        [a, width],
+    ):
         per_lang.setdefault(lang, [0] * bins)[k] += n
     edges = [a + i * width for i in range(bins + 1)]
-    return ([10 ** e for e in edges] if use_log else edges), per_lang, use_log
+    return ([10**e for e in edges] if use_log else edges), per_lang, use_log
 
 
 def quality_totals(wh: Warehouse) -> tuple[int, int]:
@@ -130,10 +141,13 @@ def quality_totals(wh: Warehouse) -> tuple[int, int]:
 
 def quality_failures(wh: Warehouse) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
     """Failing samples per (lang, stat), read from `drop_reasons` ('<stat> ...'), and samples per lang."""
-    failing = {(lang, stat): n for lang, stat, n in wh.rows(f"""
+    failing = {
+        (lang, stat): n
+        for lang, stat, n in wh.rows(f"""
         select lang, split_part(reason, ' ', 1) as stat, count(*)
         from (select lang, unnest(drop_reasons) as reason from {SCORED} where not passes_quality)
-        group by all""")}
+        group by all""")
+    }
     return failing, dict(wh.rows(f"select lang, count(*) from {SCORED} group by 1"))
 
 
@@ -168,24 +182,29 @@ _BLOCKING = "list_contains($blocking, lower(coalesce(severity, 'error')))"
 def validation_layers(wh: Warehouse, table: str) -> list[tuple]:
     """Per layer's latest run: (layer, run, finished, expectations, passed, blocking failures,
     other failures, suites), in pipeline order."""
-    return wh.con.execute(f"""
+    return wh.con.execute(
+        f"""
         select layer, any_value(run_id), max(run_at), count(*), count(*) filter (where success),
                count(*) filter (where not success and {_BLOCKING}),
                count(*) filter (where not success and not {_BLOCKING}),
                count(distinct suite)
         from ({_latest_validations(table)}) group by layer order by {_LAYER_ORDER}""",
-        {"layers": list(LAYERS), "blocking": list(BLOCKING_SEVERITIES)}).fetchall()
+        {"layers": list(LAYERS), "blocking": list(BLOCKING_SEVERITIES)},
+    ).fetchall()
 
 
 def validation_failures(wh: Warehouse, table: str) -> list[tuple]:
     """The failed expectations of the latest runs, most severe first:
     (layer, suite, expectation, column, severity, unexpected count, details JSON)."""
-    return wh.con.execute(f"""
+    return wh.con.execute(
+        f"""
         select layer, suite, expectation, "column", severity, unexpected_count, details::varchar
         from ({_latest_validations(table)}) where not success
         order by case lower(coalesce(severity, 'error')) when 'critical' then 0 when 'error' then 1
                       when 'warning' then 2 else 3 end,
-                 {_LAYER_ORDER}, suite, expectation""", {"layers": list(LAYERS)}).fetchall()
+                 {_LAYER_ORDER}, suite, expectation""",
+        {"layers": list(LAYERS)},
+    ).fetchall()
 
 
 def validation_runs(wh: Warehouse, table: str) -> int:

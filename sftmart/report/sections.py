@@ -2,6 +2,7 @@
 
 Each builder returns the context of one template in `templates/`; none of them builds HTML.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,9 +33,11 @@ TOP_MIX_SOURCES = 20
 def overview(wh: Warehouse, db_path: Path) -> dict:
     """The facts about the warehouse and the headline totals (input, landed, rejected, pool, mix)."""
     built = dt.datetime.fromtimestamp(db_path.stat().st_mtime).astimezone()
-    facts = [dict(label="Warehouse", value=str(db_path), code=True),
-             dict(label="Warehouse last written", value=timestamp(built, with_zone=True)),
-             dict(label="Report generated", value=timestamp(dt.datetime.now().astimezone(), with_zone=True))]
+    facts = [
+        dict(label="Warehouse", value=str(db_path), code=True),
+        dict(label="Warehouse last written", value=timestamp(built, with_zone=True)),
+        dict(label="Report generated", value=timestamp(dt.datetime.now().astimezone(), with_zone=True)),
+    ]
     cards = []
 
     def card(label: str, value: Any, sub: str = "", key: str = "") -> None:
@@ -67,15 +70,25 @@ def funnel(wh: Warehouse) -> dict:
     stages: dict[int, dict] = {}
     for order, stage, lang, r_in, removed, r_out, chars, tokens, keys, values, note in queries.funnel(wh):
         st = stages.setdefault(order, dict(order=order, stage=stage, rows=[]))
-        st["rows"].append(dict(lang=lang, rows_in=r_in, removed=removed, rows_out=r_out, chars=chars,
-                               tokens=tokens, reasons=sorted(zip(keys or [], values or []), key=lambda kv: -kv[1]),
-                               note=note))
+        st["rows"].append(
+            dict(
+                lang=lang,
+                rows_in=r_in,
+                removed=removed,
+                rows_out=r_out,
+                chars=chars,
+                tokens=tokens,
+                reasons=sorted(zip(keys or [], values or []), key=lambda kv: -kv[1]),
+                note=note,
+            )
+        )
     if not stages:
         return dict(stages=[])
     for st in stages.values():
         if len(st["rows"]) > 1:
-            st["total"] = {key: _sum(m[key] for m in st["rows"])
-                           for key in ("rows_in", "removed", "rows_out", "chars", "tokens")}
+            st["total"] = {
+                key: _sum(m[key] for m in st["rows"]) for key in ("rows_in", "removed", "rows_out", "chars", "tokens")
+            }
     ordered = list(stages.values())
     return dict(stages=ordered, plot=plots.funnel_figure(ordered))
 
@@ -87,14 +100,23 @@ def _sum(values) -> int | None:
 
 def quarantine(wh: Warehouse) -> dict:
     """Rejects by reason code with the first reject of each as an example, and the files with most."""
-    codes = [dict(code=code, n=n, n_files=n_files, reason=reason, source_file=source_file, position=position,
-                  excerpt=excerpt)
-             for code, n, n_files, reason, source_file, position, excerpt in queries.reject_codes(wh)]
+    codes = [
+        dict(
+            code=code, n=n, n_files=n_files, reason=reason, source_file=source_file, position=position, excerpt=excerpt
+        )
+        for code, n, n_files, reason, source_file, position, excerpt in queries.reject_codes(wh)
+    ]
     if not codes:
         return dict(codes=[], table=queries.REJECTS)
     files, n_files = queries.reject_files(wh, TOP_REJECT_FILES)
-    return dict(codes=codes, table=queries.REJECTS, total=sum(c["n"] for c in codes), files=files,
-                n_files=n_files, top_files=TOP_REJECT_FILES)
+    return dict(
+        codes=codes,
+        table=queries.REJECTS,
+        total=sum(c["n"] for c in codes),
+        files=files,
+        n_files=n_files,
+        top_files=TOP_REJECT_FILES,
+    )
 
 
 def quality(wh: Warehouse) -> dict:
@@ -111,23 +133,41 @@ def quality(wh: Warehouse) -> dict:
     for stat, (label, log) in labels.items():
         if stat not in present:
             continue
-        lines = [(lang, kind, float(value)) for lang, s, lo, hi, _ in thresholds if s == stat
-                 for kind, value in (("min", lo), ("max", hi)) if value is not None and value == value]
-        hist = queries.histogram(wh, queries.SCORED, stat, log=log, include=[v for _, _, v in lines],
-                                 lower=None if log else 0.0)
+        lines = [
+            (lang, kind, float(value))
+            for lang, s, lo, hi, _ in thresholds
+            if s == stat
+            for kind, value in (("min", lo), ("max", hi))
+            if value is not None and value == value
+        ]
+        hist = queries.histogram(
+            wh, queries.SCORED, stat, log=log, include=[v for _, _, v in lines], lower=None if log else 0.0
+        )
         panels.append(dict(stat=stat, label=label, hist=hist, lines=lines))
     failing, per_lang = queries.quality_failures(wh)
-    rows = [dict(stat=stat, lang=lang, min=lo, max=hi, origin=origin, failing=failing.get((lang, stat), 0),
-                 of_lang=per_lang.get(lang))
-            for lang, stat, lo, hi, origin in sorted(thresholds, key=lambda t: (t[1], t[0]))]
+    rows = [
+        dict(
+            stat=stat,
+            lang=lang,
+            min=lo,
+            max=hi,
+            origin=origin,
+            failing=failing.get((lang, stat), 0),
+            of_lang=per_lang.get(lang),
+        )
+        for lang, stat, lo, hi, origin in sorted(thresholds, key=lambda t: (t[1], t[0]))
+    ]
     return dict(n_scored=n_scored, n_pass=n_pass, plot=plots.quality_figure(panels), thresholds=rows)
 
 
 def mix(wh: Warehouse) -> dict:
     """The training set per language (samples, tokens, prompt/response split) and its source collections."""
-    rows = [dict(lang=lang, n=n, tokens=tok, prompt_tokens=p_tok, response_tokens=r_tok, mean=float(mean),
-                 median=float(med))
-            for lang, n, tok, p_tok, r_tok, mean, med in queries.mix_by_lang(wh)]
+    rows = [
+        dict(
+            lang=lang, n=n, tokens=tok, prompt_tokens=p_tok, response_tokens=r_tok, mean=float(mean), median=float(med)
+        )
+        for lang, n, tok, p_tok, r_tok, mean, med in queries.mix_by_lang(wh)
+    ]
     if not rows:
         return dict(langs=[], table=queries.MIX)
     order = lang_order(r["lang"] for r in rows)
@@ -135,28 +175,57 @@ def mix(wh: Warehouse) -> dict:
     pool = {lang: n for lang, n, _ in queries.rows_and_tokens_by_lang(wh, queries.POOL) or []}
     for r in rows:
         r["pool"] = pool.get(r["lang"])
-    total = dict(n=sum(r["n"] for r in rows), tokens=sum(r["tokens"] or 0 for r in rows),
-                 prompt_tokens=sum(r["prompt_tokens"] or 0 for r in rows),
-                 response_tokens=sum(r["response_tokens"] or 0 for r in rows))
+    total = dict(
+        n=sum(r["n"] for r in rows),
+        tokens=sum(r["tokens"] or 0 for r in rows),
+        prompt_tokens=sum(r["prompt_tokens"] or 0 for r in rows),
+        response_tokens=sum(r["response_tokens"] or 0 for r in rows),
+    )
     total["mean"] = total["tokens"] / total["n"] if total["n"] else None
     token_hist = queries.histogram(wh, queries.MIX, "n_tokens", log=True)
-    return dict(langs=rows, total=total, table=queries.MIX, plot=plots.mix_figure(rows, token_hist),
-                sources=queries.mix_sources(wh, TOP_MIX_SOURCES))
+    return dict(
+        langs=rows,
+        total=total,
+        table=queries.MIX,
+        plot=plots.mix_figure(rows, token_hist),
+        sources=queries.mix_sources(wh, TOP_MIX_SOURCES),
+    )
 
 
 def data_quality(wh: Warehouse, table: str, docs_href: str | None) -> dict:
     """The latest validation of each layer, and the expectations that failed in it."""
-    layers = [dict(layer=layer, run_id=run_id, run_at=run_at, n=n, passed=ok, errors=err, warnings=warn,
-                   state="bad" if err else ("warn" if warn else "good"))
-              for layer, run_id, run_at, n, ok, err, warn, _ in queries.validation_layers(wh, table)]
+    layers = [
+        dict(
+            layer=layer,
+            run_id=run_id,
+            run_at=run_at,
+            n=n,
+            passed=ok,
+            errors=err,
+            warnings=warn,
+            state="bad" if err else ("warn" if warn else "good"),
+        )
+        for layer, run_id, run_at, n, ok, err, warn, _ in queries.validation_layers(wh, table)
+    ]
     context = dict(table=table, docs_href=docs_href, layers=layers)
     if layers:
         context.update(
-            n_runs=queries.validation_runs(wh, table), n_total=sum(r["n"] for r in layers),
+            n_runs=queries.validation_runs(wh, table),
+            n_total=sum(r["n"] for r in layers),
             n_passed=sum(r["passed"] for r in layers),
-            failing=[dict(layer=layer, suite=suite, expectation=exp, column=col, severity=sev, unexpected=n,
-                          details=dq_details(details))
-                     for layer, suite, exp, col, sev, n, details in queries.validation_failures(wh, table)])
+            failing=[
+                dict(
+                    layer=layer,
+                    suite=suite,
+                    expectation=exp,
+                    column=col,
+                    severity=sev,
+                    unexpected=n,
+                    details=dq_details(details),
+                )
+                for layer, suite, exp, col, sev, n, details in queries.validation_failures(wh, table)
+            ],
+        )
     return context
 
 
@@ -175,16 +244,23 @@ def dq_details(details: Any) -> dict:
     if kwargs:
         facts.append(", ".join(f"{k}={v}" for k, v in kwargs.items()))
     if data.get("element_count") is not None:
-        facts.append(f"{data['element_count']:,} rows checked" if isinstance(data["element_count"], int)
-                     else f"{data['element_count']} rows checked")
+        facts.append(
+            f"{data['element_count']:,} rows checked"
+            if isinstance(data["element_count"], int)
+            else f"{data['element_count']} rows checked"
+        )
     if data.get("observed_value") is not None:
         facts.append(f"observed {data['observed_value']}")
     if data.get("exception"):
         facts.append(f"exception: {data['exception']}")
-    out = dict(description=truncate(data.get("description"), 240) if data.get("description") else "",
-               facts=truncate("; ".join(facts), 300) if facts else "",
-               examples="\n".join(truncate(json.dumps(row, ensure_ascii=False, default=str), 160)
-                                  for row in (data.get("sample_rows") or [])[:3]))
+    out = dict(
+        description=truncate(data.get("description"), 240) if data.get("description") else "",
+        facts=truncate("; ".join(facts), 300) if facts else "",
+        examples="\n".join(
+            truncate(json.dumps(row, ensure_ascii=False, default=str), 160)
+            for row in (data.get("sample_rows") or [])[:3]
+        ),
+    )
     if not any(out.values()):
         out["raw"] = truncate(json.dumps(data, default=str), 240)
     return out

@@ -1,4 +1,5 @@
 """A read-only connection to the warehouse plus its catalog, so the report can ask what exists."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ class Warehouse:
     columns: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, db_path: Path) -> "Warehouse":
+    def open(cls, db_path: Path) -> Warehouse:
         con = duckdb.connect(str(db_path), read_only=True)
         wh = cls(con)
         for schema, table, column in con.sql("""

@@ -1,10 +1,11 @@
 """`write_report`: reads the warehouse section by section and writes the page atomically."""
+
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from sftmart.report import queries, sections
 from sftmart.report.render import Section, page, render
@@ -48,8 +49,9 @@ def docs_href(gx_docs: str | os.PathLike | None) -> str | None:
     return path.as_uri()
 
 
-def write_report(db_path: str | os.PathLike, out_dir: str | os.PathLike,
-                 gx_docs: str | os.PathLike | None = None) -> Path:
+def write_report(
+    db_path: str | os.PathLike, out_dir: str | os.PathLike, gx_docs: str | os.PathLike | None = None
+) -> Path:
     """Writes `out_dir/pipeline_report.html` about the warehouse at `db_path` and returns its path.
 
     gx_docs: path (folder or index.html) or URL of the Great Expectations Data Docs to link to from the
@@ -67,25 +69,37 @@ def write_report(db_path: str | os.PathLike, out_dir: str | os.PathLike,
         shown = [
             _section("funnel", "Pipeline funnel", "funnel.html.j2", lambda: sections.funnel(wh)),
             _section("quarantine", "Quarantine", "quarantine.html.j2", lambda: sections.quarantine(wh)),
-            _section("quality", "Text length and quality statistics", "quality.html.j2",
-                     lambda: sections.quality(wh)),
+            _section("quality", "Text length and quality statistics", "quality.html.j2", lambda: sections.quality(wh)),
             _section("mix", "Language mix of the training set", "mix.html.j2", lambda: sections.mix(wh)),
         ]
         skipped = []
         dq_name, dq_schema = queries.DQ_RESULTS
         dq_table = wh.find(dq_name, dq_schema)
         if dq_table:
-            shown.append(_section("data-quality", "Data quality (Great Expectations)", "data_quality.html.j2",
-                                  lambda: sections.data_quality(wh, dq_table, docs_href(gx_docs))))
+            shown.append(
+                _section(
+                    "data-quality",
+                    "Data quality (Great Expectations)",
+                    "data_quality.html.j2",
+                    lambda: sections.data_quality(wh, dq_table, docs_href(gx_docs)),
+                )
+            )
         else:
             skipped.append(dict(what="data quality", missing="no", names=[f"{dq_schema}.{dq_name}"]))
         learn_table = wh.find_with_columns(queries.LEARNABILITY_COLUMNS, queries.LEARNABILITY_TABLES)
         if learn_table:
-            shown.append(_section("learnability", "Learnability: base vs guide entropy", "learnability.html.j2",
-                                  lambda: sections.learnability(wh, learn_table)))
+            shown.append(
+                _section(
+                    "learnability",
+                    "Learnability: base vs guide entropy",
+                    "learnability.html.j2",
+                    lambda: sections.learnability(wh, learn_table),
+                )
+            )
         else:
-            skipped.append(dict(what="learnability", missing="no table with",
-                                names=sorted(queries.LEARNABILITY_COLUMNS)))
+            skipped.append(
+                dict(what="learnability", missing="no table with", names=sorted(queries.LEARNABILITY_COLUMNS))
+            )
     finally:
         wh.close()
 

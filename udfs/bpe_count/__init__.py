@@ -19,6 +19,7 @@ tokenizers this does not describe.
 Modules: tables.py (a tokenizer.json's tables), pretokenize.py (steps 1-2 and the batch loop),
 merge.py (step 3), piece_cache.py (the per-thread cache), counter.py (`BpeCounter` and its makers).
 """
+
 from udfs.bpe_count.counter import BpeCounter, build_counter, load_counter
 from udfs.bpe_count.tables import BpeTables, build_tables
 

@@ -1,5 +1,6 @@
 """`BpeCounter`: counts the tokens of Arrow string arrays with the tables of one tokenizer, and the
 ways to get one (from a parsed tokenizer.json, or from the file with its tables cached on disk)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,13 @@ TABLE_SOURCES = (Path(tables_module.__file__), Path(merge.__file__))
 class BpeCounter:
     """Counts tokens of Arrow string arrays; null in, null out."""
 
-    def __init__(self, tables: BpeTables, cache_slots: int = CACHE_SLOTS,
-                 cache_arena_bytes: int = CACHE_ARENA_BYTES, added_tokens: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        tables: BpeTables,
+        cache_slots: int = CACHE_SLOTS,
+        cache_arena_bytes: int = CACHE_ARENA_BYTES,
+        added_tokens: tuple[str, ...] = (),
+    ):
         if cache_slots & (cache_slots - 1):
             raise ValueError(f"cache_slots must be a power of two, not {cache_slots}")
         self.tables = tables
@@ -43,8 +49,23 @@ class BpeCounter:
         valid = texts.is_valid().to_numpy(zero_copy_only=False)
         out = np.zeros(len(texts), dtype=np.int64)
         t, c = self.tables, self.cache
-        count_batch(data, offsets, valid, t.char_kind, t.split_digits, t.byte_ids, t.merge_keys,
-                     t.merge_ranks, t.merge_ids, c.hashes, c.offsets, c.counts, c.arena, c.fill, out)
+        count_batch(
+            data,
+            offsets,
+            valid,
+            t.char_kind,
+            t.split_digits,
+            t.byte_ids,
+            t.merge_keys,
+            t.merge_ranks,
+            t.merge_ids,
+            c.hashes,
+            c.offsets,
+            c.counts,
+            c.arena,
+            c.fill,
+            out,
+        )
         return pa.array(out, mask=~valid)
 
 

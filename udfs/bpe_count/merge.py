@@ -5,6 +5,7 @@ tables.py fills it with `fill_merges`). A piece's bytes start as single-byte tok
 lowest rank (the leftmost on ties) is merged first, through a binary heap of `rank << 32 | position`
 items. The number of symbols left is the piece's token count.
 """
+
 from __future__ import annotations
 
 import numpy as np

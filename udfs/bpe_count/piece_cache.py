@@ -3,6 +3,7 @@ whose key bytes live in an arena. A piece's count depends only on its bytes, and
 (common words with their leading space) repeat; DuckDB calls a UDF from several threads at once,
 hence one cache per thread. A full cache stops caching but still counts.
 """
+
 from __future__ import annotations
 
 import threading
@@ -56,7 +57,7 @@ def remember(data, start, end, slot, count, cache_offsets, cache_counts, arena, 
     n = end - start
     offset = fill[0]
     arena[offset] = n
-    arena[offset + 1:offset + 1 + n] = data[start:end]
+    arena[offset + 1 : offset + 1 + n] = data[start:end]
     cache_offsets[slot] = offset
     cache_counts[slot] = count
     fill[0] += n + 1

@@ -6,6 +6,7 @@ split into pieces by the GPT-2 regex
 (`'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+`), and each piece is
 counted from the piece cache or by BPE (udfs/bpe_count/merge.py).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -60,8 +61,23 @@ def _piece_end(cps, kinds, i, end):
 
 
 @njit(cache=True, nogil=True)
-def count_batch(data, offsets, valid, char_kind, split_digits, byte_ids, keys, ranks, ids,
-                 cache_hashes, cache_offsets, cache_counts, arena, fill, out):
+def count_batch(
+    data,
+    offsets,
+    valid,
+    char_kind,
+    split_digits,
+    byte_ids,
+    keys,
+    ranks,
+    ids,
+    cache_hashes,
+    cache_offsets,
+    cache_counts,
+    arena,
+    fill,
+    out,
+):
     longest = 1
     for row in range(len(offsets) - 1):
         longest = max(longest, offsets[row + 1] - offsets[row])
@@ -98,8 +114,7 @@ def count_batch(data, offsets, valid, char_kind, split_digits, byte_ids, keys, r
             while p < segment_end:
                 q = _piece_end(cps, kinds, p, segment_end)
                 start, end = byte_at[p], byte_at[q]
-                slot, count = cached_count(data, start, end, cache_hashes, cache_offsets, cache_counts,
-                                            arena, fill)
+                slot, count = cached_count(data, start, end, cache_hashes, cache_offsets, cache_counts, arena, fill)
                 if count < 0:
                     count = bpe_count(data, start, end, byte_ids, keys, ranks, ids, symbol, prev, nxt, heap)
                     if slot >= 0:

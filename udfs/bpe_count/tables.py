@@ -1,6 +1,7 @@
 """The tables of a byte-level BPE `tokenizer.json`: each code point's kind, each byte's token, and the
 merges; `build_tables` returns None for tokenizers this port does not describe.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -13,16 +14,20 @@ from udfs.bpe_count.merge import EMPTY, fill_merges
 from udfs.bpe_count.pretokenize import LETTER, NUMBER, OTHER, SPACE
 
 # Unicode White_Space: what the byte-level regex's \s matches (Python's str.isspace differs).
-WHITE_SPACE = (list(range(0x09, 0x0E)) + [0x20, 0x85, 0xA0, 0x1680] + list(range(0x2000, 0x200B))
-               + [0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+WHITE_SPACE = (
+    list(range(0x09, 0x0E))
+    + [0x20, 0x85, 0xA0, 0x1680]
+    + list(range(0x2000, 0x200B))
+    + [0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
+)
 
 
 class BpeTables(NamedTuple):
-    char_kind: np.ndarray    # uint8[0x110000]: LETTER, NUMBER, SPACE or OTHER
-    byte_ids: np.ndarray     # int32[256]: token id of each byte's single-character token, or EMPTY
-    merge_keys: np.ndarray   # int64[slots]: left_id << 32 | right_id, or EMPTY
+    char_kind: np.ndarray  # uint8[0x110000]: LETTER, NUMBER, SPACE or OTHER
+    byte_ids: np.ndarray  # int32[256]: token id of each byte's single-character token, or EMPTY
+    merge_keys: np.ndarray  # int64[slots]: left_id << 32 | right_id, or EMPTY
     merge_ranks: np.ndarray  # int32[slots]
-    merge_ids: np.ndarray    # int32[slots]: the merged token's id
+    merge_ids: np.ndarray  # int32[slots]: the merged token's id
     split_digits: bool
 
 
@@ -38,17 +43,21 @@ def char_kinds() -> np.ndarray:
 
 def byte_level_steps(pre_tokenizer: dict | None) -> bool | None:
     """True: Digits(individual) then ByteLevel; False: ByteLevel alone; None: neither."""
+
     def is_byte_level(step):
-        return (step.get("type") == "ByteLevel" and step.get("use_regex", True)
-                and not step.get("add_prefix_space"))
+        return step.get("type") == "ByteLevel" and step.get("use_regex", True) and not step.get("add_prefix_space")
 
     if not pre_tokenizer:
         return None
     if is_byte_level(pre_tokenizer):
         return False
     steps = pre_tokenizer.get("pretokenizers", []) if pre_tokenizer.get("type") == "Sequence" else []
-    if (len(steps) == 2 and steps[0].get("type") == "Digits" and steps[0].get("individual_digits")
-            and is_byte_level(steps[1])):
+    if (
+        len(steps) == 2
+        and steps[0].get("type") == "Digits"
+        and steps[0].get("individual_digits")
+        and is_byte_level(steps[1])
+    ):
         return True
     return None
 
@@ -56,8 +65,9 @@ def byte_level_steps(pre_tokenizer: dict | None) -> bool | None:
 @lru_cache(maxsize=1)
 def byte_to_unicode() -> dict[int, str]:
     """GPT-2's reversible byte -> printable character map used by byte-level BPE vocabularies."""
-    printable = (list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
-                 + list(range(ord("®"), ord("ÿ") + 1)))
+    printable = (
+        list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    )
     codes, extra = printable[:], 0
     for byte in range(256):
         if byte not in printable:
@@ -83,9 +93,14 @@ def build_tables(spec: dict) -> BpeTables | None:
     """Tables for a parsed tokenizer.json, or None when it is not plain byte-level BPE."""
     model = spec.get("model", {})
     split_digits = byte_level_steps(spec.get("pre_tokenizer"))
-    plain_bpe = (model.get("type") == "BPE" and not model.get("byte_fallback") and not model.get("dropout")
-                 and not model.get("continuing_subword_prefix") and not model.get("end_of_word_suffix")
-                 and not model.get("ignore_merges"))
+    plain_bpe = (
+        model.get("type") == "BPE"
+        and not model.get("byte_fallback")
+        and not model.get("dropout")
+        and not model.get("continuing_subword_prefix")
+        and not model.get("end_of_word_suffix")
+        and not model.get("ignore_merges")
+    )
     if not plain_bpe or spec.get("normalizer") or split_digits is None:
         return None
     vocab = model["vocab"]

@@ -70,6 +70,7 @@ which yields columns sample_id, n_tokens, mean_entropy, mean_nll, perplexity. Th
 The cache lives in its own SQLite file (the warehouse uses `<warehouse>.sftmart/scores.sqlite`) because
 the DuckDB file is busy inside the query that calls the UDF.
 """
+
 from udfs.lm_scoring.cache import ScoreCache, content_hash, score_with_cache
 from udfs.lm_scoring.scorer import score_samples
 from udfs.lm_scoring.sequences import SCOPES, bos_prefix, build_sequences, plan_batches
@@ -77,7 +78,18 @@ from udfs.lm_scoring.specs import SCORER_VERSION, load_for_spec, scoring_fingerp
 from udfs.lm_scoring.udf import ITEM_LIST_TYPE, RESULT_TYPE, lm_scores_udf
 
 __all__ = [
-    "ITEM_LIST_TYPE", "RESULT_TYPE", "SCOPES", "SCORER_VERSION", "ScoreCache", "bos_prefix", "build_sequences",
-    "content_hash", "lm_scores_udf", "load_for_spec", "plan_batches", "score_samples", "score_with_cache",
+    "ITEM_LIST_TYPE",
+    "RESULT_TYPE",
+    "SCOPES",
+    "SCORER_VERSION",
+    "ScoreCache",
+    "bos_prefix",
+    "build_sequences",
+    "content_hash",
+    "lm_scores_udf",
+    "load_for_spec",
+    "plan_batches",
+    "score_samples",
+    "score_with_cache",
     "scoring_fingerprint",
 ]

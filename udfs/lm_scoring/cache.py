@@ -1,6 +1,7 @@
 """Scores behind a persistent SQLite cache keyed by (content_hash, fingerprint, scope): the model is
 loaded only if some item is missing, and every finished batch is committed before the next one
 starts, so a killed run loses at most one batch and a re-run scores only what is missing."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,19 +28,21 @@ class ScoreCache:
         self.conn.execute(
             "create table if not exists lm_scores (content_hash text not null, fingerprint text not null, "
             "scope text not null, n_tokens integer not null, mean_entropy real, mean_nll real, "
-            "perplexity real, primary key (content_hash, fingerprint, scope)) without rowid")
+            "perplexity real, primary key (content_hash, fingerprint, scope)) without rowid"
+        )
         self.conn.commit()
 
     def get_many(self, hashes: Iterable[str], fingerprint: str, scope: str) -> dict[str, dict]:
         found: dict[str, dict] = {}
         hashes = list(dict.fromkeys(hashes))
         for lo in range(0, len(hashes), 500):
-            part = hashes[lo:lo + 500]
+            part = hashes[lo : lo + 500]
             marks = ",".join("?" * len(part))
             for h, *values in self.conn.execute(
-                    f"select content_hash, n_tokens, mean_entropy, mean_nll, perplexity from lm_scores "
-                    f"where fingerprint = ? and scope = ? and content_hash in ({marks})",
-                    [fingerprint, scope, *part]):
+                f"select content_hash, n_tokens, mean_entropy, mean_nll, perplexity from lm_scores "
+                f"where fingerprint = ? and scope = ? and content_hash in ({marks})",
+                [fingerprint, scope, *part],
+            ):
                 found[h] = dict(zip(SCORE_FIELDS, values))
         return found
 
@@ -48,7 +51,8 @@ class ScoreCache:
         with self.conn:
             self.conn.executemany(
                 "insert or replace into lm_scores values (?, ?, ?, ?, ?, ?, ?)",
-                [(h, fingerprint, scope, *(s[f] for f in SCORE_FIELDS)) for h, s in rows])
+                [(h, fingerprint, scope, *(s[f] for f in SCORE_FIELDS)) for h, s in rows],
+            )
 
     def count(self) -> int:
         return self.conn.execute("select count(*) from lm_scores").fetchone()[0]
@@ -66,8 +70,14 @@ def _item_get(item, key):
     return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
 
 
-def score_with_cache(cache_path: str | Path, model_loader: Callable[[], tuple], fingerprint: str,
-                     items: Sequence, scope: str = "response", **score_kwargs) -> list[dict]:
+def score_with_cache(
+    cache_path: str | Path,
+    model_loader: Callable[[], tuple],
+    fingerprint: str,
+    items: Sequence,
+    scope: str = "response",
+    **score_kwargs,
+) -> list[dict]:
     """Scores of `items` (mappings with content_hash, prompt, response), aligned with them.
 
     Cached rows for (content_hash, fingerprint, scope) are used as they are; `model_loader()` ->

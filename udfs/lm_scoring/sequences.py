@@ -1,6 +1,7 @@
 """The token sequences that are scored: prompt and response ids, the BOS the tokenizer adds, the
 scored span and the truncation rule (udfs/lm_scoring/__init__.py says what is scored), and the
 length-sorted batches they run in."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -25,21 +26,22 @@ def bos_prefix(tokenizer) -> list[int]:
     without = _encode(tokenizer, ["a"])[0]
     with_special = _encode(tokenizer, ["a"], add_special_tokens=True)[0]
     n_extra = len(with_special) - len(without)
-    if n_extra > 0 and with_special[n_extra:n_extra + len(without)] == without:
+    if n_extra > 0 and with_special[n_extra : n_extra + len(without)] == without:
         return list(with_special[:n_extra])
     return []
 
 
 @dataclass
 class Seq:
-    index: int            # position in the caller's list
-    ids: list[int]        # tokens fed to the model
-    start: int            # first scored token index in ids (>= 1)
-    end: int              # one past the last scored token
+    index: int  # position in the caller's list
+    ids: list[int]  # tokens fed to the model
+    start: int  # first scored token index in ids (>= 1)
+    end: int  # one past the last scored token
 
 
-def build_sequences(tokenizer, prompts: Sequence[str], responses: Sequence[str] | None, scope: str,
-                    max_length: int) -> list[Seq | None]:
+def build_sequences(
+    tokenizer, prompts: Sequence[str], responses: Sequence[str] | None, scope: str, max_length: int
+) -> list[Seq | None]:
     """The token sequence and scored span of each sample (None: nothing to score). See module doc."""
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
@@ -50,7 +52,7 @@ def build_sequences(tokenizer, prompts: Sequence[str], responses: Sequence[str] 
     out: list[Seq | None] = []
     if scope == "prompt":
         for i, p in enumerate(prompt_ids):
-            p = p[len(p) - (max_length - len(bos)):] if len(bos) + len(p) > max_length else p
+            p = p[len(p) - (max_length - len(bos)) :] if len(bos) + len(p) > max_length else p
             ids = bos + p
             start = max(len(bos), 1)
             out.append(Seq(i, ids, start, len(ids)) if len(ids) > start else None)
@@ -63,7 +65,7 @@ def build_sequences(tokenizer, prompts: Sequence[str], responses: Sequence[str] 
         if not r or room < (1 if p and not bos else 0):  # the whole response, with context, must fit
             out.append(None)
             continue
-        p = p[len(p) - room:] if len(p) > room else p
+        p = p[len(p) - room :] if len(p) > room else p
         ids = bos + p + r
         start = max(len(bos) + len(p), 1)
         out.append(Seq(i, ids, start, len(ids)) if len(ids) > start else None)

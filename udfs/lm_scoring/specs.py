@@ -1,5 +1,6 @@
 """Model specs (`training.models.ModelSpec` as JSON): the model each spec loads, once per process,
 and the fingerprint that keys its cached scores."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """`lm_scores_udf`: the DuckDB arrow UDF `sftmart_lm_scores(samples, model_spec, scope, cache_path)`,
 one list of samples in, one list of scores out (the SQL pattern is in udfs/lm_scoring/__init__.py)."""
+
 from __future__ import annotations
 
 import duckdb
@@ -13,15 +14,29 @@ try:  # DuckDB >= 1.4 / 2.0
 except ImportError:  # pragma: no cover - older DuckDB
     from duckdb import typing as T
 
-ITEM_TYPE = duckdb.struct_type({"sample_id": T.VARCHAR, "content_hash": T.VARCHAR,
-                                "prompt": T.VARCHAR, "response": T.VARCHAR})
+ITEM_TYPE = duckdb.struct_type(
+    {"sample_id": T.VARCHAR, "content_hash": T.VARCHAR, "prompt": T.VARCHAR, "response": T.VARCHAR}
+)
 ITEM_LIST_TYPE = duckdb.list_type(ITEM_TYPE)
-SCORE_TYPE = duckdb.struct_type({"sample_id": T.VARCHAR, "n_tokens": T.BIGINT, "mean_entropy": T.DOUBLE,
-                                 "mean_nll": T.DOUBLE, "perplexity": T.DOUBLE})
+SCORE_TYPE = duckdb.struct_type(
+    {
+        "sample_id": T.VARCHAR,
+        "n_tokens": T.BIGINT,
+        "mean_entropy": T.DOUBLE,
+        "mean_nll": T.DOUBLE,
+        "perplexity": T.DOUBLE,
+    }
+)
 RESULT_TYPE = duckdb.list_type(SCORE_TYPE)
-ARROW_SCORE_TYPE = pa.struct([("sample_id", pa.string()), ("n_tokens", pa.int64()),
-                              ("mean_entropy", pa.float64()), ("mean_nll", pa.float64()),
-                              ("perplexity", pa.float64())])
+ARROW_SCORE_TYPE = pa.struct(
+    [
+        ("sample_id", pa.string()),
+        ("n_tokens", pa.int64()),
+        ("mean_entropy", pa.float64()),
+        ("mean_nll", pa.float64()),
+        ("perplexity", pa.float64()),
+    ]
+)
 ARROW_RESULT_TYPE = pa.list_(ARROW_SCORE_TYPE)
 
 
@@ -62,15 +77,20 @@ def lm_scores_udf(items: pa.Array, model_spec: pa.Array, scope: pa.Array, cache_
     if records:
         spec, options = spec_parts(canonical(spec_json))
         with score_lock:
-            scores = score_with_cache(path, lambda: load_for_spec(spec_json), scoring_fingerprint(spec_json),
-                                      records, scope_value, max_length=spec.max_length,
-                                      max_tokens_per_batch=options.get("max_tokens_per_batch"),
-                                      progress=bool(options.get("progress", True)))
+            scores = score_with_cache(
+                path,
+                lambda: load_for_spec(spec_json),
+                scoring_fingerprint(spec_json),
+                records,
+                scope_value,
+                max_length=spec.max_length,
+                max_tokens_per_batch=options.get("max_tokens_per_batch"),
+                progress=bool(options.get("progress", True)),
+            )
     else:
         scores = []
     values = pa.array([{"sample_id": r["sample_id"], **s} for r, s in zip(records, scores)], type=ARROW_SCORE_TYPE)
     offsets = [0]
     for length in lengths:
         offsets.append(offsets[-1] + int(length))
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=ARROW_RESULT_TYPE,
-                                    mask=items.is_null())
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=ARROW_RESULT_TYPE, mask=items.is_null())

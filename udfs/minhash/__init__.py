@@ -10,6 +10,7 @@ The steps, each in its own module:
 * components.py: rows sharing a band key, joined into components;
 * udf.py: the DuckDB UDF ``sftmart_minhash_band_keys``.
 """
+
 from udfs.minhash.components import connected_components
 from udfs.minhash.lsh import band_keys, lsh_params
 from udfs.minhash.permutations import SCHEMES

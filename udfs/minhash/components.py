@@ -10,6 +10,7 @@ costs 0.22-0.26 s in a fresh process, but a build has paid it already (great_exp
 the validation nodes import, imports it). A hand-written kernel is kept only when it saves more
 than ~0.5 s of a 200k-row build.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@
 that keys of different bands can never be equal. Two rows are near-duplicate candidates when they
 share a key (udfs/minhash/components.py links them).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -28,8 +29,7 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
         raise ValueError("threshold must be in [0.0, 1.0]")
     if num_perm < 2:
         raise ValueError("num_perm must be >= 2")
-    pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)],
-                     dtype=np.float64)
+    pairs = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)], dtype=np.float64)
     bands, rows = pairs[:, :1], pairs[:, 1:]
 
     def collision(s):  # probability that two docs of Jaccard s share a band, per (b, r) row
@@ -59,8 +59,7 @@ def _fmix64(h):
 @nb.njit(cache=True)
 def _band_keys_kernel(sigs, b, r, bits, out):
     rows = sigs.shape[0]
-    low_mask = (np.uint64(0xFFFFFFFFFFFFFFFF) >> np.uint64(bits)) if bits > 0 else \
-        np.uint64(0xFFFFFFFFFFFFFFFF)
+    low_mask = (np.uint64(0xFFFFFFFFFFFFFFFF) >> np.uint64(bits)) if bits > 0 else np.uint64(0xFFFFFFFFFFFFFFFF)
     for i in range(rows):
         for j in range(b):
             h = _fmix64(np.uint64(j + 1) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(r))

@@ -7,6 +7,7 @@ kernels that fold one shingle hash into a signature under either scheme.
   * ``'legacy'`` (the only scheme of datasketch < 2.0, still available as
     ``MinHash(..., scheme='legacy')``): ``phv = ((h * a + b) mod 2**64 mod (2**61 - 1)) & (2**32 - 1)``.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -26,8 +27,10 @@ def permutations(scheme: str, num_perm: int, seed: int):
     gen = np.random.RandomState(seed)
     if scheme == "legacy":
         ab = np.array(
-            [(gen.randint(1, MERSENNE_PRIME, dtype=np.uint64),
-              gen.randint(0, MERSENNE_PRIME, dtype=np.uint64)) for _ in range(num_perm)],
+            [
+                (gen.randint(1, MERSENNE_PRIME, dtype=np.uint64), gen.randint(0, MERSENNE_PRIME, dtype=np.uint64))
+                for _ in range(num_perm)
+            ],
             dtype=np.uint64,
         ).T
         a64, b64 = np.ascontiguousarray(ab[0]), np.ascontiguousarray(ab[1])

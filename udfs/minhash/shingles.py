@@ -9,6 +9,7 @@ The caller passes already-normalised text; nothing else is done to it. The xxh32
 udfs/minhash/signatures.py shingles the same way over the UTF-8 bytes; this function serves the
 other hash functions and the tools that estimate Jaccard similarities (bench/).
 """
+
 from __future__ import annotations
 
 ASCII_WHITESPACE = b" \t\n\r\x0b\x0c"
@@ -27,7 +28,7 @@ def shingles(text: str, lang: str, n: int = 5) -> list[bytes]:
             return []
         if len(chars) < n:
             return [chars.encode("utf-8")]
-        return [chars[i:i + n].encode("utf-8") for i in range(len(chars) - n + 1)]
+        return [chars[i : i + n].encode("utf-8") for i in range(len(chars) - n + 1)]
     # bytes.split() with no argument splits on exactly the six ASCII whitespace bytes and drops
     # empty pieces; UTF-8 multi-byte sequences never contain ASCII bytes.
     words = text.encode("utf-8").split()
@@ -35,4 +36,4 @@ def shingles(text: str, lang: str, n: int = 5) -> list[bytes]:
         return []
     if len(words) < n:
         return [b" ".join(words)]
-    return [b" ".join(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return [b" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]

@@ -9,6 +9,7 @@ Python; only the permutations are vectorised). A Python callable ``bytes -> int`
 The schemes are udfs/minhash/permutations.py's. The signature is the minimum over the document's
 shingles; a document without shingles (or a null text) keeps the initial value 2**32 - 1 everywhere.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,9 +43,9 @@ def _signatures_xxh32(data, offsets, valid, is_zh, n, scheme, a32, b32, a64, b64
         ln = offsets[i + 1] - offsets[i]
         if ln > maxlen:
             maxlen = ln
-    norm = np.empty(maxlen + 1, np.uint8)        # text with whitespace collapsed / removed
-    tstart = np.empty(maxlen + 1, np.int64)      # token (word or code point) starts in norm
-    tend = np.empty(maxlen + 1, np.int64)        # token ends in norm
+    norm = np.empty(maxlen + 1, np.uint8)  # text with whitespace collapsed / removed
+    tstart = np.empty(maxlen + 1, np.int64)  # token (word or code point) starts in norm
+    tend = np.empty(maxlen + 1, np.int64)  # token ends in norm
     hashes = np.empty(maxlen + 1, np.uint64)
     num_perm = out.shape[1]
     for i in range(rows):
@@ -147,9 +148,15 @@ def _sha1_hash32(b: bytes) -> int:  # == datasketch.hashfunc.sha1_hash32
     return struct.unpack("<I", hashlib.sha1(b).digest()[:4])[0]
 
 
-def signatures(texts: TextsLike, langs, num_perm: int = 256, seed: int = 1, n: int = 5,
-               hashfunc: str | Callable[[bytes], int] = "xxh32",
-               scheme: str = "affine32") -> np.ndarray:
+def signatures(
+    texts: TextsLike,
+    langs,
+    num_perm: int = 256,
+    seed: int = 1,
+    n: int = 5,
+    hashfunc: str | Callable[[bytes], int] = "xxh32",
+    scheme: str = "affine32",
+) -> np.ndarray:
     """MinHash signatures, shape (rows, num_perm), uint32.
 
     texts: pa.Array / ChunkedArray of strings or a sequence of str (None = null -> empty doc).

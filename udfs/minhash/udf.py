@@ -1,4 +1,5 @@
 """`band_keys_udf`: the DuckDB arrow UDF `sftmart_minhash_band_keys(text, lang, num_perm, threshold, seed)`."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,9 @@ def _first_scalar(x, name):
     return x
 
 
-def band_keys_udf(texts: pa.Array, langs: pa.Array, num_perm: pa.Array, threshold: pa.Array,
-                  seed: pa.Array) -> pa.Array:
+def band_keys_udf(
+    texts: pa.Array, langs: pa.Array, num_perm: pa.Array, threshold: pa.Array, seed: pa.Array
+) -> pa.Array:
     """DuckDB arrow UDF: list<uint64> of LSH band keys per row (null text -> null).
 
     num_perm / threshold / seed arrive as arrays of one repeated constant; element 0 is used.

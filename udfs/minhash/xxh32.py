@@ -1,4 +1,5 @@
 """xxHash32 in numba (== `xxhash.xxh32_intdigest`), for the shingle hashes inside the signature kernel."""
+
 from __future__ import annotations
 
 import numba as nb
@@ -19,8 +20,12 @@ def _rotl32(x, r):
 
 @nb.njit(inline="always")
 def _read32(buf, i):
-    return (np.uint64(buf[i]) | (np.uint64(buf[i + 1]) << np.uint64(8))
-            | (np.uint64(buf[i + 2]) << np.uint64(16)) | (np.uint64(buf[i + 3]) << np.uint64(24)))
+    return (
+        np.uint64(buf[i])
+        | (np.uint64(buf[i + 1]) << np.uint64(8))
+        | (np.uint64(buf[i + 2]) << np.uint64(16))
+        | (np.uint64(buf[i + 3]) << np.uint64(24))
+    )
 
 
 @nb.njit(inline="always")

@@ -28,6 +28,7 @@ Deviations from Data-Juicer (documented, deliberate):
   * n-grams are compared by 64-bit hash, so a hash collision (odds ~n^2 / 2^64 per text) could
     merge two different n-grams.
 """
+
 from udfs.text_stats.exact_key import exact_keys
 from udfs.text_stats.quality import ARROW_TYPE, FIELD_NAMES, REP_LEN, RESULT_TYPE, quality_stats
 

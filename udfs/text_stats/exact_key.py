@@ -1,4 +1,5 @@
 """`exact_keys(texts)`: the exact-dedup key of each text, its letters and digits lowercased."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,6 +37,7 @@ def exact_keys(texts: pa.Array) -> pa.StringArray:
     out = np.empty(max(1, 2 * int(offsets[-1] - offsets[0])), dtype=np.uint8)
     out_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     _exact_keys(data, offsets, lookup.char_class, lookup.lowercase, out, out_offsets)
-    keys = pa.Array.from_buffers(pa.large_string(), len(texts), [
-        None, pa.py_buffer(out_offsets), pa.py_buffer(out[:out_offsets[-1]])])
+    keys = pa.Array.from_buffers(
+        pa.large_string(), len(texts), [None, pa.py_buffer(out_offsets), pa.py_buffer(out[: out_offsets[-1]])]
+    )
     return pc.if_else(texts.is_valid(), keys, None) if texts.null_count else keys

@@ -5,6 +5,7 @@ Words are hashed with FNV-1a over their code points and finished with splitmix64
 with a rolling polynomial hash. Two different n-grams (or words) compare equal only on a hash
 collision, odds about n**2 / 2**64 per text.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ The kernel decodes each row's UTF-8 into code points once and runs every statist
 class counts and words of udfs/text_stats/words.py, the repetition ratios of
 udfs/text_stats/repetition.py, with the lookup tables of udfs/text_stats/tables.py.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -43,8 +44,20 @@ _LANG_OTHER, _LANG_EN, _LANG_ZH = 0, 1, 2
 
 
 @njit(cache=True, nogil=True)
-def _batch_stats(data, offsets, valid, langs, char_class, lowercase, flagged_en_hashes,
-                 zh_terms, zh_term_offsets, rep_len, ints, floats):
+def _batch_stats(
+    data,
+    offsets,
+    valid,
+    langs,
+    char_class,
+    lowercase,
+    flagged_en_hashes,
+    zh_terms,
+    zh_term_offsets,
+    rep_len,
+    ints,
+    floats,
+):
     """Fill ints[(n_chars, n_words, max_line_length), row] and
     floats[(alnum, char_rep, word_rep, special, flagged), row] for every valid row."""
     n_rows = len(offsets) - 1
@@ -66,8 +79,7 @@ def _batch_stats(data, offsets, valid, langs, char_class, lowercase, flagged_en_
         lang = langs[r]
         n_words = find_words(cps, char_class, lang == _LANG_ZH, starts, ends)
         if lang == _LANG_EN:
-            flagged = count_flagged_en(cps, starts, ends, n_words, char_class, lowercase,
-                                       flagged_en_hashes)
+            flagged = count_flagged_en(cps, starts, ends, n_words, char_class, lowercase, flagged_en_hashes)
         elif lang == _LANG_ZH:
             flagged = count_flagged_zh(cps, char_class, zh_terms, zh_term_offsets, next_allowed)
         else:
@@ -79,8 +91,7 @@ def _batch_stats(data, offsets, valid, langs, char_class, lowercase, flagged_en_
             floats[0, r] = count_class(cps, char_class, ALNUM) / n_chars
             floats[3, r] = count_class(cps, char_class, SPECIAL) / n_chars
         floats[1, r] = char_rep_ratio(cps, rep_len, grams, table, 2 * r)
-        floats[2, r] = word_rep_ratio(cps, starts, ends, n_words, rep_len, word_hashes, grams,
-                                      table, 2 * r + 1)
+        floats[2, r] = word_rep_ratio(cps, starts, ends, n_words, rep_len, word_hashes, grams, table, 2 * r + 1)
         if n_words:
             floats[4, r] = flagged / n_words
 
@@ -103,9 +114,20 @@ def quality_stats(texts: pa.Array, langs: pa.Array) -> pa.StructArray:
     ints = np.zeros((3, len(texts)), dtype=np.int64)
     floats = np.zeros((5, len(texts)), dtype=np.float64)
     # nogil: DuckDB calls the UDF from its worker threads, and their batches then run in parallel
-    _batch_stats(data, offsets, valid, _lang_codes(langs), lookup.char_class, lookup.lowercase,
-                 lookup.flagged_en_hashes, lookup.zh_terms, lookup.zh_term_offsets, REP_LEN,
-                 ints, floats)
+    _batch_stats(
+        data,
+        offsets,
+        valid,
+        _lang_codes(langs),
+        lookup.char_class,
+        lookup.lowercase,
+        lookup.flagged_en_hashes,
+        lookup.zh_terms,
+        lookup.zh_term_offsets,
+        REP_LEN,
+        ints,
+        floats,
+    )
     n_chars, n_words, max_line = ints
     alnum, char_rep, word_rep, special, flagged = floats
     columns = [n_chars, n_words, alnum, char_rep, word_rep, special, flagged, max_line]

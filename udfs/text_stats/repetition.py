@@ -5,6 +5,7 @@ reused across the texts of a batch.
 n-grams are compared by their 64-bit hashes (udfs/text_stats/hashing.py), not sorted: counting them
 in a hash table is linear in the text.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,12 @@ def new_count_table(max_items):
     capacity = 16
     while capacity < 2 * max_items:
         capacity *= 2
-    return (np.empty(capacity, dtype=np.uint64), np.empty(capacity, dtype=np.int64),
-            np.full(capacity, -1, dtype=np.int64), np.empty(max(max_items, 1), dtype=np.int64))
+    return (
+        np.empty(capacity, dtype=np.uint64),
+        np.empty(capacity, dtype=np.int64),
+        np.full(capacity, -1, dtype=np.int64),
+        np.empty(max(max_items, 1), dtype=np.int64),
+    )
 
 
 @njit(cache=True)
@@ -72,7 +77,7 @@ def top_repeated_share(table, n_distinct, total):
     if num_rep == 0:
         return 0.0
     top = np.sort(repeated[:n_repeated])
-    return top[n_repeated - num_rep:].sum() / total
+    return top[n_repeated - num_rep :].sum() / total
 
 
 @njit(cache=True)

@@ -4,6 +4,7 @@ point, the hashes of the English flagged words and the Chinese flagged terms as 
 Building them scans all 0x110000 code points (~0.4 s), so they are built on first use and cached
 on disk (`sftmart.paths.cache_dir()/text_stats`), keyed by everything they are built from.
 """
+
 from __future__ import annotations
 
 import functools
@@ -38,11 +39,11 @@ SOURCES = tuple(Path(module.__file__) for module in (charsets, hashing)) + (Path
 
 
 class Tables(NamedTuple):
-    char_class: np.ndarray        # uint8[0x110000], bit set of ALNUM | SPECIAL | ...
-    lowercase: np.ndarray         # uint32[0x110000], single-code-point lowercase
+    char_class: np.ndarray  # uint8[0x110000], bit set of ALNUM | SPECIAL | ...
+    lowercase: np.ndarray  # uint32[0x110000], single-code-point lowercase
     flagged_en_hashes: np.ndarray  # uint64, sorted
-    zh_terms: np.ndarray          # uint32, the zh flagged terms' code points, concatenated
-    zh_term_offsets: np.ndarray   # int64[n_terms + 1]
+    zh_terms: np.ndarray  # uint32, the zh flagged terms' code points, concatenated
+    zh_term_offsets: np.ndarray  # int64[n_terms + 1]
 
 
 def all_code_points() -> str:
@@ -69,7 +70,7 @@ def char_class_table(everything: str) -> np.ndarray:
     table[code_points("".join(SPECIAL_CHARACTERS))] |= SPECIAL
     table[code_points(strip_characters())] |= STRIP
     for lo, hi in CJK_RANGES:
-        table[lo:hi + 1] |= CJK
+        table[lo : hi + 1] |= CJK
     for term in flagged_words("zh"):
         table[ord(term[0])] |= ZH_TERM_START
     return table
@@ -79,8 +80,11 @@ def lowercase_table(everything: str) -> np.ndarray:
     # U+0130 is the one code point whose lowercase is two code points; it stays itself (no
     # ASCII flagged word can match a word holding it either way).
     dotted_capital_i = 0x130
-    lowered = (everything[:dotted_capital_i].lower() + everything[dotted_capital_i]
-               + everything[dotted_capital_i + 1:].lower())
+    lowered = (
+        everything[:dotted_capital_i].lower()
+        + everything[dotted_capital_i]
+        + everything[dotted_capital_i + 1 :].lower()
+    )
     return code_points(lowered).copy()
 
 

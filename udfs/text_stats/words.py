@@ -2,6 +2,7 @@
 flagged-word counts of 'en' (stripped, lowercased words looked up by hash) and 'zh' (substring
 occurrences of each term). See udfs/text_stats/__init__.py for what a word is in each language.
 """
+
 from __future__ import annotations
 
 import numpy as np

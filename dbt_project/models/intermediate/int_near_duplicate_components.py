@@ -4,6 +4,7 @@ component keeps one member (udfs/minhash/components.py, scipy's connected_compon
 Rows are numbered best-first (quality_score desc, sample_id asc), so each component's label is
 the row number of the member it keeps.
 """
+
 import numpy as np
 import pyarrow as pa
 
@@ -21,10 +22,12 @@ def model(dbt, session):
     sample_ids = samples.column("sample_id")
     kept_ids = sample_ids.take(pa.array(labels))
     sizes = np.bincount(labels, minlength=n_rows)[labels] if n_rows else labels
-    return pa.table({
-        "sample_id": sample_ids,
-        "lang": samples.column("lang"),
-        "kept_sample_id": kept_ids,
-        "component_size": pa.array(sizes, pa.int64()),
-        "is_kept": pa.array(labels == np.arange(n_rows)),
-    })
+    return pa.table(
+        {
+            "sample_id": sample_ids,
+            "lang": samples.column("lang"),
+            "kept_sample_id": kept_ids,
+            "component_size": pa.array(sizes, pa.int64()),
+            "is_kept": pa.array(labels == np.arange(n_rows)),
+        }
+    )
