@@ -22,5 +22,9 @@ browser:
 build: $(STAMP)
 	$(VENV)/bin/sftmart build --vars '{"max_steps": 8}'
 
+# Lint (ruff for Python, sqlfluff with dbt's own templating for the models), then the tests.
 test: $(STAMP) browser
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	SFTMART_DB=$$(mktemp -d)/lint.duckdb $(VENV)/bin/sqlfluff lint dbt_project
 	$(VENV)/bin/pytest -q

@@ -22,4 +22,8 @@ near as (
 )
 
 select dedup_kind || ':' || kept_sample_id as cluster_id, *
-from (select * from exact union all select * from near)
+from (
+    select * from exact
+    union all
+    select * from near
+) as clusters

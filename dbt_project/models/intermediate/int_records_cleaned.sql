@@ -26,8 +26,11 @@ unescaped as (
         case when {{ f }}_has_literal_newlines then replace({{ f }}, '\n', chr(10)) else {{ f }} end
             as {{ f }}_unescaped,
         {% endfor %}
-        {% for f in fields %}{{ f }}_has_literal_newlines{% if not loop.last %} or {% endif %}{% endfor %}
-            as had_literal_newlines
+        (
+            {% for f in fields -%}
+            {{ f }}_has_literal_newlines{{ ' or' if not loop.last }}
+            {% endfor -%}
+        ) as had_literal_newlines
     from newline_flags
 ),
 
@@ -73,11 +76,17 @@ cleaned as (
         list_concat(
             case when had_literal_newlines then ['literal_newlines'] else [] end,
             -- unescaping newlines is NFC-neutral, so this is "NFC changed the raw text"
-            case when {% for f in fields %}{{ f }}_prepared <> {{ f }}_unescaped{% if not loop.last %} or {% endif %}{% endfor %}
-                 then ['unicode_nfc'] else [] end,
-            case when {% for f in fields %}{{ f }}_needs_steps{% if not loop.last %} or {% endif %}{% endfor %}
-                 then {{ cleaning_step_rules_fired(['instruction_prepared', 'input_prepared', 'output_prepared']) }}
-                 else [] end
+            case when (
+                {% for f in fields -%}
+                {{ f }}_prepared <> {{ f }}_unescaped{{ ' or' if not loop.last }}
+                {% endfor -%}
+            ) then ['unicode_nfc'] else [] end,
+            case when (
+                {% for f in fields -%}
+                {{ f }}_needs_steps{{ ' or' if not loop.last }}
+                {% endfor -%}
+            ) then {{ cleaning_step_rules_fired(['instruction_prepared', 'input_prepared', 'output_prepared']) }}
+            else [] end
         ) as cleaning_rules
     from stepped
 ),

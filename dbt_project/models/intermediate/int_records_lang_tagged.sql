@@ -20,8 +20,12 @@ tagged as (
 
 select
     c.sample_id,
-    t.detected.lang as lang,
+    t.detected.lang,
     t.detected.score as lang_score,
-    t.detected.lang in ({% for lang in checked_var('keep_languages') %}{{ sql_literal(lang) }}{{ ', ' if not loop.last }}{% endfor %}) as is_kept_language
+    t.detected.lang in (
+        {% for lang in checked_var('keep_languages') -%}
+        {{ sql_literal(lang) }}{{ ',' if not loop.last }}
+        {% endfor -%}
+    ) as is_kept_language
 from cleaned as c
 inner join tagged as t using (exact_hash)

@@ -12,6 +12,8 @@ select
     quality_score,
     sftmart_minhash_band_keys(
         text, lang,
-        {{ sql_literal(checked_var('minhash_num_perm')) }}, {{ sql_literal(checked_var('minhash_threshold')) }}, {{ sql_literal(checked_var('minhash_seed')) }}
+        {{ sql_literal(checked_var('minhash_num_perm')) }},
+        {{ sql_literal(checked_var('minhash_threshold')) }},
+        {{ sql_literal(checked_var('minhash_seed')) }}
     ) as band_keys
 from survivors

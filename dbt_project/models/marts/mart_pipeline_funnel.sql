@@ -27,13 +27,16 @@ counts as (
 ),
 
 reasons as (
-    select dropped_at_stage as stage_order, lang, map(list(drop_reason order by drop_reason), list(n order by drop_reason)) as removed_by_reason
+    select
+        dropped_at_stage as stage_order,
+        lang,
+        map(list(drop_reason order by drop_reason), list(n order by drop_reason)) as removed_by_reason
     from (
         select dropped_at_stage, lang, drop_reason, count(*) as n
         from outcomes
         where dropped_at_stage is not null
         group by all
-    )
+    ) as per_reason
     group by all
 ),
 

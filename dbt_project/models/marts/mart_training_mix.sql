@@ -1,6 +1,7 @@
 {{ config(post_hook="{{ log_mix_shortfall(this, checked_var('token_budget'), checked_var('en_ratio')) }}") }}
--- The ratio-balanced training mix, drawn from the learnable candidates: each language fills its share of token_budget in a seeded random
--- order and stops at the first sample that reaches its share (so it overshoots by at most one sample).
+-- The ratio-balanced training mix, drawn from the learnable candidates: each language fills its
+-- share of token_budget in a seeded random order and stops at the first sample that reaches its
+-- share (so it overshoots by at most one sample).
 with learnable_pool as (
     select p.*
     from {{ ref('mart_candidate_pool') }} as p
@@ -9,7 +10,8 @@ with learnable_pool as (
 ),
 
 sampled as (
-    {{ ratio_sample('learnable_pool', checked_var('token_budget'), checked_var('en_ratio'), checked_var('sample_seed')) }}
+    {{ ratio_sample('learnable_pool', checked_var('token_budget'), checked_var('en_ratio'),
+                    checked_var('sample_seed')) }}
 )
 
 select

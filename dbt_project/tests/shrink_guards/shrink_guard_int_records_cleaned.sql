@@ -1,2 +1,2 @@
--- Write-audit-publish: int_records_cleaned keeps most of its published rows (macros/publish/publish_when_audited.sql).
+-- Write-audit-publish: int_records_cleaned keeps most of its published rows (the shrink_guard macro).
 {{ shrink_guard(ref('int_records_cleaned')) }}

@@ -1,2 +1,2 @@
--- Write-audit-publish: mart_candidate_pool keeps most of its published rows (macros/publish/publish_when_audited.sql).
+-- Write-audit-publish: mart_candidate_pool keeps most of its published rows (the shrink_guard macro).
 {{ shrink_guard(ref('mart_candidate_pool')) }}

@@ -1,2 +1,2 @@
--- Write-audit-publish: mart_training_mix keeps most of its published rows (macros/publish/publish_when_audited.sql).
+-- Write-audit-publish: mart_training_mix keeps most of its published rows (the shrink_guard macro).
 {{ shrink_guard(ref('mart_training_mix')) }}
