@@ -26,5 +26,5 @@ build: $(STAMP)
 test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	SFTMART_DB=$$(mktemp -d)/lint.duckdb $(VENV)/bin/sqlfluff lint dbt_project
+	SFTMART_DB=$$(mktemp -d)/lint.duckdb $(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/analyses
 	$(VENV)/bin/pytest -q

@@ -15,11 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from sftmart.paths import warehouse_state_dir
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -36,6 +39,10 @@ STAGES = {  # dbt model -> stage label
     "mart_candidate_pool": "candidate pool",
     "mart_training_mix": "training mix",
     "mart_pipeline_funnel": "funnel",
+    "validate_raw": "GX raw",
+    "validate_staging": "GX staging",
+    "validate_intermediate": "GX intermediate",
+    "validate_marts": "GX marts",
 }
 
 
@@ -94,6 +101,7 @@ def run_dbt_build(corpus: Path, rows: int, models_only: bool = False) -> dict:
     db = RESULTS / f"build-{rows}.duckdb"
     for stale in (db, db.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
+    shutil.rmtree(warehouse_state_dir(db), ignore_errors=True)  # build copy, GX results: a fresh build
     target = RESULTS / f"target-{rows}"
     env = dict(os.environ, SFTMART_DB=str(db))
     if models_only:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 def readme_sql_lines() -> list[str]:
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    return [line.split("#")[0].strip() for line in text.splitlines() if re.match(r"\s*sftmart sql ", line)]
+    return [line.split("#")[0].strip() for line in text.splitlines() if re.match(r'\s*sftmart sql "', line)]
 
 
 def sftmart(args: list[str], db_path: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
