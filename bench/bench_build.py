@@ -79,7 +79,9 @@ def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float,
     return elapsed, usage.ru_maxrss / 1024, stdout
 
 
-def dbt_args(command: str, corpus: Path, target: Path) -> list[str]:
+def dbt_args(command: str, corpus: Path, target: Path, validate: bool = False) -> list[str]:
+    """The dbt command on a corpus, model layer off; the GX validation nodes only with `validate`
+    (Data-Juicer's recipe validates nothing, so the like-for-like comparison leaves them out)."""
     return [
         sys.executable,
         "-m",
@@ -93,10 +95,10 @@ def dbt_args(command: str, corpus: Path, target: Path) -> list[str]:
         str(target),
         "--vars",
         json.dumps({"raw_root": str(corpus), "model_layer": False}),
-    ]  # model scoring excluded
+    ] + ([] if validate else ["--exclude", "path:models/validation"])
 
 
-def run_dbt_build(corpus: Path, rows: int, models_only: bool = False) -> dict:
+def run_dbt_build(corpus: Path, rows: int, models_only: bool = False, validate: bool = False) -> dict:
     """One fresh `dbt build`; with models_only, `dbt seed` then a timed `dbt run` (no data tests)."""
     db = RESULTS / f"build-{rows}.duckdb"
     for stale in (db, db.with_suffix(".duckdb.wal")):
@@ -106,7 +108,7 @@ def run_dbt_build(corpus: Path, rows: int, models_only: bool = False) -> dict:
     env = dict(os.environ, SFTMART_DB=str(db))
     if models_only:
         timed_child(dbt_args("seed", corpus, target), env)
-    wall, peak_mb, _ = timed_child(dbt_args("run" if models_only else "build", corpus, target), env)
+    wall, peak_mb, _ = timed_child(dbt_args("run" if models_only else "build", corpus, target, validate), env)
     timings = json.loads((target / "run_results.json").read_text())["results"]
     per_model = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in timings}
     import duckdb
@@ -179,6 +181,9 @@ def main() -> None:
     parser.add_argument("--source", type=Path, default=REPO.parent / "shared" / "data" / "alpaca-cot")
     parser.add_argument("--data-juicer", help="python of a venv with py-data-juicer, for the same-run baseline")
     parser.add_argument(
+        "--validate", action="store_true", help="include the Great Expectations validation nodes in the timed build"
+    )
+    parser.add_argument(
         "--models-only",
         action="store_true",
         help="time `dbt run` (models, no data tests) after a `dbt seed`, instead of `dbt build`",
@@ -195,7 +200,8 @@ def main() -> None:
     results = []
     for rows in args.rows:
         corpus = make_corpus(rows, args.source)
-        result = run_dbt_build(corpus, rows, args.models_only)
+        result = run_dbt_build(corpus, rows, args.models_only, args.validate)
+        result["validated"] = args.validate
         if args.models_only:
             print(
                 f"\n{rows:,} rows, dbt run (models only): {result['wall_s']:.1f} s, {result['rows_per_s']:,.0f} rows/s"

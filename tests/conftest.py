@@ -41,7 +41,7 @@ def run_dbt(
     """Runs a dbt command on the project against the DuckDB file `db_path` in a child process
     (dbt-duckdb keeps its connection open for the life of the process); fails with dbt's output
     unless `check` is false. A checked run must also end cleanly: DuckDB's bindings report no
-    objects left alive at shutdown (see udfs.plugin.close_warehouse_and_skip_teardown).
+    objects left alive at shutdown (see udfs.plugin.close_and_publish).
     project_dir: another dbt project (a patched copy of this one) instead of dbt_project/."""
     import subprocess
     import sys

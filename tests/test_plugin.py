@@ -47,14 +47,14 @@ def test_read_only_and_in_memory_connections(tmp_path):
         assert con.execute("select current_database()").fetchall() == [("memory",)]
 
 
-def test_exit_hook_closes_the_warehouse_before_freezing_the_heap(tmp_path):
+def test_exit_hook_closes_the_warehouse(tmp_path):
     # a dbt-duckdb environment still open at exit, held in a reference cycle (so only a garbage
     # collection would free it): the hook closes it, DuckDB checkpoints and leaves no WAL
     path = tmp_path / "w.duckdb"
     script = f"""
 import atexit
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-from udfs.plugin import close_warehouse_and_skip_teardown
+from udfs.plugin import close_and_publish
 import duckdb
 
 class Env:
@@ -66,7 +66,7 @@ class Env:
         self.conn.close()
 
 DuckDBConnectionManager._ENV = Env()
-atexit.register(close_warehouse_and_skip_teardown)
+atexit.register(close_and_publish)
 """
     run = subprocess.run(
         [sys.executable, "-c", script], check=True, cwd=str(tmp_path.parent), capture_output=True, text=True

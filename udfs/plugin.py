@@ -1,11 +1,9 @@
 """dbt-duckdb plugin: registers sftmart's Python UDFs on every connection dbt opens, applies the
 DuckDB `settings` of its config once, has the warehouse written in smaller row groups
 (`row_group_size`), builds on a copy of the warehouse that is published only when the run passed
-(`write_audit_publish`, see sftmart.publish), and spares the dbt process a long teardown of its
-heap when it exits."""
+(`write_audit_publish`, see sftmart.publish) after closing the warehouse at exit."""
 
 import atexit
-import gc
 import sys
 from pathlib import Path
 
@@ -112,19 +110,14 @@ def attach_published(conn, published: Path) -> None:
     conn.execute(f"ATTACH {_sql_string(source)} AS published{options}")
 
 
-def close_warehouse_and_skip_teardown() -> None:
-    """At exit, close dbt-duckdb's DuckDB connection (so DuckDB checkpoints), then freeze the heap:
-    tearing down every object dbt, numba and lingua made took ~0.8 s of a build's exit, and a
-    frozen object is left to the operating system instead.
+def close_and_publish() -> None:
+    """At exit: close dbt-duckdb's DuckDB connection, so DuckDB checkpoints the build copy and no
+    write-ahead log is left, then publish the copy when the run passed (_Run.finish).
 
-    DuckDB's Python objects must still be freed before the interpreter ends, or its binding layer
-    (nanobind) prints a "leaked instance" line for each. One collection (~0.2 s) frees those in
-    unreachable cycles; those held by modules are freed when shutdown clears the modules."""
+    (The exit also used to freeze the heap so Python skipped tearing it down; a same-run A/B showed
+    it saved ~0.3 s of a build, under the ~0.5 s a trick must buy to stay; see bench/RESULTS.md.)"""
     _close_dbt_duckdb_environment()
     _Run.finish()
-    gc.collect()
-    _keep_modules_alive_to_be_cleared()
-    gc.freeze()
 
 
 def _close_dbt_duckdb_environment() -> None:
@@ -134,23 +127,13 @@ def _close_dbt_duckdb_environment() -> None:
     DuckDBConnectionManager.close_all_connections()  # drops the environment
 
 
-def _keep_modules_alive_to_be_cleared() -> None:
-    """Python's shutdown clears the globals of every module still alive; a module that died
-    earlier leaves its globals to the garbage collector, which never visits frozen objects, so
-    DuckDB's type constants (module globals) would outlive the interpreter. A list that holds every
-    module and itself is a cycle that is frozen with the rest and never collected: every module
-    stays alive until shutdown clears it."""
-    modules = list(sys.modules.values())
-    modules.append(modules)
-
-
 class Plugin(BasePlugin):
     def initialize(self, plugin_config):
         self.row_group_size = int(plugin_config.get("row_group_size") or 0)
         self.settings = dict(plugin_config.get("settings") or {})
         self.write_audit_publish = str(plugin_config.get("write_audit_publish", "true")).lower() == "true"
-        atexit.unregister(close_warehouse_and_skip_teardown)  # once, however many plugins
-        atexit.register(close_warehouse_and_skip_teardown)
+        atexit.unregister(close_and_publish)  # once, however many plugins
+        atexit.register(close_and_publish)
 
     def update_connection_config(self, creds, config):
         """Before dbt-duckdb opens the warehouse: have it open this run's build copy instead."""
