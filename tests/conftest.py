@@ -35,6 +35,17 @@ def real_zh() -> list[dict]:
     return load_records("chinese-alpaca/*.json")
 
 
+def dbt_argv(command: str, dbt_vars: dict | None = None, *extra_args: str, project_dir=None) -> list[str]:
+    """The command line of a dbt command on the project (or on `project_dir`), in this Python."""
+    import sys
+
+    from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR
+
+    args = [sys.executable, "-m", "dbt.cli.main", command, "--project-dir", str(project_dir or DBT_PROJECT_DIR)]
+    args += ["--profiles-dir", str(PROFILES_DIR), *extra_args]
+    return args + (["--vars", json.dumps(dbt_vars)] if dbt_vars else [])
+
+
 def run_dbt(
     command: str, db_path, dbt_vars: dict | None = None, *extra_args: str, check: bool = True, project_dir=None
 ) -> str:
@@ -44,23 +55,10 @@ def run_dbt(
     objects left alive at shutdown (see udfs.plugin.close_and_publish).
     project_dir: another dbt project (a patched copy of this one) instead of dbt_project/."""
     import subprocess
-    import sys
 
-    from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+    from sftmart.paths import REPO_ROOT
 
-    args = [
-        sys.executable,
-        "-m",
-        "dbt.cli.main",
-        command,
-        "--project-dir",
-        str(project_dir or DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(PROFILES_DIR),
-        *extra_args,
-    ]
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
+    args = dbt_argv(command, dbt_vars, *extra_args, project_dir=project_dir)
     done = subprocess.run(
         args, cwd=REPO_ROOT, env=dict(os.environ, SFTMART_DB=str(db_path)), capture_output=True, text=True
     )

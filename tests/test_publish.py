@@ -13,7 +13,7 @@ import time
 
 import duckdb
 import pytest
-from conftest import run_dbt
+from conftest import dbt_argv, run_dbt
 from pipeline_fixture import write_fixture
 
 from sftmart.paths import build_path, published_path
@@ -121,23 +121,10 @@ def test_a_reader_does_not_block_a_build_and_a_killed_build_publishes_nothing(pu
         run_dbt("build", db_path, dbt_vars, "--select", "path:models/raw")
         assert reader.execute("select count(*) from raw.alpaca_cot_records").fetchone()[0] > 0
     before = file_digest(db_path)
-    import json
-
-    from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+    from sftmart.paths import REPO_ROOT
 
     child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(PROFILES_DIR),
-            "--vars",
-            json.dumps(dbt_vars),
-        ],
+        dbt_argv("build", dbt_vars),
         cwd=REPO_ROOT,
         env=dict(os.environ, SFTMART_DB=str(db_path)),
         stdout=subprocess.PIPE,

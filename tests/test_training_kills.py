@@ -13,15 +13,15 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import duckdb
 import pytest
+from conftest import dbt_argv
 from lm_fixtures import make_tiny_model_dir
 from pipeline_fixture import write_fixture
 
-from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from sftmart.paths import REPO_ROOT
 from training.pause import PAUSE_AT_ENV, PAUSE_FLAG_ENV
 
 pytestmark = pytest.mark.slow
@@ -30,25 +30,10 @@ STEPS = 60  # past the step-50 checkpoint (TrainConfig.checkpoint_every), so tra
 PAUSE_TIMEOUT_S = 600
 
 
-def dbt_args(dbt_vars: dict) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "dbt.cli.main",
-        "build",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(PROFILES_DIR),
-        "--vars",
-        json.dumps(dbt_vars),
-    ]
-
-
 def build(db_path, dbt_vars: dict) -> str:
     """A full `dbt build` that must pass; returns its stdout and stderr together."""
     done = subprocess.run(
-        dbt_args(dbt_vars),
+        dbt_argv("build", dbt_vars),
         cwd=REPO_ROOT,
         env=dict(os.environ, SFTMART_DB=str(db_path)),
         stdout=subprocess.PIPE,
@@ -64,7 +49,9 @@ def build_killed_at(stage: str, db_path, dbt_vars: dict, tmp_path) -> None:
     flag, log = tmp_path / f"paused-{stage}", tmp_path / f"killed-{stage}.log"
     env = dict(os.environ, SFTMART_DB=str(db_path), **{PAUSE_AT_ENV: stage, PAUSE_FLAG_ENV: str(flag)})
     with open(log, "w") as out:
-        process = subprocess.Popen(dbt_args(dbt_vars), cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            dbt_argv("build", dbt_vars), cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         deadline = time.monotonic() + PAUSE_TIMEOUT_S
         while not flag.exists():
