@@ -20,8 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gx-docs",
         default=None,
-        help="GX Data Docs folder, index.html or URL to link to (default: the site "
-        "expectations.runner builds, when it exists; '' for none)",
+        help="GX Data Docs folder, index.html or URL to link to (default: the warehouse's own site, "
+        "<warehouse>.sftmart/gx/, when it exists; '' for none)",
     )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     db = Path(args.db) if args.db else warehouse_path()

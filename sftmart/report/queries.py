@@ -21,7 +21,7 @@ SCORED = "intermediate.int_records_quality_scored"
 FUNNEL = "marts.mart_pipeline_funnel"
 POOL = "marts.mart_candidate_pool"
 MIX = "marts.mart_training_mix"
-# Read by name (the table may be written by the GX runner or be a dbt model), in `marts` when it is there.
+# Read by name (a view over the validation nodes' histories), in `marts` when it is there.
 DQ_RESULTS = ("data_quality_results", "marts")
 LEARNABILITY_COLUMNS = {"h_base", "h_guide", "lang"}
 LEARNABILITY_TABLES = ["marts.mart_sample_learnability", "intermediate.int_samples_learnability"]
@@ -167,7 +167,7 @@ def mix_sources(wh: Warehouse, limit: int) -> list[tuple]:
 
 
 def _latest_validations(table: str) -> str:
-    """The rows of each layer's latest validation run (the runner validates layer by layer)."""
+    """The rows of each layer's latest validation run (one validation node per layer)."""
     return f"""
         with runs as (select layer, run_id, max(validated_at) as finished from {table} group by all),
         latest as (select layer, arg_max(run_id, finished) as run_id, max(finished) as finished

@@ -23,21 +23,22 @@ def _section(anchor: str, title: str, template: str, build: Callable[[], dict]) 
     return Section(anchor, title, render(template, **context))
 
 
-def _default_gx_docs() -> Path | None:
-    """The Data Docs site that `expectations.runner` builds, when it exists."""
+def _default_gx_docs(db_path: Path) -> Path | None:
+    """The Data Docs site the validation nodes build for the warehouse at `db_path`, when it exists."""
     try:
         from expectations.project import docs_index
 
-        path = docs_index()
+        path = docs_index(db_path)
     except Exception:  # the expectations package is optional here
         return None
     return path if path.exists() else None
 
 
-def docs_href(gx_docs: str | os.PathLike | None) -> str | None:
-    """A link to the GX Data Docs: a URL as given, a folder or index.html as a file: URI."""
+def docs_href(gx_docs: str | os.PathLike | None, db_path: Path) -> str | None:
+    """A link to the GX Data Docs: a URL as given, a folder or index.html as a file: URI; None means
+    the warehouse's own site."""
     if gx_docs is None:
-        gx_docs = _default_gx_docs()
+        gx_docs = _default_gx_docs(db_path)
     if not gx_docs:
         return None
     text = str(gx_docs)
@@ -55,7 +56,7 @@ def write_report(
     """Writes `out_dir/pipeline_report.html` about the warehouse at `db_path` and returns its path.
 
     gx_docs: path (folder or index.html) or URL of the Great Expectations Data Docs to link to from the
-    data quality section; None links the site `expectations.runner` builds when it exists, "" none.
+    data quality section; None links the warehouse's own site (<warehouse>.sftmart/gx/) when it exists, "" none.
     """
     db_path = Path(db_path).resolve()
     if not db_path.exists():
@@ -81,7 +82,7 @@ def write_report(
                     "data-quality",
                     "Data quality (Great Expectations)",
                     "data_quality.html.j2",
-                    lambda: sections.data_quality(wh, dq_table, docs_href(gx_docs)),
+                    lambda: sections.data_quality(wh, dq_table, docs_href(gx_docs, db_path)),
                 )
             )
         else:
