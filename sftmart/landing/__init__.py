@@ -20,6 +20,7 @@ One job per module:
 * `json_array`  the `.json` parser (streamed array, or a single value)
 * `jsonl`       the `.jsonl` reader
 * `sink`        the Parquet sink the parsed rows stream into
+* `split`       one large `.jsonl` file cut into line ranges, so every worker parses part of it
 * `parse`       parsing one file, or a group of files into one stage
 * `workers`     the worker pool (child processes, `python -m sftmart.landing`)
 * `tmpdir`      where the stages live (beside the warehouse) and stale ones are removed

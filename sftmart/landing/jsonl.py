@@ -23,15 +23,19 @@ from sftmart.landing.sink import Sink
 from sftmart.landing.window import BOM_B, WS_B, Progress
 
 
-def parse_jsonl(fh, sink: Sink, ctx: tuple, max_record_bytes: int, progress: Progress):
+def parse_jsonl(fh, sink: Sink, ctx: tuple, max_record_bytes: int, progress: Progress, part=None) -> None:
+    """Parse the lines of `fh` into `sink`: all of them, or given `part` = (start, end,
+    first_line) the lines in bytes [start, end) (see sftmart.landing.split), numbered as in the
+    whole file. A part never reports `empty_file`: only a file with content is split."""
     limit = max_record_bytes
     readline = fh.readline
-    offset = 0
-    lineno = 0
+    offset, end, lineno = (0, None, 0) if part is None else part
+    if offset:
+        fh.seek(offset)
     units = 0
     pending = 0
     bom = BOM_B
-    while True:
+    while end is None or offset < end:
         raw = readline(limit + 3)
         if not raw:
             break
@@ -129,7 +133,7 @@ def parse_jsonl(fh, sink: Sink, ctx: tuple, max_record_bytes: int, progress: Pro
             continue
         sink.landed(ctx, index, lineno, *res)
     progress.update(pending)
-    if units == 0:
+    if units == 0 and part is None:
         sink.reject(ctx, None, None, "empty_file", "the file is empty or holds only blank lines", "")
 
 

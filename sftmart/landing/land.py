@@ -74,9 +74,10 @@ def land(
             bar.close()
     dropped: list[int] = []  # file ids whose partly staged rows must be left out
     for stage in stages:
-        dropped += [ctx[0] for ctx, _ in stage.failures]
         for ctx, reason in stage.failures:
-            sink.reject((next(ids),) + ctx[1:], None, None, "unreadable_file", reason, None)
+            if ctx[0] not in dropped:  # a file split into line ranges may fail in several
+                dropped.append(ctx[0])
+                sink.reject((next(ids),) + ctx[1:], None, None, "unreadable_file", reason, None)
     sink.close()
     stage_paths = [stage.path for stage in stages if stage.rows] + ([sink.path] if sink.count else [])
 

@@ -29,12 +29,25 @@ def reject_too_large_file(sink: Sink, ctx, size: int, max_file_bytes: int) -> No
 
 
 def parse_file(
-    path, size: int, ctx, sink: Sink, max_record_bytes: int, max_file_bytes: int, progress: Progress, ident=None
+    path,
+    size: int,
+    ctx,
+    sink: Sink,
+    max_record_bytes: int,
+    max_file_bytes: int,
+    progress: Progress,
+    ident=None,
+    part=None,
 ) -> None:
-    """Parse one file into `sink` rows carrying the file context `ctx`.
+    """Parse one file (or, given `part`, one line range of a JSONL file: see split) into `sink`
+    rows carrying the file context `ctx`.
 
     Raises OSError when the file cannot be read (the caller turns it into a reject).
     """
+    if part is not None:
+        with open_regular(path, ident, buffering=1 << 20) as fh:
+            parse_jsonl(fh, sink, ctx, max_record_bytes, progress, part)
+        return
     suffix = os.path.splitext(str(path))[1].lower()
     if suffix not in SUPPORTED_SUFFIXES:
         head = b""
@@ -73,14 +86,16 @@ class Stage:
 def parse_group(
     jobs: list, stage_path: str, max_record_bytes: int, max_file_bytes: int, progress: Progress | None = None
 ) -> Stage:
-    """Parse files [(path, size, ctx)] into one Parquet stage."""
+    """Parse jobs [(path, size, ctx, ident[, part])] into one Parquet stage."""
     progress = progress or Progress()
     sink = Sink(stage_path)
     failures = []
     try:
-        for path, size, ctx, ident in jobs:
+        for path, size, ctx, ident, *part in jobs:
             try:
-                parse_file(path, size, ctx, sink, max_record_bytes, max_file_bytes, progress, ident)
+                parse_file(
+                    path, size, ctx, sink, max_record_bytes, max_file_bytes, progress, ident, part[0] if part else None
+                )
             except Exception as e:
                 # OSError: unreadable. Anything else is a bug, which must neither stop the run
                 # nor lose the file silently. Either way the rows staged so far go.

@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 from sftmart.landing.parse import Stage, parse_group
+from sftmart.landing.split import job_bytes, split_jobs
 from sftmart.landing.window import Progress
 
 PARSE_WORKERS = max(
@@ -25,14 +26,15 @@ PARALLEL_MIN_BYTES = 16 << 20
 
 
 def balanced_groups(jobs: list, n_groups: int) -> list[list]:
-    """Files split into n_groups of about equal bytes (largest first), each kept in path order."""
+    """Jobs (files or line ranges) split into n_groups of about equal bytes (largest first),
+    each kept in path order."""
     groups: list[list] = [[] for _ in range(n_groups)]
     loads = [0] * n_groups
-    for job in sorted(jobs, key=lambda j: -j[1]):
+    for job in sorted(jobs, key=lambda j: -job_bytes(j)):
         lightest = loads.index(min(loads))
         groups[lightest].append(job)
-        loads[lightest] += job[1]
-    return [sorted(group, key=lambda j: j[2][1]) for group in groups if group]
+        loads[lightest] += job_bytes(job)
+    return [sorted(group, key=lambda j: (j[2][1], j[4][0] if len(j) > 4 else 0)) for group in groups if group]
 
 
 def follow_workers(children: list, progress: Progress) -> list[tuple[dict | None, int]]:
@@ -85,9 +87,12 @@ def parse_all(
     jobs: list, stage_dir: str, max_record_bytes: int, max_file_bytes: int, progress: Progress
 ) -> list[Stage]:
     """Parse every file; in PARSE_WORKERS processes when there is enough to share (JSON parsing
-    holds the GIL, and a worker costs ~0.3 s to start)."""
+    holds the GIL, and a worker costs ~0.3 s to start). A large JSONL file is cut into line
+    ranges first (sftmart.landing.split), so it is parsed on every worker."""
+    if PARSE_WORKERS > 1 and sum(min(job[1], max_file_bytes) for job in jobs) >= PARALLEL_MIN_BYTES:
+        jobs = split_jobs(jobs, PARSE_WORKERS, max_file_bytes)
     workers = min(PARSE_WORKERS, len(jobs))
-    if workers < 2 or sum(job[1] for job in jobs) < PARALLEL_MIN_BYTES:
+    if workers < 2 or sum(job_bytes(job) for job in jobs) < PARALLEL_MIN_BYTES:
         return [
             parse_group(jobs, os.path.join(stage_dir, "rows-0.parquet"), max_record_bytes, max_file_bytes, progress)
         ]
@@ -118,7 +123,7 @@ def parse_all(
     ):
         if child.wait() != 0 or result is None:  # the worker died: parse its group here instead
             stages.append(parse_group(group, stage_path, max_record_bytes, max_file_bytes))
-            progress.update(sum(min(job[1], max_file_bytes) for job in group) - reported)
+            progress.update(sum(min(job_bytes(job), max_file_bytes) for job in group) - reported)
         else:
             stages.append(
                 Stage(stage_path, result["rows"], [(tuple(ctx), reason) for ctx, reason in result["failures"]])
@@ -129,7 +134,9 @@ def parse_all(
 def main() -> None:
     """`python -m sftmart.landing` with a task as JSON on stdin: one parse group (see parse_all)."""
     task = json.load(sys.stdin)
-    jobs = [(path, size, tuple(ctx), ident) for path, size, ctx, ident in task["jobs"]]
+    jobs = [
+        (path, size, tuple(ctx), ident, *(tuple(p) for p in part)) for path, size, ctx, ident, *part in task["jobs"]
+    ]
     progress = LineProgress()
     stage = parse_group(jobs, task["stage_path"], task["max_record_bytes"], task["max_file_bytes"], progress)
     progress.flush()
