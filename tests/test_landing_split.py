@@ -129,7 +129,7 @@ def test_split_landing_equals_the_sequential_landing(tmp_path, monkeypatch):
     monkeypatch.setattr(split, "SPLIT_MIN_BYTES", 0)
     size = (root / "big" / "one.jsonl").stat().st_size
     jobs = [(str(root / "big" / "one.jsonl"), size, (1, "big/one.jsonl", "big", None, size, 0), None)]
-    assert len(split.split_jobs(jobs, workers.PARSE_WORKERS, 10**9)) == 3  # the split path is taken
+    assert len(split.split_jobs(jobs, workers.PARSE_WORKERS, 10**9)) > 3  # the split path is taken
     got = landed(con, root)
     assert len(got) == len(expected) > 24_000
     assert got == expected

@@ -24,6 +24,10 @@ from sftmart.landing.window import BOM_B, WS_B
 # of Alpaca JSONL (issue 15: 131 MB in 5.3 s); halving a file saves size / 50 MB/s, which pays
 # for the extra worker from about 16 MB on: the same bar as PARALLEL_MIN_BYTES.
 SPLIT_MIN_BYTES = 16 << 20
+# Ranges per worker. Equal bytes are not equal time (the 200k bench file in one piece: its
+# English half parses 1.4x slower per byte than its Chinese half), and a worker's ranges are
+# fixed when it starts; several ranges each, dealt out in turn, mix the parts of the file.
+PIECES_PER_WORKER = 4
 
 
 def job_bytes(job) -> int:
@@ -83,13 +87,13 @@ def jsonl_ranges(path, size: int, pieces: int, ident=None) -> list[tuple[int, in
 
 def split_jobs(jobs: list, workers: int, max_file_bytes: int, min_bytes: int | None = None, piece_bytes=None) -> list:
     """The jobs with each `.jsonl` file of at least `min_bytes` (SPLIT_MIN_BYTES) cut into line
-    ranges of about `piece_bytes` (default: the total bytes / workers, so each worker gets an
-    equal share), whole files left as they are."""
+    ranges of about `piece_bytes` (default: the total bytes / (workers * PIECES_PER_WORKER)),
+    whole files left as they are."""
     min_bytes = SPLIT_MIN_BYTES if min_bytes is None else min_bytes
     if workers < 2:
         return jobs
     total = sum(min(job[1], max_file_bytes) for job in jobs)
-    piece = piece_bytes or -(-total // workers)
+    piece = piece_bytes or -(-total // (workers * PIECES_PER_WORKER))
     out = []
     for job in jobs:
         path, size, ctx, ident = job[:4]
