@@ -138,3 +138,32 @@ def test_split_landing_equals_the_sequential_landing(tmp_path, monkeypatch):
     # a worker that dies has its ranges parsed in this process: nothing lost, nothing doubled
     monkeypatch.setattr(workers.sys, "executable", "/bin/false")
     assert landed(con, root) == expected
+
+
+def test_a_file_replaced_after_the_split_is_one_unreadable_row(tmp_path, monkeypatch):
+    """Every range of a file swapped for another between the split and the parse fails; the
+    file lands as one `unreadable_file` row and none of its ranges' rows."""
+    root = tmp_path / "raw"
+    root.mkdir()
+    big = root / "one.jsonl"
+    big_jsonl(big, 2_000)
+    (root / "other.jsonl").write_bytes(b'{"instruction": "i", "output": "o"}\n')
+    monkeypatch.setattr(workers, "PARSE_WORKERS", 2)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(split, "SPLIT_MIN_BYTES", 0)
+    ranges = split.jsonl_ranges
+
+    def ranges_then_swap(path, *args):
+        found = ranges(path, *args)
+        swap = tmp_path / "swap.jsonl"
+        swap.write_bytes(big.read_bytes())
+        swap.replace(path)  # same bytes, another file
+        return found
+
+    monkeypatch.setattr(split, "jsonl_ranges", ranges_then_swap)
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    rows = landed(con, root)
+    mine = [r for r in rows if r[2] == "one.jsonl"]
+    assert [(r[3], r[14]) for r in mine] == [(None, "unreadable_file")]
+    assert "replaced by another file" in mine[0][15]
+    assert [r[14] for r in rows if r[2] == "other.jsonl"] == [None]
