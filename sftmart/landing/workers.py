@@ -1,4 +1,5 @@
-"""The worker pool: files parsed in PARSE_WORKERS child processes when there is enough to share.
+"""The worker pool: files parsed in PARSE_WORKERS child processes when there is enough to share
+(a large JSONL file is first cut into line ranges, sftmart.landing.split, so it uses them all).
 
 JSON parsing holds the GIL, so threads would not help; a worker costs ~0.3 s to start, hence
 PARALLEL_MIN_BYTES. Workers are plain `python -m sftmart.landing` children (not
