@@ -28,13 +28,22 @@ def build_path(published: Path) -> Path:
     return warehouse_state_dir(published) / "build" / published.name
 
 
+def read_copy_path(published: Path, pid: int) -> Path:
+    """Where a dbt command that writes nothing (compile, docs, test, show) reads `published` from:
+    a snapshot of its own, so it neither waits for nor disturbs a build in progress."""
+    return warehouse_state_dir(published) / "read" / str(pid) / published.name
+
+
 def published_path(database_file: str | os.PathLike) -> Path:
-    """The published warehouse a DuckDB file stands for: the file itself, or for a build copy the
-    file it will be published as (adapters, caches, reports and temporary files live beside it)."""
+    """The published warehouse a DuckDB file stands for: the file itself, or for a build copy or a
+    read copy the published file (adapters, caches, reports and temporary files live beside it)."""
     path = Path(database_file).resolve()
-    state = path.parent.parent
-    if path.parent.name == "build" and state.name == f"{path.name}.sftmart":
-        return state.parent / path.name
+    state_name = f"{path.name}.sftmart"
+    folder = path.parent  # <state>/build/<name>, or <state>/read/<pid>/<name>
+    if folder.name == "build" and folder.parent.name == state_name:
+        return folder.parent.parent / path.name
+    if folder.parent.name == "read" and folder.parent.parent.name == state_name:
+        return folder.parent.parent.parent / path.name
     return path
 
 

@@ -22,7 +22,7 @@ import shutil
 import time
 from pathlib import Path
 
-from sftmart.paths import build_path, warehouse_state_dir
+from sftmart.paths import build_path, pid_alive, read_copy_path, warehouse_state_dir
 
 LOCK_TIMEOUT_S = float(os.environ.get("SFTMART_LOCK_TIMEOUT", "60"))
 
@@ -69,10 +69,10 @@ class BuildLock:
             self._fh.close()
 
 
-def prepare_build(published: Path) -> Path:
-    """A fresh build copy of `published` (or no file, for a first build); returns its path. The
-    caller holds the build lock."""
-    build = build_path(published)
+def prepare_build(published: Path, build: Path | None = None) -> Path:
+    """A fresh copy of `published` (or no file, for a first build) at `build` (default: the build
+    copy, whose caller holds the build lock); returns its path."""
+    build = build or build_path(published)
     build.parent.mkdir(parents=True, exist_ok=True)
     for stale in (build, _wal(build)):
         stale.unlink(missing_ok=True)
@@ -82,6 +82,15 @@ def prepare_build(published: Path) -> Path:
             if _wal(published).exists():  # a writer outside dbt left changes in its log: keep them
                 shutil.copyfile(_wal(published), _wal(build))
     return build
+
+
+def prepare_read_copy(published: Path) -> Path:
+    """A snapshot of `published` for a command that writes nothing, after removing the snapshots of
+    processes that are gone (killed before their exit hook)."""
+    for old in read_copy_path(published, 0).parent.parent.glob("*"):
+        if old.name.isdigit() and not pid_alive(int(old.name)):
+            shutil.rmtree(old, ignore_errors=True)
+    return prepare_build(published, read_copy_path(published, os.getpid()))
 
 
 def _read_lock(published: Path, timeout_s: float = LOCK_TIMEOUT_S):

@@ -16,7 +16,7 @@ import pytest
 from conftest import dbt_argv, run_dbt
 from pipeline_fixture import write_fixture
 
-from sftmart.paths import build_path, published_path
+from sftmart.paths import build_path, published_path, read_copy_path
 from sftmart.publish import BuildLock, BuildLockTimeout, prepare_build, publish
 
 
@@ -30,6 +30,7 @@ def test_build_copy_maps_back_to_its_warehouse(tmp_path):
     assert build.name == published.name and build.parent.parent.name == "w.duckdb.sftmart"
     assert published_path(build) == published.resolve()
     assert published_path(published) == published.resolve()
+    assert published_path(read_copy_path(published, 123)) == published.resolve()
 
 
 def test_prepare_copies_and_publish_replaces(tmp_path):
@@ -141,3 +142,33 @@ def test_a_reader_does_not_block_a_build_and_a_killed_build_publishes_nothing(pu
     run_dbt("build", db_path, dbt_vars)  # the next build starts from a fresh copy and publishes
     with duckdb.connect(str(db_path), read_only=True) as con:
         assert con.execute("select count(*) from marts.mart_training_mix").fetchone()[0] > 0
+
+
+@pytest.mark.slow
+def test_commands_that_write_nothing_read_a_snapshot_beside_a_build(published):
+    """dbt compile (like docs generate, test, show) neither waits for a build in progress nor
+    touches its copy: it reads a snapshot of its own and removes it at exit."""
+    root, db_path, dbt_vars = published
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import time; from pathlib import Path; from sftmart.publish import BuildLock; "
+                f"lock = BuildLock(Path({str(db_path)!r})); print('held', flush=True); time.sleep(60)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        os.environ["SFTMART_LOCK_TIMEOUT"] = "1"  # a compile that took the build lock would fail fast
+        try:
+            run_dbt("compile", db_path, dbt_vars, "--select", "stg_alpaca_cot__records")
+        finally:
+            del os.environ["SFTMART_LOCK_TIMEOUT"]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not any((db_path.parent / f"{db_path.name}.sftmart" / "read").iterdir())

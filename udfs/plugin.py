@@ -4,6 +4,7 @@ DuckDB `settings` of its config once, has the warehouse written in smaller row g
 (`write_audit_publish`, see sftmart.publish) after closing the warehouse at exit."""
 
 import atexit
+import shutil
 import sys
 from pathlib import Path
 
@@ -72,8 +73,12 @@ class _Run:
 
     @classmethod
     def start(cls, published: Path) -> Path:
-        cls.lock = publish.BuildLock(published)
-        cls.published, cls.build = published, publish.prepare_build(published)
+        cls.published = published
+        if _command() in WRITING_COMMANDS:
+            cls.lock = publish.BuildLock(published)
+            cls.build = publish.prepare_build(published)
+        else:  # compile, docs, test, show: a snapshot of its own, beside any build in progress
+            cls.build = publish.prepare_read_copy(published)
         return cls.build
 
     @classmethod
@@ -83,20 +88,21 @@ class _Run:
 
     @classmethod
     def finish(cls) -> None:
+        if cls.build is not None and cls.lock is None:  # a read copy: publish nothing, keep nothing
+            shutil.rmtree(cls.build.parent, ignore_errors=True)
+            cls.build = None
         if cls.lock is None:
             return
         try:
-            if cls.verdict == "publish" and _command() in WRITING_COMMANDS:
+            if cls.verdict == "publish":
                 publish.publish(cls.build, cls.published)
                 print(f"sftmart: published {cls.published}", file=sys.stderr)
-            elif _command() in WRITING_COMMANDS:
+            else:
                 print(
                     f"sftmart: not published ({cls.verdict}); {cls.published} is unchanged; "
                     f"this run's copy is {cls.build}",
                     file=sys.stderr,
                 )
-            else:  # compile, docs, show, ls: read a copy, publish nothing, keep nothing
-                cls.build.unlink(missing_ok=True)
         finally:
             cls.lock.release()
             cls.lock = None
