@@ -32,6 +32,8 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 
+from scoring_baselines import naive_padded_scores, naive_scores  # noqa: E402 - beside this script
+
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "alpaca-cot"
 
 # Dense bf16 tensor-core peak (FLOP/s), by a substring of torch.cuda.get_device_name().
@@ -107,65 +109,6 @@ def load_model():
     return model, tokenizer, f"{spec.model_dir().name} (training.models)"
 
 
-# --------------------------------------------------------------------------------------------
-# The naive baselines
-# --------------------------------------------------------------------------------------------
-
-
-def _naive_from_logits(logits, ids, start):
-    """The entry's maths: softmax probabilities of every position, entropy -sum p log p, NLL -log p."""
-    import torch
-
-    probs = torch.softmax(logits.float(), dim=-1)
-    entropy = -(probs * torch.log(probs)).sum(-1)  # every position, prompt included
-    target_p = probs[:-1].gather(1, ids[1:, None]).squeeze(1)
-    nll = -torch.log(target_p)
-    ent = entropy[start - 1 : len(ids) - 1]
-    nll = nll[start - 1 :]
-    k = len(ent)
-    mean_nll = float(nll.sum()) / k
-    return {"n_tokens": k, "mean_entropy": float(ent.sum()) / k, "mean_nll": mean_nll, "perplexity": math.exp(mean_nll)}
-
-
-def naive_scores(model, seqs, n):
-    """One sample at a time, fp32 model, full logits."""
-    import torch
-
-    results = [None] * n
-    device = next(model.parameters()).device
-    with torch.no_grad():
-        for s in seqs:
-            ids = torch.tensor(s.ids, device=device)
-            logits = model(ids[None]).logits[0]
-            results[s.index] = _naive_from_logits(logits, ids, s.start)
-    return results
-
-
-def naive_padded_scores(model, seqs, n, batch_size=16, pad_id=0):
-    """Batches of 16 in data order, right padding + attention mask, full logits over all positions."""
-    import torch
-
-    results = [None] * n
-    device = next(model.parameters()).device
-    seqs = sorted(seqs, key=lambda s: s.index)
-    with torch.no_grad():
-        for lo in range(0, len(seqs), batch_size):
-            batch = seqs[lo : lo + batch_size]
-            width = max(len(s.ids) for s in batch)
-            ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for r, s in enumerate(batch):
-                ids[r, : len(s.ids)] = torch.tensor(s.ids)
-                mask[r, : len(s.ids)] = 1
-            logits = model(ids.to(device), attention_mask=mask.to(device)).logits
-            for r, s in enumerate(batch):
-                results[s.index] = _naive_from_logits(logits[r, : len(s.ids)], ids[r, : len(s.ids)].to(device), s.start)
-    return results
-
-
-# --------------------------------------------------------------------------------------------
-
-
 def timed(fn, cuda: bool):
     import torch
 
@@ -228,9 +171,9 @@ def main(argv: list[str] | None = None) -> int:
 
         model_fp32 = copy.deepcopy(model).float()
 
-    def ours():
+    def ours(scoring_model):
         return score_samples(
-            model,
+            scoring_model,
             tokenizer,
             prompts,
             responses,
@@ -240,18 +183,9 @@ def main(argv: list[str] | None = None) -> int:
             progress=False,
         )
 
-    runs = {"ours": ours}
+    runs = {"ours": lambda: ours(model)}
     if model_fp32 is not model:  # CUDA: ours in bf16 above; the same code in fp32 for the 1e-3 check
-        runs["ours-fp32"] = lambda: score_samples(
-            model_fp32,
-            tokenizer,
-            prompts,
-            responses,
-            scope=args.scope,
-            max_tokens_per_batch=args.budget,
-            max_length=args.max_length,
-            progress=False,
-        )
+        runs["ours-fp32"] = lambda: ours(model_fp32)
     runs["naive"] = lambda: naive_scores(model_fp32, seqs, len(prompts))
     if not args.skip_pad16:
         runs["naive-pad16"] = lambda: naive_padded_scores(model_fp32, seqs, len(prompts))

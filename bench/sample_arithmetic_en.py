@@ -6,28 +6,10 @@ from __future__ import annotations
 
 import random
 
-NAMES = [
-    "Maya",
-    "Daniel",
-    "Priya",
-    "Omar",
-    "Lena",
-    "Tomás",
-    "Grace",
-    "Kenji",
-    "Fatima",
-    "Lucas",
-    "Hannah",
-    "Ravi",
-    "Sofia",
-    "Ethan",
-    "Amara",
-    "Felix",
-    "Chloe",
-    "Yusuf",
-    "Nora",
-    "Leo",
-]
+NAMES = (
+    "Maya Daniel Priya Omar Lena Tomás Grace Kenji Fatima Lucas "
+    "Hannah Ravi Sofia Ethan Amara Felix Chloe Yusuf Nora Leo"
+).split()
 
 
 def _near(rng: random.Random, x, k=4, step=None):
