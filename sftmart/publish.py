@@ -87,7 +87,7 @@ def prepare_build(published: Path, build: Path | None = None) -> Path:
 def prepare_read_copy(published: Path) -> Path:
     """A snapshot of `published` for a command that writes nothing, after removing the snapshots of
     processes that are gone (killed before their exit hook)."""
-    for old in read_copy_path(published, 0).parent.parent.glob("*"):
+    for old in (warehouse_state_dir(published) / "read").glob("*"):
         if old.name.isdigit() and not pid_alive(int(old.name)):
             shutil.rmtree(old, ignore_errors=True)
     return prepare_build(published, read_copy_path(published, os.getpid()))
