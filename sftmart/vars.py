@@ -43,6 +43,9 @@ def allowed(spec: dict) -> str:
         text = f"list of {allowed(spec['items'])}"
     elif kind == "bounds":
         text = f"{{{' / '.join(spec['keys'])}: [low, high]}}"
+    elif kind == "object":
+        required = spec.get("required", [])
+        text = "{" + ", ".join(k + ("" if k in required else "?") for k in spec["fields"]) + "}"
     else:
         text = kind
     return text + (" or null" if spec.get("nullable") else "")

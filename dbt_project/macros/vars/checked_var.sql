@@ -22,6 +22,12 @@
 {%- elif t == 'pattern' -%}{%- set text = 'text matching ' ~ spec.regex -%}
 {%- elif t == 'list' -%}{%- set text = 'a list of at least ' ~ spec.get('min_items', 0) ~ ' items, each ' ~ allowed_text(spec['items']) -%}
 {%- elif t == 'bounds' -%}{%- set text = 'a map from ' ~ spec['keys'] | join(' or ') ~ ' to [low, high] with ' ~ spec.min ~ ' <= low < high' -%}
+{%- elif t == 'object' -%}
+    {%- set parts = [] -%}
+    {%- for key, field in spec['fields'].items() -%}
+        {%- do parts.append(key ~ ('' if key in spec.get('required', []) else '?') ~ ': ' ~ allowed_text(field)) -%}
+    {%- endfor -%}
+    {%- set text = 'a map with only these keys {' ~ parts | join('; ') ~ '}' -%}
 {%- endif -%}
 {{ return(text ~ (' or null' if spec.get('nullable') else '')) }}
 {%- endmacro %}
@@ -53,6 +59,13 @@
             {{ return(false) }}
         {%- endif -%}
         {%- if not (is_number(pair[0]) and is_number(pair[1]) and spec.min <= pair[0] < pair[1]) -%}{{ return(false) }}{%- endif -%}
+    {%- endfor -%}
+    {{ return(true) }}
+{%- elif t == 'object' -%}
+    {%- if value is not mapping -%}{{ return(false) }}{%- endif -%}
+    {%- for key in spec.get('required', []) -%}{%- if key not in value -%}{{ return(false) }}{%- endif -%}{%- endfor -%}
+    {%- for key, item in value.items() -%}
+        {%- if key not in spec['fields'] or not var_allows(spec['fields'][key], item) -%}{{ return(false) }}{%- endif -%}
     {%- endfor -%}
     {{ return(true) }}
 {%- endif -%}

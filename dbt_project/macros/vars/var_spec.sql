@@ -7,7 +7,8 @@
     Types: integer and number (min, max; exclusive_min / exclusive_max make a bound open),
     boolean, enum (values), path (a file-system path: text without control characters), pattern
     (text matching `regex`), list (of `items`, a spec), bounds (a map from `keys` to [low, high]
-    number pairs with low < high). `nullable: true` also allows null. -#}
+    number pairs with low < high), object (a map whose keys are among `fields`, each a spec; the
+    keys in `required` must be there). `nullable: true` also allows null. -#}
 {% macro var_spec() %}
 {% set spec_yaml %}
 raw_root:
@@ -179,6 +180,68 @@ max_steps:
   max: 100000000
   nullable: true
   doc: cap on optimiser steps (null = none; the bundled-sample run sets it to stay quick)
+eval_root:
+  type: path
+  doc: "held-out evaluation files (same shapes as `raw_root`; records may carry `options` and `answer`); empty = the bundled `sample_data/eval`"
+eval_generation_samples:
+  type: integer
+  min: 0
+  max: 100000
+  doc: greedy generations per evaluation set and language scored by ROUGE-L (0 = none)
+eval_max_new_tokens:
+  type: integer
+  min: 1
+  max: 4096
+  doc: longest greedy generation for ROUGE-L, in tokens
+ratio_policy:
+  type: enum
+  values: [hold, fill]
+  doc: "hold = when a language cannot fill its share, the budget shrinks until the ratio holds; fill = take what there is (the ratio drifts)"
+arms:
+  type: list
+  items: {type: enum, values: [curated, random, length, kit]}
+  doc: "experiment arms trained and evaluated at the mix's budget and ratio (`sftmart experiment`); empty = none"
+arm_seeds:
+  type: list
+  min_items: 1
+  items: {type: integer, min: 0, max: 2147483647}
+  doc: each arm is drawn and trained once per seed
+embedding_model:
+  type: path
+  doc: "`base` = mean-pooled final hidden state of the base model (same pass as the scores), or a local sentence-embedding model directory"
+quality_model:
+  type: path
+  doc: "a local Hugging Face sequence-classification directory (e.g. a DeBERTa reward model) scoring every candidate; empty = off"
+semantic_dedup_threshold:
+  type: number
+  min: 0
+  max: 1
+  exclusive_min: true
+  doc: samples of one language whose embeddings' cosine similarity is at least this are semantic duplicates
+selection_recipe:
+  type: list
+  min_items: 1
+  items:
+    type: object
+    required: [step]
+    fields:
+      step: {type: enum, values: [learnability, ifd, perplexity, quality, order]}
+      min: {type: number, nullable: true}
+      max: {type: number, nullable: true}
+      by: {type: pattern, regex: "random|kcenter|deita|[a-z_][a-z0-9_]{0,62}( desc| asc)?"}
+      threshold: {type: number, min: 0, max: 1}
+  doc: "the mix's selection as ordered steps: filters (learnability, ifd / perplexity / quality ranges), then one `order` (random, a score column, kcenter, deita), then the ratio budget"
+compute:
+  type: object
+  required: [backend]
+  fields:
+    backend: {type: enum, values: [local, ray]}
+    address: {type: pattern, regex: "auto|local|(ray://)?[A-Za-z0-9_.-]{1,253}(:[0-9]{1,5})?"}
+    workers: {type: integer, min: 1, max: 4096}
+    gpus_per_worker: {type: number, min: 0, max: 64}
+    cpus_per_worker: {type: number, min: 0, max: 1024}
+    work_dir: {type: path}
+  doc: "where the model-heavy nodes run: `{backend: local}` in-process, or `{backend: ray, address: ..., workers: N, gpus_per_worker: G}` on a Ray cluster"
 {% endset %}
 {{ return(fromyaml(spec_yaml)) }}
 {% endmacro %}
