@@ -3,10 +3,7 @@
 -- share of token_budget in a seeded random order and stops at the first sample that reaches its
 -- share (so it overshoots by at most one sample).
 with learnable_pool as (
-    select p.*
-    from {{ ref('mart_candidate_pool') }} as p
-    inner join {{ ref('mart_sample_learnability') }} as l using (sample_id)
-    where l.is_learnable
+    {{ curated_pool() }}
 ),
 
 sampled as (
