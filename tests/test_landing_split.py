@@ -100,7 +100,9 @@ def test_no_split_for_small_blank_or_other_files(tmp_path):
     arr = tmp_path / "a.json"
     arr.write_bytes(b"[" + b'{"instruction": "i", "output": "o"},' * 1_000 + b"1]")
     jobs = [(str(p), p.stat().st_size, (k, p.name, "c", None, 0, 0), None) for k, p in enumerate((blank, arr))]
-    assert split.split_jobs(jobs, 2, 10**9, min_bytes=0, piece_bytes=100) == jobs  # blank stays one empty_file
+    cut = split.split_jobs(jobs, 2, 10**9, min_bytes=0, piece_bytes=100)
+    assert cut[0] == jobs[0]  # blank stays one empty_file
+    assert len(cut) > 100 and all(job[4] for job in cut[1:])  # an array is cut between elements (array_split)
     assert split.split_jobs(jobs, 1, 10**9, min_bytes=0, piece_bytes=100) == jobs
     small = tmp_path / "small.jsonl"
     small.write_bytes(b'{"instruction": "i", "output": "o"}\n' * 1_000)

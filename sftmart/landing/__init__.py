@@ -21,6 +21,7 @@ One job per module:
 * `jsonl`       the `.jsonl` reader
 * `sink`        the Parquet sink the parsed rows stream into
 * `split`       one large `.jsonl` file cut into line ranges, so every worker parses part of it
+* `array_split` one large `.json` array cut into ranges of whole elements (a numba byte scan)
 * `parse`       parsing one file, or a group of files into one stage
 * `workers`     the worker pool (child processes, `python -m sftmart.landing`)
 * `tmpdir`      where the stages live (beside the warehouse) and stale ones are removed

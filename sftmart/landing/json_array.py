@@ -39,6 +39,7 @@ class JsonFileParser:
         self.limit = max_record_bytes
         self.in_array = False
         self.count_only = count_only  # reconcile: find the units, decode none of them
+        self.ends_at_cut = False  # the window is a range of a split array, not its last (run_part)
 
     # -- one unit -------------------------------------------------------------
     def _reject(self, index, code, reason, excerpt):
@@ -163,10 +164,21 @@ class JsonFileParser:
         end = len(win.buf.rstrip(WS))
         self._unit(0, pos, end)
 
+    def run_part(self, first_index: int, last: bool) -> None:
+        """The elements of one byte range of a large array (sftmart.landing.array_split): the
+        window starts right after a depth-0 ',' (element `first_index` comes next) and, unless
+        `last`, ends right after the depth-0 ',' that closes the range's last element. The last
+        range also meets the closing ']', what follows it, or the cut-off end of the file."""
+        self.ends_at_cut = not last
+        if first_index == 0:  # the first range: the file's start, BOM and '[' included
+            self.run()
+            return
+        self.in_array = True
+        self._elements(self.win.skip_ws(0), first_index, False)
+
     def _array(self, pos: int) -> None:
         win = self.win
         self.in_array = True
-        index = 0
         closed = False
         pos = win.skip_ws(pos)
         if pos is None:
@@ -175,8 +187,15 @@ class JsonFileParser:
         if win.buf[pos] == "]":
             closed = True
             pos += 1
+        self._elements(pos, 0, closed)
+
+    def _elements(self, pos: int | None, index: int, closed: bool) -> None:
+        """Elements from `pos` (element `index`) to the closing ']', then what follows it."""
+        win = self.win
         while not closed:
             if pos is None:
+                if self.ends_at_cut:
+                    return  # a range of a split array ends after the ',' of its last element
                 self._reject(
                     index,
                     "truncated_file",

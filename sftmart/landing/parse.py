@@ -39,16 +39,22 @@ def parse_file(
     ident=None,
     part=None,
 ) -> None:
-    """Parse one file (or, given `part`, one line range of a JSONL file: see split) into `sink`
-    rows carrying the file context `ctx`.
+    """Parse one file (or, given `part`, one line range of a JSONL file or one range of whole
+    elements of a JSON array: see split) into `sink` rows carrying the file context `ctx`.
 
     Raises OSError when the file cannot be read (the caller turns it into a reject).
     """
+    suffix = os.path.splitext(str(path))[1].lower()
     if part is not None:
         with open_regular(path, ident, buffering=1 << 20) as fh:
-            parse_jsonl(fh, sink, ctx, max_record_bytes, progress, part)
+            if suffix == ".jsonl":
+                parse_jsonl(fh, sink, ctx, max_record_bytes, progress, part)
+            else:  # a range of whole elements of a large array (array_split)
+                start, end, first_index = part
+                last = end >= size
+                win = TextWindow(fh, progress, start=start, end=None if last else end)
+                JsonFileParser(win, sink, ctx, max_record_bytes).run_part(first_index, last)
         return
-    suffix = os.path.splitext(str(path))[1].lower()
     if suffix not in SUPPORTED_SUFFIXES:
         head = b""
         if size <= max_file_bytes:

@@ -1,4 +1,5 @@
-"""One large `.jsonl` file parsed on every core: byte ranges that start right after a newline.
+"""One large `.jsonl` file parsed on every core: byte ranges that start right after a newline
+(a large `.json` array is cut between elements the same way: sftmart.landing.array_split).
 
 A parse job is `(path, size, ctx, ident, part)`; `part` is None for a whole file, or
 `(start, end, first_line)` for the lines of a JSONL file in bytes [start, end), whose first
@@ -88,7 +89,8 @@ def jsonl_ranges(path, size: int, pieces: int, ident=None) -> list[tuple[int, in
 def split_jobs(jobs: list, workers: int, max_file_bytes: int, min_bytes: int | None = None, piece_bytes=None) -> list:
     """The jobs with each `.jsonl` file of at least `min_bytes` (SPLIT_MIN_BYTES) cut into line
     ranges of about `piece_bytes` (default: the total bytes / (workers * PIECES_PER_WORKER)),
-    whole files left as they are."""
+    and each such `.json` array into ranges of whole elements (sftmart.landing.array_split);
+    other files left as they are."""
     min_bytes = SPLIT_MIN_BYTES if min_bytes is None else min_bytes
     if workers < 2:
         return jobs
@@ -98,11 +100,18 @@ def split_jobs(jobs: list, workers: int, max_file_bytes: int, min_bytes: int | N
     for job in jobs:
         path, size, ctx, ident = job[:4]
         big = min_bytes <= size <= max_file_bytes and size > piece
-        if not big or os.path.splitext(str(path))[1].lower() != ".jsonl":
+        suffix = os.path.splitext(str(path))[1].lower()
+        if not big or suffix not in (".jsonl", ".json"):
             out.append(job)
             continue
+        if suffix == ".json":
+            from sftmart.landing.array_split import array_ranges  # numba: only where arrays are split
+
+            cut = array_ranges
+        else:
+            cut = jsonl_ranges
         try:
-            ranges = jsonl_ranges(path, size, -(-size // piece), ident)
+            ranges = cut(path, size, -(-size // piece), ident)
         except OSError:
             ranges = None  # parsed whole: the parse reports the file as unreadable
         if not ranges or len(ranges) < 2:

@@ -35,18 +35,23 @@ class TextWindow:
     """A window of decoded text over a binary file.
 
     Decodes UTF-8 with surrogateescape (invalid bytes become U+DC80..U+DCFF, so they can be
-    found and shown later) and maps text positions back to file byte offsets.
+    found and shown later) and maps text positions back to file byte offsets. Given `start` and
+    `end`, it reads only the bytes [start, end) of the file (a range of a split array, see
+    sftmart.landing.array_split), still reporting file byte offsets; `end` None = to the end.
     """
 
-    def __init__(self, fh, progress: Progress, chunk: int | None = None):
+    def __init__(self, fh, progress: Progress, chunk: int | None = None, start: int = 0, end: int | None = None):
         self.fh = fh
         self.progress = progress
         self.chunk = chunk or CHUNK_BYTES
         self.decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         self.buf = ""
-        self.base = 0  # file byte offset of buf[0]
+        self.base = start  # file byte offset of buf[0]
+        self.left = None if end is None else end - start  # bytes of the range still to read
+        if start:
+            fh.seek(start)
         self.eof = False
-        self._cache = (0, 0)  # (text position, byte offset) of a known point in buf
+        self._cache = (0, start)  # (text position, byte offset) of a known point in buf
         self.has_bad_bytes = False  # buf holds surrogateescape'd bytes: check each element
         self.has_surrogate_escapes = False  # buf holds '\ud800'-style escapes
 
@@ -58,7 +63,11 @@ class TextWindow:
             self._cache = (0, self.base)
         if self.eof:
             return keep_from
-        data = self.fh.read(self.chunk)
+        if self.left is None:
+            data = self.fh.read(self.chunk)
+        else:
+            data = self.fh.read(min(self.chunk, self.left)) if self.left > 0 else b""
+            self.left -= len(data)
         if data:
             self.progress.update(len(data))
             self.buf += self.decoder.decode(data)
