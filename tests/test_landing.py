@@ -127,6 +127,20 @@ _expect("broken/bad_bytes_single.json", 0, "invalid_utf8")
 _expect("broken/big_single.json", 0, "record_too_large")
 _expect("alpaca/bom.json", 0)
 _expect("alpaca/bom.jsonl", 0)
+# multiple-choice records (sftmart/landing/choices.py): index, option text, letter; then malformed ones
+CHOICES = [
+    ({"instruction": "2+2?", "output": "4", "options": ["3", "4"], "answer": 1}, None),
+    ({"instruction": "Sky?", "output": "blue", "options": ["red", "blue"], "answer": "blue"}, None),
+    ({"instruction": "Sky?", "output": "blue", "options": ["red", "blue"], "answer": "b"}, None),
+    ({"instruction": "x", "output": "y", "options": "red, blue", "answer": 0}, "malformed_options"),
+    ({"instruction": "x", "output": "y", "options": ["red", "red"], "answer": 0}, "malformed_options"),
+    ({"instruction": "x", "output": "y", "answer": "A"}, "malformed_options"),
+    ({"instruction": "x", "output": "y", "options": ["red", "blue"], "answer": 2}, "malformed_answer"),
+    ({"instruction": "x", "output": "y", "options": ["red", "blue"], "answer": "C"}, "malformed_answer"),
+    ({"instruction": "x", "output": "y", "options": ["red", "blue"]}, "malformed_answer"),
+]
+for i, (_, c) in enumerate(CHOICES):
+    _expect("choices/mc.jsonl", i, c)
 
 
 def build_raw(root: Path) -> Path:
@@ -194,6 +208,7 @@ def build_raw(root: Path) -> Path:
     bom_record = {"instruction": "bom", "output": "ok"}
     _w(root, "alpaca/bom.json", b"\xef\xbb\xbf" + _j([bom_record]).encode())
     _w(root, "alpaca/bom.jsonl", b"\xef\xbb\xbf" + _j(bom_record).encode())
+    _w(root, "choices/mc.jsonl", "\n".join(_j(r) for r, _ in CHOICES) + "\n")
     _w(root, ".hidden.json", '[{"instruction": "h", "output": "h"}]')
     _w(root, ".git/config.json", '[{"instruction": "h", "output": "h"}]')
     return root
@@ -598,3 +613,16 @@ def test_groups_balance_bytes_and_keep_every_file():
     groups = workers.balanced_groups(jobs, 2)
     assert sorted(j for g in groups for j in g) == sorted(jobs)
     assert sorted(sum(job[1] for job in g) for g in groups) == [105, 120]  # greedy, largest first
+
+
+def test_choices_land_as_options_and_a_0_based_answer_index(con, raw):
+    """`options` are kept as JSON; `answer` (index, option text or letter) becomes answer_index."""
+    rows = [r for r in run_land(con, raw) if r["source_file"] == "choices/mc.jsonl"]
+    landed = [(json.loads(r["options"]), r["answer_index"]) for r in rows if r["status"] == "landed"]
+    assert landed == [(["3", "4"], 1), (["red", "blue"], 1), (["red", "blue"], 1)]
+    reasons = [r["reject_reason"] for r in rows if r["status"] == "rejected"]
+    assert "line 4: field 'options' is a JSON string, expected an array of strings" in reasons
+    assert "line 8: answer 'C' is neither one of the 2 options nor a letter A to B" in reasons
+    assert all(r["options"] is None and r["answer_index"] is None for r in rows if r["status"] == "rejected")
+    # records without choices carry none
+    assert {(r["options"], r["answer_index"]) for r in fetch(con) if r["source_file"] == "top.json"} == {(None, None)}

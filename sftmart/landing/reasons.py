@@ -13,6 +13,8 @@ REASON_CODES = (
     "wrong_type",  # instruction, input or output not a string
     "invalid_utf8",  # bytes that are not UTF-8, or a lone \ud800-style escape
     "record_too_large",  # over max_record_bytes of JSON text
+    "malformed_options",  # 'options' not a list of >= 2 distinct non-empty strings, or missing beside 'answer'
+    "malformed_answer",  # 'answer' names no option (index, option text or letter), or missing beside 'options'
     # a whole file
     "truncated_file",  # a JSON array that never closes (one row after its last element)
     "unsupported_file_type",  # not .json or .jsonl

@@ -1,7 +1,8 @@
 """Record checks: is a parsed JSON value an Alpaca record, and how a bad one is shown.
 
 A record is an object with string `instruction` and `output`, an optional string (or null)
-`input`, and an optional `meta` of any JSON, stored as JSON text. `check_record` returns the
+`input`, an optional `meta` of any JSON, stored as JSON text, and optional multiple-choice
+`options` and `answer` (checked in choices.py). `check_record` returns the
 fields or a (reason code, sentence) pair; the excerpt helpers make the first EXCERPT_CHARS of
 the offending text storable (bytes that are not UTF-8 shown as \\xNN).
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+
+from sftmart.landing.choices import Rejection, check_choices
 
 EXCERPT_CHARS = 200
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -86,8 +89,8 @@ def lone_surrogate_field(obj) -> str | None:
 def check_record(obj):
     """Validate a parsed record.
 
-    Returns ``(instruction, input, output, meta_json)`` for a good record or
-    ``(code, reason)`` for a bad one.
+    Returns ``(instruction, input, output, meta_json, options_json, answer_index)`` for a good
+    record or ``(code, reason)`` for a bad one.
     """
     if type(obj) is not dict:
         return "not_an_object", f"the record is a JSON {json_type(obj)}, not an object"
@@ -113,4 +116,7 @@ def check_record(obj):
             return "broken_json", f"field 'meta' cannot be stored as JSON ({type(e).__name__})"
     else:
         meta = None
-    return ins, inp, out, meta
+    choices = check_choices(obj)
+    if isinstance(choices, Rejection):
+        return choices.code, choices.reason
+    return ins, inp, out, meta, *choices

@@ -33,6 +33,8 @@ STAGE_SCHEMA = pa.schema(
         ("reject_reason_code", pa.string()),
         ("reject_reason", pa.string()),
         ("excerpt", pa.string()),
+        ("options", pa.string()),  # JSON text (choices.py)
+        ("answer_index", pa.int64()),
     ]
 )
 
@@ -61,15 +63,15 @@ class Sink:
         self.writer: pq.ParquetWriter | None = None
         self.count = 0
 
-    def landed(self, ctx, index, line, ins, inp, out, meta):
+    def landed(self, ctx, index, line, ins, inp, out, meta, options=None, answer_index=None):
         rows = self.rows
-        rows.append((ctx, index, line, ins, inp, out, meta, "landed", None, None, None))
+        rows.append((ctx, index, line, ins, inp, out, meta, "landed", None, None, None, options, answer_index))
         if len(rows) >= self.batch_rows:
             self.flush()
 
     def reject(self, ctx, index, line, code, reason, excerpt):
         assert code in REASON_CODES, code
-        self.rows.append((ctx, index, line, None, None, None, None, "rejected", code, reason, excerpt))
+        self.rows.append((ctx, index, line, None, None, None, None, "rejected", code, reason, excerpt, None, None))
         if len(self.rows) >= self.batch_rows:
             self.flush()
 

@@ -28,6 +28,8 @@ LANDING_COLUMNS: list[tuple[str, str]] = [
     ("reject_reason_code", "VARCHAR"),
     ("reject_reason", "VARCHAR"),
     ("excerpt", "VARCHAR"),
+    ("options", "JSON"),  # multiple-choice options (choices.py), null when none
+    ("answer_index", "BIGINT"),  # the right option, 0-based, null when none
 ]
 
 CASE_LIMIT = 256  # more changed mtimes than this: a join instead of a CASE
@@ -86,7 +88,7 @@ def reused_rows_sql(con, previous_table: str, prev: dict, reuse: dict) -> str:
             select p.record_id, p.source_collection, p.source_file, p.record_index,
                    p.line_number, p.instruction, p.input, p.output, p.meta, p.content_hash,
                    p.file_sha256, p.file_size, {mtime}, p.loaded_at, p.status,
-                   p.reject_reason_code, p.reject_reason, p.excerpt
+                   p.reject_reason_code, p.reject_reason, p.excerpt, p.options, p.answer_index
             from {previous_table} p {join} {where}"""
 
 
@@ -101,7 +103,7 @@ def staged_rows_sql(stage_paths: list[str], loaded_at: _dt.datetime, dropped: li
                    case when n.status = 'landed'
                         then md5(n.instruction || chr(31) || n.input || chr(31) || n.output) end,
                    n.file_sha256, n.file_size, n.file_mtime_ns, TIMESTAMP '{ts}', n.status,
-                   n.reject_reason_code, n.reject_reason, n.excerpt
+                   n.reject_reason_code, n.reject_reason, n.excerpt, n.options, n.answer_index
             from read_parquet([{", ".join(map(sql_str, stage_paths))}]) n {where}"""
 
 
