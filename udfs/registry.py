@@ -43,7 +43,7 @@ def _arrow_adapter(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
 
 def udf_specs() -> list[UdfSpec]:
     """All UDFs, imported lazily so that importing the registry stays cheap."""
-    from udfs import lang, lm_scoring, minhash, text_stats, tokens
+    from udfs import encoders, lang, lm_scoring, minhash, text_stats, tokens
 
     return [
         UdfSpec(
@@ -88,6 +88,35 @@ def udf_specs() -> list[UdfSpec]:
             lm_scoring.RESULT_TYPE,
             "Mean token entropy, NLL and perplexity per sample under a causal LM "
             "(list of samples, model spec JSON, scope, score cache path)",
+        ),
+        UdfSpec(
+            "sftmart_lm_signals",
+            lm_scoring.lm_signals_udf,
+            [lm_scoring.ITEM_LIST_TYPE, T.VARCHAR, T.VARCHAR, T.VARCHAR, T.VARCHAR],
+            lm_scoring.SIGNALS_RESULT_TYPE,
+            "sftmart_lm_scores plus IFD and the mean-pooled embedding from the same pass "
+            "(..., signals: 'ifd,embedding')",
+        ),
+        UdfSpec(
+            "sftmart_embedding_dim",
+            lm_scoring.embedding_dim_udf,
+            [T.VARCHAR],
+            T.INTEGER,
+            "Hidden size of the model of a model spec JSON (from its config; nothing is loaded)",
+        ),
+        UdfSpec(
+            "sftmart_quality_scores",
+            encoders.quality_scores_udf,
+            [lm_scoring.ITEM_LIST_TYPE, T.VARCHAR, T.VARCHAR],
+            encoders.QUALITY_RESULT_TYPE,
+            "Quality score per sample under a sequence-classification model (list of samples, spec, cache)",
+        ),
+        UdfSpec(
+            "sftmart_text_embeddings",
+            encoders.text_embeddings_udf,
+            [lm_scoring.ITEM_LIST_TYPE, T.VARCHAR, T.VARCHAR],
+            encoders.EMBEDDINGS_RESULT_TYPE,
+            "Mean-pooled sentence embedding per sample under an encoder (list of samples, spec, cache)",
         ),
     ]
 

@@ -1,6 +1,14 @@
 """Scores behind a persistent SQLite cache keyed by (content_hash, fingerprint, scope): the model is
 loaded only if some item is missing, and every finished batch is committed before the next one
-starts, so a killed run loses at most one batch and a re-run scores only what is missing."""
+starts, so a killed run loses at most one batch and a re-run scores only what is missing.
+
+Versioning rule: the scores live in `lm_scores`, each optional signal in a table of its own
+(`lm_ifd`, `lm_embeddings`; SIGNAL_TABLES) with the same key. An item is served from the cache only
+when `lm_scores` and the table of every requested signal hold it; otherwise it is scored again with
+all requested signals and every table is written. So a cache written before a signal existed stays
+valid for what it holds (its scores serve runs that ask for no signal), and nothing is read that was
+not written by the same fingerprint. SCORER_VERSION (in the fingerprint) is bumped only when a
+stored value would change for the same model and text."""
 
 from __future__ import annotations
 
@@ -10,10 +18,30 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
-from udfs.lm_scoring.scorer import score_samples
+from udfs.lm_scoring.scorer import check_signals, score_samples
 from udfs.lm_scoring.sequences import SCOPES
 
 SCORE_FIELDS = ("n_tokens", "mean_entropy", "mean_nll", "perplexity")
+KEY_COLUMNS = "content_hash text not null, fingerprint text not null, scope text not null"
+KEY = "primary key (content_hash, fingerprint, scope)"
+# signal -> (table, stored column and its SQLite type); ifd itself is mean_nll / mean_nll_unconditional
+SIGNAL_TABLES = {
+    "ifd": ("lm_ifd", "mean_nll_unconditional", "real"),
+    "embedding": ("lm_embeddings", "embedding", "blob"),
+}
+
+
+def embedding_blob(vector) -> bytes | None:
+    """float32 little-endian bytes of a vector (None stays None)."""
+    import numpy as np
+
+    return None if vector is None else np.asarray(vector, dtype="<f4").tobytes()
+
+
+def blob_embedding(blob: bytes | None):
+    import numpy as np
+
+    return None if blob is None else np.frombuffer(blob, dtype="<f4").copy()
 
 
 class ScoreCache:
@@ -30,29 +58,58 @@ class ScoreCache:
             "scope text not null, n_tokens integer not null, mean_entropy real, mean_nll real, "
             "perplexity real, primary key (content_hash, fingerprint, scope)) without rowid"
         )
+        for table, column, kind in SIGNAL_TABLES.values():
+            self.conn.execute(
+                f"create table if not exists {table} ({KEY_COLUMNS}, {column} {kind}, {KEY}) without rowid"
+            )
         self.conn.commit()
 
-    def get_many(self, hashes: Iterable[str], fingerprint: str, scope: str) -> dict[str, dict]:
+    def get_many(self, hashes: Iterable[str], fingerprint: str, scope: str, signals=()) -> dict[str, dict]:
+        """Cached results of the hashes that have the scores and every requested signal."""
+        signals = check_signals(signals)
+        columns = ", ".join(f"s.{f}" for f in SCORE_FIELDS)
+        joins = ""
+        for signal in signals:
+            table, column, _ = SIGNAL_TABLES[signal]
+            columns += f", {table}.{column}"
+            joins += f" join {table} using (content_hash, fingerprint, scope)"
         found: dict[str, dict] = {}
         hashes = list(dict.fromkeys(hashes))
         for lo in range(0, len(hashes), 500):
             part = hashes[lo : lo + 500]
             marks = ",".join("?" * len(part))
             for h, *values in self.conn.execute(
-                f"select content_hash, n_tokens, mean_entropy, mean_nll, perplexity from lm_scores "
+                f"select content_hash, {columns} from lm_scores as s{joins} "
                 f"where fingerprint = ? and scope = ? and content_hash in ({marks})",
                 [fingerprint, scope, *part],
             ):
-                found[h] = dict(zip(SCORE_FIELDS, values))
+                row = dict(zip(SCORE_FIELDS, values))
+                extra = values[len(SCORE_FIELDS) :]
+                for signal, value in zip(signals, extra):
+                    if signal == "ifd":
+                        unc = value
+                        row["mean_nll_unconditional"] = unc
+                        row["ifd"] = row["mean_nll"] / unc if unc and row["mean_nll"] is not None else None
+                    else:
+                        row["embedding"] = blob_embedding(value)
+                found[h] = row
         return found
 
-    def put_many(self, rows: Iterable[tuple[str, dict]], fingerprint: str, scope: str) -> None:
-        """Insert and commit (one transaction)."""
+    def put_many(self, rows: Iterable[tuple[str, dict]], fingerprint: str, scope: str, signals=()) -> None:
+        """Insert the scores and the requested signals, and commit (one transaction)."""
+        rows = list(rows)
         with self.conn:
             self.conn.executemany(
                 "insert or replace into lm_scores values (?, ?, ?, ?, ?, ?, ?)",
                 [(h, fingerprint, scope, *(s[f] for f in SCORE_FIELDS)) for h, s in rows],
             )
+            for signal in check_signals(signals):
+                table, column, _ = SIGNAL_TABLES[signal]
+                convert = embedding_blob if signal == "embedding" else (lambda v: v)
+                self.conn.executemany(
+                    f"insert or replace into {table} values (?, ?, ?, ?)",
+                    [(h, fingerprint, scope, convert(s[column])) for h, s in rows],
+                )
 
     def count(self) -> int:
         return self.conn.execute("select count(*) from lm_scores").fetchone()[0]
@@ -66,7 +123,7 @@ def content_hash(prompt: str | None, response: str | None) -> str:
     return hashlib.md5(f"{prompt or ''}\x1f{response or ''}".encode()).hexdigest()
 
 
-def _item_get(item, key):
+def item_get(item, key):
     return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
 
 
@@ -76,9 +133,11 @@ def score_with_cache(
     fingerprint: str,
     items: Sequence,
     scope: str = "response",
+    signals=(),
     **score_kwargs,
 ) -> list[dict]:
-    """Scores of `items` (mappings with content_hash, prompt, response), aligned with them.
+    """Scores of `items` (mappings with content_hash, prompt, response), aligned with them, with
+    the requested `signals` (see `score_samples`).
 
     Cached rows for (content_hash, fingerprint, scope) are used as they are; `model_loader()` ->
     (model, tokenizer) is called only if some hash is missing, and only the missing hashes (each once)
@@ -89,10 +148,11 @@ def score_with_cache(
         raise ValueError(f"scope must be one of {SCOPES}, not {scope!r}")
     hashes = []
     for item in items:
-        h = _item_get(item, "content_hash")
-        hashes.append(h if h else content_hash(_item_get(item, "prompt"), _item_get(item, "response")))
+        h = item_get(item, "content_hash")
+        hashes.append(h if h else content_hash(item_get(item, "prompt"), item_get(item, "response")))
+    signals = check_signals(signals)
     with closing(ScoreCache(cache_path)) as cache:
-        found = cache.get_many(hashes, fingerprint, scope)
+        found = cache.get_many(hashes, fingerprint, scope, signals)
         missing: dict[str, int] = {}
         for i, h in enumerate(hashes):
             if h not in found and h not in missing:
@@ -100,13 +160,15 @@ def score_with_cache(
         if missing:
             model, tokenizer = model_loader()
             todo_hashes = list(missing)
-            prompts = [_item_get(items[missing[h]], "prompt") or "" for h in todo_hashes]
-            responses = [_item_get(items[missing[h]], "response") or "" for h in todo_hashes]
+            prompts = [item_get(items[missing[h]], "prompt") or "" for h in todo_hashes]
+            responses = [item_get(items[missing[h]], "response") or "" for h in todo_hashes]
 
             def persist(indices: list[int], scores: list[dict]) -> None:
                 rows = [(todo_hashes[i], s) for i, s in zip(indices, scores)]
-                cache.put_many(rows, fingerprint, scope)
+                cache.put_many(rows, fingerprint, scope, signals)
                 found.update(rows)
 
-            score_samples(model, tokenizer, prompts, responses, scope=scope, on_batch=persist, **score_kwargs)
+            score_samples(
+                model, tokenizer, prompts, responses, scope=scope, signals=signals, on_batch=persist, **score_kwargs
+            )
     return [dict(found[h]) for h in hashes]

@@ -37,6 +37,7 @@ class Seq:
     ids: list[int]  # tokens fed to the model
     start: int  # first scored token index in ids (>= 1)
     end: int  # one past the last scored token
+    unconditional: bool = False  # IFD's second sequence: the response without its prompt
 
 
 def build_sequences(
@@ -72,11 +73,25 @@ def build_sequences(
     return out
 
 
+def unconditional_sequences(
+    tokenizer, responses: Sequence[str], conditional: Sequence[Seq | None], max_length: int
+) -> list[Seq]:
+    """IFD's response-alone sequences, for the samples whose conditional sequence is scored: the
+    response with an empty prompt under the same rule, i.e. BOS + response with every response
+    token scored given BOS when the tokenizer adds one, else the response alone with its first
+    token unscored (nothing predicts it), as Cherry LLM's `get_perplexity_and_embedding_whole_text`
+    does (labels = input_ids, loss over tokens 1..n-1 of `tokenizer.encode(response)`). A scored
+    conditional response fits `max_length`, so its unconditional sequence does too."""
+    todo = [s.index for s in conditional if s is not None]
+    seqs = build_sequences(tokenizer, [""] * len(todo), [responses[i] or "" for i in todo], "response", max_length)
+    return [Seq(i, s.ids, s.start, s.end, True) for i, s in zip(todo, seqs) if s is not None]
+
+
 def plan_batches(seqs: Iterable[Seq], max_tokens_per_batch: int) -> list[list[Seq]]:
     """Longest first; each batch's padded size (rows x longest row) stays within the budget."""
     batches: list[list[Seq]] = []
     current: list[Seq] = []
-    for seq in sorted(seqs, key=lambda s: (-len(s.ids), s.index)):
+    for seq in sorted(seqs, key=lambda s: (-len(s.ids), s.index, s.unconditional)):
         # sorted descending, so the first row of a batch is its longest
         if current and (len(current) + 1) * len(current[0].ids) > max_tokens_per_batch:
             batches.append(current)
