@@ -9,6 +9,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 PROFILES_DIR = REPO_ROOT / "profiles"
 BUNDLED_SAMPLE = REPO_ROOT / "sample_data" / "alpaca-cot"
+BUNDLED_EVAL = REPO_ROOT / "sample_data" / "eval"  # the evaluation set when eval_root is empty
 
 
 def warehouse_path() -> Path:

@@ -21,6 +21,16 @@ RAW = SuiteDef(
                    from raw.alpaca_cot_landing""",
         ),
         Target(
+            name="eval_landing_rows",
+            table="raw.eval_landing",
+            kind="rows",
+            description="One row per evaluation input unit (eval_root), landed or rejected.",
+            id_columns=["record_id", "source_file"],
+            sql="""select record_id, source_file, status, reject_reason_code,
+                          (status = 'rejected') = (reject_reason_code is not null) as reason_matches_status
+                   from raw.eval_landing""",
+        ),
+        Target(
             name="reconcile_with_input",
             table="raw.alpaca_cot_landing",
             kind="aggregate",
@@ -59,6 +69,18 @@ RAW = SuiteDef(
             "reject_reason_code",
             list(REASON_CODES),
             "Every reject reason code is one the landing defines (sftmart/landing/reasons.py).",
+        ),
+        in_set(
+            "eval_landing_rows",
+            "reason_matches_status",
+            [True],
+            "An evaluation row has a reject reason code exactly when it was rejected.",
+        ),
+        in_set(
+            "eval_landing_rows",
+            "reject_reason_code",
+            list(REASON_CODES),
+            "Every evaluation reject reason code is one the landing defines (sftmart/landing/reasons.py).",
         ),
         zero(
             "reconcile_with_input",

@@ -10,6 +10,7 @@ def model(dbt, session):
     dbt.ref("alpaca_cot_records")
     dbt.ref("rejected_records")
     dbt.ref("landed_files")
+    dbt.ref("eval_landing")
     import json
 
     from expectations.dbt_node import validation_node
