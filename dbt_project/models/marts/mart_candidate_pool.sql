@@ -1,5 +1,6 @@
 -- depends_on: {{ ref('validate_intermediate') }}
--- Every sample that survived cleaning, language tagging, the quality filters and dedup.
+-- Every sample that survived cleaning, language tagging, the quality filters, dedup and evaluation
+-- decontamination (int_samples_decontaminated).
 select
     t.sample_id,
     c.source_collection,
@@ -27,3 +28,5 @@ from {{ ref('int_samples_tokenized') }} as t
 inner join {{ ref('int_records_cleaned') }} as c using (sample_id)
 inner join {{ ref('int_records_lang_tagged') }} as l using (sample_id)
 inner join {{ ref('int_records_quality_scored') }} as q using (sample_id)
+inner join {{ ref('int_samples_decontaminated') }} as d using (sample_id)
+where d.is_kept

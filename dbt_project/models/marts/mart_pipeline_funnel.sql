@@ -1,9 +1,10 @@
 -- Rows (and characters, and tokens once counted) per stage and language, from the input files to
 -- the training mix, with the rows each stage removed and why.
 with stages (stage_order, stage) as (
+    -- the stage numbers are mart_record_outcomes.dropped_at_stage's
     values (1, 'landed'), (2, 'cleaned'), (3, 'language_tagged'), (4, 'quality_filtered'),
-           (5, 'exact_deduped'), (6, 'near_deduped'), (7, 'candidate_pool'), (8, 'learnability_filtered'),
-           (9, 'training_mix')
+           (5, 'exact_deduped'), (6, 'near_deduped'), (7, 'eval_decontaminated'), (8, 'candidate_pool'),
+           (9, 'learnability_filtered'), (10, 'training_mix')
 ),
 
 outcomes as (
@@ -19,6 +20,7 @@ counts as (
         count(*) filter (where o.last_stage > s.stage_order) as rows_out,
         count(*) filter (where o.last_stage = s.stage_order) as rows_removed,
         sum(o.n_chars) filter (where o.last_stage > s.stage_order) as chars_out,
+        -- tokens are counted for the near-dedup survivors (int_samples_tokenized), from stage 7 on
         case when s.stage_order >= 7
              then coalesce(sum(o.n_tokens) filter (where o.last_stage > s.stage_order), 0) end as tokens_out
     from stages as s
@@ -42,7 +44,7 @@ reasons as (
 
 shortfalls as (
     select
-        9 as stage_order,
+        10 as stage_order,
         lang,
         'shortfall: the pool holds ' || pool_tokens || ' tokens of the ' || lang_budget::bigint
             || '-token ' || lang || ' share' as note

@@ -21,8 +21,9 @@ select
         when not q.passes_quality then 4
         when not e.is_kept then 5
         when not n.is_kept then 6
-        when not la.is_learnable then 8
-        when m.sample_id is null then 9
+        when not d.is_kept then 7
+        when not la.is_learnable then 9
+        when m.sample_id is null then 10
     end as dropped_at_stage,
     case
         when l.status = 'rejected' then 'rejected:' || l.reject_reason_code
@@ -31,6 +32,7 @@ select
         when not q.passes_quality then q.drop_reason
         when not e.is_kept then 'exact_duplicate'
         when not n.is_kept then 'near_duplicate'
+        when not d.is_kept then 'eval_contamination'
         when not la.is_learnable then la.drop_reason
         when m.sample_id is null then 'not_sampled:budget_filled'
     end as drop_reason
@@ -40,6 +42,7 @@ left join {{ ref('int_records_lang_tagged') }} as t on t.sample_id = l.record_id
 left join {{ ref('int_records_quality_scored') }} as q on q.sample_id = l.record_id
 left join {{ ref('int_samples_exact_deduped') }} as e on e.sample_id = l.record_id
 left join {{ ref('int_near_duplicate_components') }} as n on n.sample_id = l.record_id
+left join {{ ref('int_samples_decontaminated') }} as d on d.sample_id = l.record_id
 left join {{ ref('int_samples_tokenized') }} as k on k.sample_id = l.record_id
 left join {{ ref('mart_sample_learnability') }} as la on la.sample_id = l.record_id
 left join {{ ref('mart_training_mix') }} as m on m.sample_id = l.record_id
