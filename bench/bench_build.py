@@ -1,13 +1,16 @@
 """Benchmark: the whole `dbt build` on generated corpora of N rows; rows/s per stage and in total, peak RSS.
 
     python bench/bench_build.py --rows 50000 100000 200000 [--source ../shared/data/alpaca-cot]
-                                [--data-juicer /path/to/venv/bin/python]
+                                [--layout split jsonl json mixture] [--data-juicer /path/to/venv/bin/python]
 
-For each N it makes (or reuses) bench/corpus/<N>, builds a fresh warehouse with `dbt build` in a
-child process, reads per-model timings from dbt's run_results.json, and takes the child's peak RSS
-from getrusage. With --data-juicer it also runs Data-Juicer's equivalent recipe on the same corpus
-in the same run (bench/data_juicer_baseline.py) and reports our speed as a ratio of it. Results go
-to bench/results/build-<N>.json and bench/results/build_scaling.png.
+For each N and file layout (bench/corpus_writer.py: `split` JSONL parts of 20k rows, the default;
+`jsonl` one JSONL file; `json` one JSON array; `mixture` the bundled sample's mix of shapes) it makes
+(or reuses) bench/corpus/<N>[-<layout>], builds a fresh warehouse with `dbt build` in a child
+process, reads per-model timings from dbt's run_results.json, and takes the child's peak RSS from
+getrusage. dbt's partial-parse file is removed first, so the figure is that of the first build after
+a vars change (--warm-parse keeps it). With --data-juicer it also runs Data-Juicer's equivalent
+recipe on the same corpus in the same run (bench/data_juicer_baseline.py) and reports our speed as a
+ratio of it. Results go to bench/results/build-<N>[-<layout>].json and bench/results/build_scaling.png.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import time
 from pathlib import Path
 
 from sftmart.paths import warehouse_state_dir
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus_writer import LAYOUTS  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -46,8 +52,12 @@ STAGES = {  # dbt model -> stage label
 }
 
 
-def make_corpus(rows: int, source: Path) -> Path:
-    out = BENCH / "corpus" / str(rows)
+def corpus_name(rows: int, layout: str) -> str:
+    return str(rows) if layout == "split" else f"{rows}-{layout}"
+
+
+def make_corpus(rows: int, source: Path, layout: str = "split") -> Path:
+    out = BENCH / "corpus" / corpus_name(rows, layout)
     if not (out / "manifest.json").exists():
         subprocess.run(
             [
@@ -59,6 +69,8 @@ def make_corpus(rows: int, source: Path) -> Path:
                 str(source),
                 "--out",
                 str(out),
+                "--layout",
+                layout,
             ],
             check=True,
         )
@@ -98,16 +110,21 @@ def dbt_args(command: str, corpus: Path, target: Path, validate: bool = False) -
     ] + ([] if validate else ["--exclude", "path:models/validation"])
 
 
-def run_dbt_build(corpus: Path, rows: int, models_only: bool = False, validate: bool = False) -> dict:
-    """One fresh `dbt build`; with models_only, `dbt seed` then a timed `dbt run` (no data tests)."""
-    db = RESULTS / f"build-{rows}.duckdb"
+def run_dbt_build(
+    corpus: Path, rows: int, models_only: bool = False, validate: bool = False, warm_parse: bool = False
+) -> dict:
+    """One fresh `dbt build`; with models_only, `dbt seed` then a timed `dbt run` (no data tests).
+    Unless warm_parse, dbt parses the project afresh (as after a vars change)."""
+    db = RESULTS / f"build-{corpus.parent.name}.duckdb"
     for stale in (db, db.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
     shutil.rmtree(warehouse_state_dir(db), ignore_errors=True)  # build copy, GX results: a fresh build
-    target = RESULTS / f"target-{rows}"
+    target = RESULTS / f"target-{corpus.parent.name}"
     env = dict(os.environ, SFTMART_DB=str(db))
     if models_only:
         timed_child(dbt_args("seed", corpus, target), env)
+    if not warm_parse:
+        (target / "partial_parse.msgpack").unlink(missing_ok=True)
     wall, peak_mb, _ = timed_child(dbt_args("run" if models_only else "build", corpus, target, validate), env)
     timings = json.loads((target / "run_results.json").read_text())["results"]
     per_model = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in timings}
@@ -133,7 +150,7 @@ def run_dbt_build(corpus: Path, rows: int, models_only: bool = False, validate: 
 
 
 def run_data_juicer(corpus: Path, rows: int, python: str) -> dict:
-    out = RESULTS / f"dj-{rows}"
+    out = RESULTS / f"dj-{corpus.parent.name}"
     wall, peak_mb, stdout = timed_child(
         [python, str(BENCH / "data_juicer_baseline.py"), "--corpus", str(corpus), "--out", str(out)]
     )
@@ -179,6 +196,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[200_000])
     parser.add_argument("--source", type=Path, default=REPO.parent / "shared" / "data" / "alpaca-cot")
+    parser.add_argument(
+        "--layout", nargs="+", default=["split"], choices=LAYOUTS, help="file layouts of the corpus (corpus_writer.py)"
+    )
+    parser.add_argument("--warm-parse", action="store_true", help="keep dbt's partial parse (not a first build)")
     parser.add_argument("--data-juicer", help="python of a venv with py-data-juicer, for the same-run baseline")
     parser.add_argument(
         "--validate", action="store_true", help="include the Great Expectations validation nodes in the timed build"
@@ -195,13 +216,16 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.replot:
         saved = [json.loads(p.read_text()) for p in RESULTS.glob("build-*.json")]
+        saved = [r for r in saved if r.get("layout", "split") == "split"]
         print(f"plot: {plot(sorted(saved, key=lambda r: r['rows']))}")
         return
     results = []
-    for rows in args.rows:
-        corpus = make_corpus(rows, args.source)
-        result = run_dbt_build(corpus, rows, args.models_only, args.validate)
+    for rows, layout in [(rows, layout) for rows in args.rows for layout in args.layout]:
+        corpus = make_corpus(rows, args.source, layout)
+        result = run_dbt_build(corpus, rows, args.models_only, args.validate, args.warm_parse)
         result["validated"] = args.validate
+        result["layout"] = layout
+        result["first_build_after_vars_change"] = not args.warm_parse
         if args.models_only:
             print(
                 f"\n{rows:,} rows, dbt run (models only): {result['wall_s']:.1f} s, {result['rows_per_s']:,.0f} rows/s"
@@ -210,10 +234,10 @@ def main() -> None:
         if args.data_juicer:
             result["data_juicer"] = run_data_juicer(corpus, rows, args.data_juicer)
             result["speedup_vs_data_juicer"] = result["rows_per_s"] / result["data_juicer"]["rows_per_s"]
-        (RESULTS / f"build-{rows}.json").write_text(json.dumps(result, indent=2))
+        (RESULTS / f"build-{corpus_name(rows, layout)}.json").write_text(json.dumps(result, indent=2))
         results.append(result)
         print(
-            f"\n{rows:,} rows: {result['wall_s']:.1f} s, {result['rows_per_s']:,.0f} rows/s, "
+            f"\n{rows:,} rows, layout {layout}: {result['wall_s']:.1f} s, {result['rows_per_s']:,.0f} rows/s, "
             f"peak RSS {result['peak_rss_mb']:,.0f} MB, pool {result['pool_rows']:,}"
         )
         for label, stage in result["stages"].items():
@@ -226,7 +250,7 @@ def main() -> None:
                 f"  Data-Juicer same run: {dj['wall_s']:.1f} s, {dj['rows_per_s']:,.0f} rows/s, peak RSS "
                 f"{dj['peak_rss_mb']:,.0f} MB, kept {dj['kept']:,} -> sftmart is {result['speedup_vs_data_juicer']:.1f}x"
             )
-    if len(results) > 1:
+    if len(args.rows) > 1:
         first, last = results[0], results[-1]
         growth = (last["wall_s"] / first["wall_s"]) / (last["rows"] / first["rows"])
         print(f"\ntime growth vs row growth from {first['rows']:,} to {last['rows']:,}: {growth:.2f} (1.0 = linear)")

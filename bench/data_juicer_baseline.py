@@ -18,7 +18,8 @@ LazyLoader pip/uv-installs it at run time. This script forbids that (see _forbid
 install them up front as above.
 
 What it does:
-  1. reads every *.jsonl under --corpus (recursively; lines {"instruction", "input", "output"}) and
+  1. reads every *.jsonl and *.json (array or one record) under --corpus (recursively; records
+     {"instruction", "input", "output"}) and
      writes <out>/dj_input/data.jsonl with `text` = instruction \\n input (when non-empty) \\n
      output (what our sample_text macro builds) next to the three fields;
   2. runs bench/data_juicer_recipe.yaml (document_deduplicator, alphanumeric_filter,
@@ -84,19 +85,23 @@ def _forbid_auto_install() -> None:
 
 def build_input(corpus: Path, dest: Path) -> int:
     """Write the records of every *.jsonl under `corpus` to `dest` with the `text` field; row count."""
-    files = sorted(p for p in corpus.rglob("*.jsonl") if p.is_file())
+    files = sorted(p for p in corpus.rglob("*") if p.suffix in (".jsonl", ".json") and p.is_file())
     if not files:
-        raise SystemExit(f"no .jsonl files under {corpus}")
+        raise SystemExit(f"no .jsonl or .json files under {corpus}")
     rows = bad = 0
     with open(dest, "w", encoding="utf-8") as out:
         for path in files:
             with open(path, encoding="utf-8", errors="replace") as f:
-                for line in f:
-                    line = line.strip()
+                if path.suffix == ".json":  # an array of records, or one record
+                    data = json.load(f)
+                    records = data if isinstance(data, list) else [data]
+                else:
+                    records = (line.strip() for line in f)
+                for line in records:
                     if not line:
                         continue
                     try:
-                        rec = json.loads(line)
+                        rec = json.loads(line) if isinstance(line, str) else line
                     except json.JSONDecodeError:
                         bad += 1
                         continue

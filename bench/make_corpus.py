@@ -19,8 +19,10 @@ Every output row is one of these kinds (shares are of N and configurable):
 the number of distinct real rows. The en:zh ratio of the source is kept (a row is Chinese when its
 instruction or input contains a Han character, like the warehouse's template_lang).
 
-Output: `<out>/raw/cot-en/part-00000.jsonl`, ... and `<out>/raw/alpaca-zh/part-00000.jsonl`, ... with at most
---files-of rows per file (`<out>/raw` is the raw_root to build), and `<out>/manifest.json` with the counts (also printed). With --labels PATH,
+Output (--layout split, the default): `<out>/raw/cot-en/part-00000.jsonl`, ... and
+`<out>/raw/alpaca-zh/part-00000.jsonl`, ... with at most --files-of rows per file (`<out>/raw` is the
+raw_root to build; --layout jsonl / json / mixture: one JSONL file, one JSON array, or the bundled
+sample's mix of shapes, see corpus_writer.py), and `<out>/manifest.json` with the counts (also printed). With --labels PATH,
 a TSV with one line per row (seq, file, line, kind, of_seq, detail) says what each row is; of_seq is
 the row a duplicate, near-duplicate or variant was made from (-1 otherwise).
 
@@ -40,7 +42,7 @@ from pathlib import Path
 from corpus_edits import exact_variant, jaccard, perturb, shingles
 from corpus_junk import junk_row
 from corpus_source import exact_key, lang_of, load_source, vocabularies
-from corpus_writer import RotatingWriter
+from corpus_writer import LAYOUTS, LayoutWriter
 
 # exact_key and lang_of judge the rows of a corpus too (tests/test_make_corpus.py)
 __all__ = ["COLLECTION", "KINDS", "exact_key", "lang_of", "load_source", "main", "make_corpus", "plan_counts"]
@@ -70,6 +72,7 @@ def make_corpus(
     junk: float = 0.05,
     labels: Path | None = None,
     quiet: bool = False,
+    layout: str = "split",
 ) -> dict:
     t0 = time.perf_counter()
     rng = random.Random(seed)
@@ -99,7 +102,7 @@ def make_corpus(
         kinds[0], kinds[j] = kinds[j], kinds[0]
 
     out.mkdir(parents=True, exist_ok=True)
-    writer = RotatingWriter(out, files_of)
+    writer = LayoutWriter(out, files_of, layout)
     label_f = open(labels, "w", encoding="utf-8") if labels else None
     if label_f:
         label_f.write("seq\tfile\tline\tkind\tof_seq\tdetail\n")
@@ -109,7 +112,6 @@ def make_corpus(
     by_lang = {"en": 0, "zh": 0}
     detail_counts: dict[str, dict[str, int]] = {"exact_dup": {}, "near_dup": {}, "variant": {}, "junk": {}}
     near_high = 0
-    dumps = json.dumps
 
     for seq in range(rows_n):
         k = kinds[seq]
@@ -155,7 +157,7 @@ def make_corpus(
         if detail:
             d = detail_counts[kind]
             d[detail] = d.get(detail, 0) + 1
-        path, line_no = writer.write(COLLECTION[lang], dumps(row, ensure_ascii=False) + "\n")
+        path, line_no = writer.write(COLLECTION[lang], row)
         if label_f:
             label_f.write(f"{seq}\t{path}\t{line_no}\t{kind}\t{of}\t{detail}\n")
     writer.close()
@@ -167,6 +169,7 @@ def make_corpus(
         "rows": rows_n,
         "seed": seed,
         "files_of": files_of,
+        "layout": layout,
         "shares": {"exact_dup": dup, "near_dup": near, "junk": junk},
         "source": {"path": str(source), **src_info},
         "counts": counts,
@@ -208,13 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--near", type=float, default=0.25, help="share of near-duplicates (default 0.25)")
     ap.add_argument("--junk", type=float, default=0.05, help="share of junk rows (default 0.05)")
     ap.add_argument("--labels", type=Path, help="also write a TSV saying what every row is")
+    ap.add_argument("--layout", choices=LAYOUTS, default="split", help="file layout (see corpus_writer.py)")
     args = ap.parse_args(argv)
     if args.rows < 0 or args.files_of < 1:
         ap.error("--rows must be >= 0 and --files-of >= 1")
     if args.out.exists() and any(args.out.iterdir()):
-        stale = [p for p in args.out.rglob("*.jsonl")]
+        stale = [p for p in args.out.rglob("*.json*") if p.name != "manifest.json"]
         if stale:  # leftovers of an earlier, bigger run would be read as part of the corpus
-            ap.error(f"{args.out} already holds .jsonl files; remove it first")
+            ap.error(f"{args.out} already holds .json/.jsonl files; remove it first")
     make_corpus(
         args.rows,
         args.source,
@@ -225,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         near=args.near,
         junk=args.junk,
         labels=args.labels,
+        layout=args.layout,
     )
     return 0
 
