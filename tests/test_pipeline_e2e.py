@@ -10,6 +10,10 @@ from pipeline_fixture import write_fixture
 pytestmark = pytest.mark.slow
 
 
+# the mix and the budget it draws (int_mix_budget, computed once for every mix)
+MIX = "int_mix_budget mart_training_mix"
+
+
 def dbt_build(db_path, raw_root, select: str | None = None, **dbt_vars) -> str:
     # The model layer (guide model, scores, LoRA) has its own tests (test_model_layer.py).
     dbt_vars = {"raw_root": str(raw_root), "model_layer": False, **dbt_vars}
@@ -91,7 +95,8 @@ def test_mix_takes_the_whole_small_pool_and_reports_the_shortfall(built):
     mix = dict(query(db, "select lang, count(*) from marts.mart_training_mix group by 1"))
     assert mix == expected["pool"]
     notes = query(db, "select lang, note from marts.mart_pipeline_funnel where stage = 'training_mix' order by 1")
-    assert all(note.startswith("shortfall") for _, note in notes) and len(notes) == 2
+    # ratio_policy hold (the default): the short language's note says so, and the budget shrinks for both
+    assert all(note.startswith("ratio held") for _, note in notes) and len(notes) == 2
     assert "ran out of candidates" in log
 
 
@@ -107,7 +112,7 @@ def test_budget_is_filled_per_language_within_one_sample_and_seeded(built):
     root, db, _, _ = built
     pool = dict(query(db, "select lang, sum(n_tokens) from marts.mart_candidate_pool group by 1"))
     budget = int(min(pool.values()) * 1.2)  # en share (70%) fits in the pool, zh share (30%) too
-    dbt_build(db, root, "mart_training_mix", token_budget=budget, en_ratio=0.7, sample_seed=1)
+    dbt_build(db, root, MIX, token_budget=budget, en_ratio=0.7, sample_seed=1)
     first = query(db, "select sample_id from marts.mart_training_mix order by 1")
     per_lang = query(
         db, "select lang, sum(n_tokens), arg_max(n_tokens, sample_id) from marts.mart_training_mix group by 1"
@@ -117,9 +122,9 @@ def test_budget_is_filled_per_language_within_one_sample_and_seeded(built):
         assert tokens >= share or tokens == pool[lang]
         largest = query(db, f"select max(n_tokens) from marts.mart_training_mix where lang = '{lang}'")[0][0]
         assert tokens - largest < share
-    dbt_build(db, root, "mart_training_mix", token_budget=budget, en_ratio=0.7, sample_seed=1)
+    dbt_build(db, root, MIX, token_budget=budget, en_ratio=0.7, sample_seed=1)
     assert query(db, "select sample_id from marts.mart_training_mix order by 1") == first
-    dbt_build(db, root, "mart_training_mix", token_budget=budget, en_ratio=0.7, sample_seed=2)
+    dbt_build(db, root, MIX, token_budget=budget, en_ratio=0.7, sample_seed=2)
     assert query(db, "select sample_id from marts.mart_training_mix order by 1") != first
 
 

@@ -1,14 +1,18 @@
-{#- Post-hook of a ratio sample: says so when a language's pool cannot fill its token share. -#}
-{% macro log_mix_shortfall(relation, token_budget, en_ratio) %}
+{#- Post-hook of a ratio sample: says so when a language's pool cannot fill its token share, and what
+    the ratio policy did about it. budgets: the relation (or parenthesised select) of mix_budgets
+    the sample drew (lang, lang_budget, note). -#}
+{% macro log_mix_shortfall(relation, budgets) %}
 {% if execute %}
     {% set rows = run_query(
-        "select b.lang, b.lang_budget, coalesce(sum(m.n_tokens), 0) from ("
-        ~ language_budgets(token_budget, en_ratio) ~ ") b left join " ~ relation
-        ~ " m using (lang) group by all order by 1") %}
-    {% for lang, lang_budget, got in rows %}
-        {% if got < lang_budget %}
+        "select b.lang, b.lang_budget, coalesce(sum(m.n_tokens), 0), b.ratio_policy, b.note from "
+        ~ budgets ~ " as b left join " ~ relation ~ " as m using (lang) group by all order by 1") %}
+    {% for lang, lang_budget, got, policy, note in rows %}
+        {% if note and note.startswith('ratio held') %}
+            {{ log("WARNING " ~ relation.identifier ~ ": " ~ note ~ " (see mart_pipeline_funnel)", info=True) }}
+        {% elif got < lang_budget %}
             {{ log("WARNING " ~ relation.identifier ~ ": '" ~ lang ~ "' ran out of candidates: " ~ got ~ " of "
-                   ~ lang_budget | int ~ " budget tokens (ratio kept, budget not filled; see mart_pipeline_funnel)", info=True) }}
+                   ~ lang_budget | int ~ " budget tokens (ratio_policy " ~ policy
+                   ~ ": budget not filled, the ratio drifts; see mart_pipeline_funnel)", info=True) }}
         {% endif %}
     {% endfor %}
 {% endif %}

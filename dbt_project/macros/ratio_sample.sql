@@ -5,21 +5,99 @@ union all
 select 'zh', {{ sql_literal(token_budget * (1 - en_ratio)) }}
 {%- endmacro %}
 
+{#- The budget a ratio sample of `pool` draws, per language (lang, share, pool_tokens, requested_budget,
+    effective_budget, lang_budget, ratio_policy, note). `hold`: when a language's pool cannot fill its
+    share, the budget shrinks to the largest whole number of tokens that keeps the ratio,
+    min(token_budget, min over languages with a share > 0 of pool_tokens / share), so that language
+    takes its whole pool and the others their share of the smaller budget. `fill`: the budget stays
+    and a short language takes what there is (the ratio drifts). A language with share 0 gets
+    nothing and never limits the budget; a language with a share and no candidates holds the budget
+    at 0 (an empty mix, said in its note). -#}
+{% macro mix_budgets(pool, token_budget, en_ratio, ratio_policy) -%}
+with shares as (
+    select 'en' as lang, {{ sql_literal(en_ratio) }}::double as share
+    union all
+    select 'zh', 1 - {{ sql_literal(en_ratio) }}::double
+),
+
+per_lang as (
+    select s.lang, s.share, coalesce(sum(p.n_tokens), 0)::bigint as pool_tokens
+    from shares as s
+    left join {{ pool }} as p using (lang)
+    group by all
+),
+
+held as (
+    select
+        case when {{ sql_literal(ratio_policy) }} = 'hold'
+             then least({{ sql_literal(token_budget) }}::double,
+                        coalesce(min(pool_tokens / share) filter (where share > 0), {{ sql_literal(token_budget) }}))
+             else {{ sql_literal(token_budget) }} end as budget
+    from per_lang
+),
+
+budgets as (
+    select
+        l.lang,
+        l.share,
+        l.pool_tokens,
+        {{ sql_literal(token_budget) }}::bigint as requested_budget,
+        floor(h.budget)::bigint as effective_budget,
+        floor(h.budget) * l.share as lang_budget,
+        {{ sql_literal(ratio_policy) }} as ratio_policy,
+        l.pool_tokens < {{ sql_literal(token_budget) }} * l.share as is_short,
+        l.share > 0 and l.pool_tokens / l.share <= h.budget as is_limiting
+    from per_lang as l
+    cross join held as h
+)
+
+select
+    * exclude (is_short, is_limiting),
+    case
+        when ratio_policy = 'fill' and is_short
+            then 'shortfall: the pool holds ' || pool_tokens || ' tokens of the ' || (requested_budget * share)::bigint
+                || '-token ' || lang || ' share (ratio_policy fill: the ratio drifts)'
+        when effective_budget < requested_budget and is_limiting and pool_tokens = 0
+            then 'ratio held: ' || lang || ' ran out of candidates (none for its ' || round(100 * share, 1)
+                || '% share), so the budget shrinks to 0 tokens and every mix is empty (ratio_policy fill takes what there is)'
+        when effective_budget < requested_budget and is_limiting
+            then 'ratio held: ' || lang || ' ran out of candidates (the pool holds ' || pool_tokens || ' tokens of the '
+                || (requested_budget * share)::bigint || '-token ' || lang || ' share), so the budget shrinks from '
+                || requested_budget || ' to ' || effective_budget || ' tokens'
+        when effective_budget < requested_budget and share > 0
+            then 'ratio held: the budget shrinks from ' || requested_budget || ' to ' || effective_budget
+                || ' tokens (another language ran short), so the ' || lang || ' share is ' || lang_budget::bigint
+                || ' of its ' || pool_tokens || ' pool tokens'
+    end as note
+from budgets
+{%- endmacro %}
+
 {#- A ratio-balanced sample of `pool` (a relation with sample_id, lang, n_tokens): each language fills
     its share of the budget in order and stops at the first sample that reaches the share, so a
-    share is exceeded by at most one sample. The order is `order_by` (a SQL expression over the
-    pool's columns, e.g. 'n_response_tokens desc'), by default a seeded random one (md5 of
-    sample_id and seed); ties break on sample_id. Returns the pool's columns. -#}
-{% macro ratio_sample(pool, token_budget, en_ratio, seed, order_by=none) -%}
+    share is exceeded by at most one sample.
+    budgets: a relation with (lang, lang_budget), e.g. int_mix_budget; by default token_budget split
+      by en_ratio.
+    order_by: a SQL expression over the pool's columns (e.g. 'n_response_tokens desc'); by default a
+      seeded random order (md5 of sample_id and seed). Ties break on sample_id.
+    count_by: the column counted against the budget (n_tokens; the competition kit's count is
+      n_prompt_tokens).
+    Returns the pool's columns. -#}
+{% macro ratio_sample(pool, token_budget=none, en_ratio=none, seed=none, order_by=none, budgets=none,
+                      count_by='n_tokens') -%}
 with budgets as (
+    {% if budgets is not none -%}
+    select lang, lang_budget from {{ budgets }}
+    {%- else -%}
     {{ language_budgets(token_budget, en_ratio) }}
+    {%- endif %}
 ),
 
 drawn as (
     select
         p.*,
         b.lang_budget,
-        sum(p.n_tokens) over (
+        p.{{ count_by }} as counted_tokens_,
+        sum(p.{{ count_by }}) over (
             partition by p.lang
             order by {{ order_by if order_by is not none else "md5(p.sample_id || ':' || " ~ sql_literal(seed | string) ~ ")" }}, p.sample_id
             rows between unbounded preceding and current row
@@ -28,7 +106,7 @@ drawn as (
     inner join budgets as b using (lang)
 )
 
-select * exclude (lang_budget, cumulative_tokens)
+select * exclude (lang_budget, counted_tokens_, cumulative_tokens)
 from drawn
-where cumulative_tokens - n_tokens < lang_budget
+where cumulative_tokens - counted_tokens_ < lang_budget
 {%- endmacro %}

@@ -1,10 +1,14 @@
-{{ config(post_hook="{{ log_mix_shortfall(this, checked_var('guide_token_budget'),
-                                            checked_var('guide_en_ratio')) }}") }}
+{{ config(post_hook="{{ log_mix_shortfall(this, '(' ~ mix_budgets(ref('mart_candidate_pool'),
+    checked_var('guide_token_budget'), checked_var('guide_en_ratio'), checked_var('ratio_policy')) ~ ')') }}") }}
 -- The guide model's training sample: a larger, English-heavier ratio sample of the candidate pool
--- (guide_token_budget at guide_en_ratio, the LoBaSS-style setup).
-with sampled as (
-    {{ ratio_sample(ref('mart_candidate_pool'), checked_var('guide_token_budget'), checked_var('guide_en_ratio'),
-                    checked_var('sample_seed')) }}
+-- (guide_token_budget at guide_en_ratio, the LoBaSS-style setup; ratio_policy applies as to the mix).
+with budgets as (
+    {{ mix_budgets(ref('mart_candidate_pool'), checked_var('guide_token_budget'), checked_var('guide_en_ratio'),
+                   checked_var('ratio_policy')) }}
+),
+
+sampled as (
+    {{ ratio_sample(ref('mart_candidate_pool'), seed=checked_var('sample_seed'), budgets='budgets') }}
 )
 
 select sample_id, lang, prompt, response, n_prompt_tokens, n_response_tokens, n_tokens

@@ -43,18 +43,10 @@ reasons as (
 ),
 
 shortfalls as (
-    select
-        10 as stage_order,
-        lang,
-        'shortfall: the pool holds ' || pool_tokens || ' tokens of the ' || lang_budget::bigint
-            || '-token ' || lang || ' share' as note
-    from (
-        select b.lang, b.lang_budget, coalesce(sum(p.n_tokens), 0) as pool_tokens
-        from ({{ language_budgets(checked_var('token_budget'), checked_var('en_ratio')) }}) as b
-        left join {{ ref('mart_candidate_pool') }} as p using (lang)
-        group by all
-    )
-    where pool_tokens < lang_budget
+    -- the mix's budget notes (int_mix_budget: a short language, and what ratio_policy did about it)
+    select 10 as stage_order, lang, note
+    from {{ ref('int_mix_budget') }}
+    where note is not null
 )
 
 select

@@ -1,14 +1,14 @@
-{{ config(post_hook="{{ log_mix_shortfall(this, checked_var('token_budget'), checked_var('en_ratio')) }}") }}
--- The ratio-balanced training mix, drawn from the learnable candidates: each language fills its
--- share of token_budget in a seeded random order and stops at the first sample that reaches its
--- share (so it overshoots by at most one sample).
-with learnable_pool as (
+{{ config(post_hook="{{ log_mix_shortfall(this, ref('int_mix_budget')) }}") }}
+-- The ratio-balanced training mix, drawn from the curated pool (curated_pool()): each language fills
+-- its share of the budget in int_mix_budget (token_budget, shrunk under ratio_policy hold so the
+-- ratio holds) in a seeded random order and stops at the first sample that reaches its share (so it
+-- overshoots by at most one sample).
+with curated as (
     {{ curated_pool() }}
 ),
 
 sampled as (
-    {{ ratio_sample('learnable_pool', checked_var('token_budget'), checked_var('en_ratio'),
-                    checked_var('sample_seed')) }}
+    {{ ratio_sample('curated', seed=checked_var('sample_seed'), budgets=ref('int_mix_budget')) }}
 )
 
 select

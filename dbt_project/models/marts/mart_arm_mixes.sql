@@ -1,0 +1,79 @@
+-- The experiment's arms (var arms, each drawn once per arm_seeds seed): every arm draws the budget of
+-- int_mix_budget (the training mix's, shrunk under ratio_policy hold so the ratio holds) at en_ratio
+-- from the same decontaminated candidate pool, so arms differ only in which samples they pick:
+--   curated  the ratio sampler over curated_pool(), seeded by the arm seed (the pipeline's own mix);
+--   random   the ratio sampler over the whole candidate pool (no model filter);
+--   length   the longest responses first (ties in a seeded order; the strong simple baseline of
+--            "Long Is More for Alignment", Zhao et al. 2024), so its seeds differ only in training;
+--   kit      the FT-Data-Ranker kit's sampler: random order over the whole pool, but the budget is
+--            counted in prompt tokens only, so it trains on more real tokens than the budget says.
+-- counted_tokens is what the arm counted against the budget; n_tokens what it trains on.
+{%- set arms = checked_var('arms') | unique | list %}
+{%- set seeds = checked_var('arm_seeds') | unique | list %}
+{%- set seeded = "md5(p.sample_id || ':' || " %}
+
+with candidates as (
+    select * from {{ ref('mart_candidate_pool') }}
+),
+
+curated as (
+    {{ curated_pool() }}
+),
+
+budget as (
+    select lang, lang_budget from {{ ref('int_mix_budget') }}
+),
+
+{%- for arm in arms %}
+{%- for seed in seeds %}
+
+{{ arm }}_{{ seed }} as (
+    {%- if arm == 'curated' %}
+    {{ ratio_sample('curated', seed=seed, budgets='budget') }}
+    {%- elif arm == 'random' %}
+    {{ ratio_sample('candidates', seed=seed, budgets='budget') }}
+    {%- elif arm == 'length' %}
+    {{ ratio_sample('candidates', budgets='budget',
+                    order_by='p.n_response_tokens desc, ' ~ seeded ~ sql_literal(seed | string) ~ ')') }}
+    {%- elif arm == 'kit' %}
+    {{ ratio_sample('candidates', seed=seed, budgets='budget', count_by='n_prompt_tokens') }}
+    {%- endif %}
+),
+{%- endfor %}
+{%- endfor %}
+
+arms as (
+    {%- for arm in arms %}
+    {%- for seed in seeds %}
+    select
+        {{ sql_literal(arm) }} as arm,
+        {{ sql_literal(seed) }}::bigint as seed,
+        sample_id,
+        lang,
+        prompt,
+        response,
+        n_prompt_tokens,
+        n_response_tokens,
+        n_tokens,
+        {{ 'n_prompt_tokens' if arm == 'kit' else 'n_tokens' }} as counted_tokens
+    from {{ arm }}_{{ seed }}
+    union all
+    {%- endfor %}
+    {%- endfor %}
+    -- no arms: no rows, the same columns
+    select
+        null::varchar as arm,
+        null::bigint as seed,
+        sample_id,
+        lang,
+        prompt,
+        response,
+        n_prompt_tokens,
+        n_response_tokens,
+        n_tokens,
+        n_tokens as counted_tokens
+    from candidates
+    where false
+)
+
+select * from arms
