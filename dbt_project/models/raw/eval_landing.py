@@ -30,14 +30,18 @@ def model(dbt, session):
         },
     )
     import json
+    import os
 
     from sftmart.landing import land
     from sftmart.paths import BUNDLED_EVAL
 
     dbt_vars = json.loads(dbt.config.get("vars_json"))
+    eval_root = dbt_vars["eval_root"] or str(BUNDLED_EVAL)
+    if not os.path.isdir(eval_root):
+        raise FileNotFoundError(f"eval_root {eval_root!r} is not a directory")
     return land(
         session,
-        raw_root=dbt_vars["eval_root"] or str(BUNDLED_EVAL),
+        raw_root=eval_root,
         previous_table=repr(dbt.this) if dbt.is_incremental else None,
         max_record_bytes=dbt_vars["max_record_bytes"],
         max_file_bytes=dbt_vars["max_file_bytes"],
