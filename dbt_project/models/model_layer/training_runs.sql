@@ -8,6 +8,8 @@ with adapter_runs as (
     select * from {{ ref('mart_guide_adapter') }}
     union all by name
     select * from {{ ref('mart_final_adapter') }}
+    union all by name
+    select * from {{ ref('mart_arm_adapters') }}
 )
 
 select

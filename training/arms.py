@@ -1,0 +1,66 @@
+"""The experiment's arms as one node of the dbt DAG: one LoRA adapter per (arm, seed) of
+marts.mart_arm_mixes, every one with the same LoRA configuration (the final adapter's settings) and
+the arm seed as training seed, in adapters/arms/<arm>-<seed> beside the warehouse. Each adapter is
+reused while its fingerprint (base model + data + config) holds, as the guide and final adapters are
+(training.dag); one row per run, which marts.training_runs appends to the history (node 'arm')."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from itertools import groupby
+
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from training.dag import run_record, specs_from_settings, warehouse_dir
+from training.runs import TrainingRun
+from training.train import train_lora
+
+NODE = "arm"
+ARROW_TYPES = {
+    "str": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "float | None": pa.float64(),
+    "bool": pa.bool_(),
+}
+
+
+def record_schema() -> pa.Schema:
+    """The columns of run_record plus the arm's own, typed, so that a run with no arms still makes
+    a table with every column."""
+    run_fields = [pa.field(f.name, ARROW_TYPES[f.type]) for f in fields(TrainingRun)]
+    return pa.schema(
+        [pa.field("arm", pa.string()), pa.field("seed", pa.int64()), pa.field("node", pa.string())]
+        + [pa.field("status", pa.string()), *run_fields, pa.field("merged_model_path", pa.string())]
+        + [pa.field("mix_samples", pa.int64()), pa.field("mix_tokens", pa.int64())]
+    )
+
+
+def arm_adapters_node(con, relation, settings: dict) -> pa.Table:
+    """Trains (or reuses) one adapter per (arm, seed) in `relation` (mart_arm_mixes: arm, seed,
+    sample_id, prompt, response, n_tokens); no rows when the model layer is off or no arm was drawn."""
+    schema = record_schema()
+    if not settings["model_layer"]:
+        return schema.empty_table()
+    spec, config = specs_from_settings(settings)
+    # a fixed order: the data fingerprint (and so the reuse of a trained adapter) depends on it
+    rows = (
+        relation.select("arm, seed, sample_id, prompt, response, n_tokens")
+        .order("arm, seed, sample_id")
+        .to_arrow_table()
+        .to_pylist()
+    )
+    arms = [(key, list(group)) for key, group in groupby(rows, key=lambda r: (r["arm"], int(r["seed"])))]
+    records = []
+    for (arm, seed), mix in tqdm(arms, desc="arm adapters", unit="adapter"):
+        out_dir = warehouse_dir(con) / "adapters" / "arms" / f"{arm}-{seed}"
+        data = [{k: r[k] for k in ("sample_id", "prompt", "response")} for r in mix]
+        run = train_lora(spec, data, replace(config, seed=seed), out_dir, data_source=f"mart_arm_mixes:{arm}-{seed}")
+        record = run_record(NODE, "reused" if run.reused else "trained", run, None).to_pylist()[0]
+        records.append(
+            record
+            | {"arm": arm, "seed": seed, "mix_samples": len(mix)}
+            | {"mix_tokens": sum(int(r["n_tokens"]) for r in mix)}
+        )
+    return pa.Table.from_pylist(records, schema=schema)
