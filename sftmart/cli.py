@@ -1,4 +1,5 @@
-"""`sftmart build`: the whole warehouse in one `dbt build`, then the funnel and the HTML report.
+"""`sftmart build`: the whole warehouse in one `dbt build`, then the funnel and the HTML report
+(`sftmart experiment`: the same build of the experiment's arms, see sftmart.experiment).
 
 The dbt DAG holds every stage and every layer's Great Expectations suite (a validation node per
 layer, dbt_project/models/validation/): a blocking expectation fails its layer's node and dbt
@@ -16,6 +17,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
+from sftmart.experiment import ARMS, SELECT, experiment_vars, print_comparison
 from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, build_path, warehouse_path
 from sftmart.sql_shell import FORMATS
 
@@ -131,7 +135,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build (and validate) the whole warehouse: one dbt build")
     build.add_argument("--raw-root", help="input folder (default: the bundled sample)")
-    build.add_argument("--vars", default="{}", help="extra dbt vars as JSON")
+    build.add_argument("--vars", default="{}", help="extra dbt vars as JSON or YAML")
     build.add_argument("--select", nargs="+", help="dbt node selection (default: every node)")
     build.add_argument(
         "--no-validate",
@@ -139,6 +143,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help=f"leave out the Great Expectations validation nodes ({VALIDATION_NODES})",
     )
     build.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
+    experiment = sub.add_parser(
+        "experiment", help="train and evaluate the experiment's arms at the mix's budget; print the comparison"
+    )
+    experiment.add_argument("--raw-root", help="input folder (default: the bundled sample)")
+    experiment.add_argument("--vars", default="{}", help="extra dbt vars as JSON or YAML")
+    experiment.add_argument("--arms", nargs="+", choices=ARMS, default=list(ARMS), help="arms (default: all)")
+    experiment.add_argument("--seeds", type=int, default=3, help="seeds per arm: 1..N (default 3)")
+    experiment.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
     sub.add_parser("funnel", help="print the pipeline funnel of the last build")
     sub.add_parser("report", help="write the HTML pipeline report of the last build")
     sql = sub.add_parser("sql", help="ad-hoc SQL on the warehouse, read-only: one query, or a shell without one")
@@ -159,7 +171,10 @@ def main(argv: list[str] | None = None) -> int:
         from sftmart.sql_shell import main as sql_main
 
         return sql_main(warehouse_path(), args.query, args.format)
-    dbt_vars = json.loads(args.vars)
+    dbt_vars = yaml.safe_load(args.vars) or {}  # JSON is YAML; dbt's own --vars takes both
+    if args.command == "experiment":
+        dbt_vars = experiment_vars(dbt_vars, args.arms, args.seeds)
+        args.select, args.no_validate = SELECT, False
     if args.raw_root:
         dbt_vars["raw_root"] = os.path.abspath(args.raw_root)
     prepare_assets(dbt_vars.get("tokenizer", ""))
@@ -176,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     print_funnel()
+    if args.command == "experiment":
+        print_comparison(warehouse_path())
     if not args.no_report:
         print(f"pipeline report: {write_report()}")
     return 0
