@@ -71,13 +71,17 @@ def run_dbt(
 @pytest.fixture(scope="session")
 def validated_warehouse(tmp_path_factory):
     """A clean `dbt build` (validation nodes included, model layer off) of the raw_root that
-    tests/pipeline_fixture.py writes: (raw_root, warehouse file, dbt_runs.Run). Shared by the
+    tests/pipeline_fixture.py writes (eval_root: its write_eval_fixture, beside raw_root in
+    validated_eval/): (raw_root, warehouse file, dbt_runs.Run). Shared by the
     validation tests: read it, or copy it to change it."""
     from dbt_runs import dbt_build
-    from pipeline_fixture import write_fixture
+    from pipeline_fixture import write_eval_fixture, write_fixture
 
     root = tmp_path_factory.mktemp("validated_raw")
     write_fixture(root)
+    eval_root = root.parent / "validated_eval"  # the bundled eval set + a broken file (issue 11)
+    write_eval_fixture(eval_root)
     db_path = root.parent / "validated_warehouse.duckdb"
-    run = dbt_build(db_path, root.parent / "validated_target", {"raw_root": str(root), "model_layer": False})
+    dbt_vars = {"raw_root": str(root), "eval_root": str(eval_root), "model_layer": False}
+    run = dbt_build(db_path, root.parent / "validated_target", dbt_vars)
     return root, db_path, run

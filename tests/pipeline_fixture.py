@@ -142,13 +142,82 @@ def write_fixture(root: Path) -> dict:
         encoding="utf-8",
     )
     (root / "broken" / "readme.txt").write_text("not a data file", encoding="utf-8")
+    (root / "leak").mkdir()  # copies of bundled evaluation records (issue 11)
+    (root / "leak" / "part-0.json").write_text(json.dumps(leaked_records(), ensure_ascii=False), encoding="utf-8")
     return {
-        "input_units": len(en) + 3 + 2 + 4 + 1 + len(zh) + 1 + 1 + 4 + 1,
+        "input_units": len(en) + 3 + 2 + 4 + 1 + len(zh) + 1 + 1 + 4 + 1 + 2,
         "rejected": {"broken_json": 1, "not_an_object": 1, "missing_field": 1, "unsupported_file_type": 1},
         "empty_instruction_or_output": 1,
         "language_other": 1,
         "quality_dropped": 2,
         "exact_duplicate": 3 + 1,
         "near_duplicate": 2 + 1,
+        "eval_contamination": {"exact": 1, "near": 1},  # leak/: removed before the pool
         "pool": {"en": len(EN) + 2, "zh": len(ZH)},  # + cleaned_but_kept + the good broken/ line
+    }
+
+
+# --------------------------------------------------------------------------- evaluation data (issue 11)
+
+BUNDLED_EVAL = Path(__file__).resolve().parent.parent / "sample_data" / "eval"
+# Two bundled evaluation records (sample_data/eval/qa-en) that write_fixture leaks into the
+# training data: an exact copy (up to case and punctuation) and a near copy (last word changed).
+LEAK_EXACT = "Write a short, polite reply declining an invitation to dinner on Friday."
+LEAK_NEAR = "Explain in one sentence why ice floats on water."
+
+
+def bundled_eval_record(instruction: str) -> dict:
+    [found] = [
+        r
+        for r in json.loads((BUNDLED_EVAL / "qa-en" / "questions.json").read_text(encoding="utf-8"))
+        if r["instruction"] == instruction
+    ]
+    return found
+
+
+def leaked_records() -> list[dict]:
+    """Training records that copy evaluation rows: removed as eval_contamination (exact, near)."""
+    exact = bundled_eval_record(LEAK_EXACT)
+    near = bundled_eval_record(LEAK_NEAR)
+    words = near["output"].rstrip(".").split(" ")
+    return [
+        record(exact["instruction"].upper(), exact["output"].replace(",", " ,")),
+        record(near["instruction"], " ".join(words[:-1] + ["underwater"]) + "."),
+    ]
+
+
+# A broken evaluation file: (record, expected reason or None when it lands and is evaluated)
+EVAL_BROKEN = [
+    ({"instruction": "Which number is even?", "output": "4", "options": ["3", "4", "5"], "answer": "B"}, None),
+    ({"instruction": "Pick the fruit.", "output": "apple", "options": ["apple", "chair"], "answer": "apple"}, None),
+    ({"instruction": "Pick one.", "output": "x", "options": ["x"], "answer": 0}, "rejected:malformed_options"),
+    ({"instruction": "Pick one.", "output": "x", "options": ["x", 7], "answer": 0}, "rejected:malformed_options"),
+    ({"instruction": "Pick one.", "output": "x", "options": ["x", "y"], "answer": 5}, "rejected:malformed_answer"),
+    ({"instruction": "Pick one.", "output": "x", "options": ["x", "y"], "answer": True}, "rejected:malformed_answer"),
+    ({"instruction": "Pick one.", "output": "x", "answer": "x"}, "rejected:malformed_options"),
+    (
+        {
+            "instruction": "Quelle est la couleur du ciel par une belle journée d'été ?",
+            "output": "Le ciel est bleu par une belle journée d'été.",
+        },
+        "language_not_kept:other",
+    ),
+    ({"instruction": "   ", "output": "nothing to ask"}, "empty_instruction_or_output"),
+]
+
+
+def write_eval_fixture(root: Path) -> dict:
+    """An eval_root: the bundled evaluation set plus `broken/checks.jsonl` (EVAL_BROKEN, then a line
+    of broken JSON). Returns the expected outcomes."""
+    import shutil
+
+    shutil.copytree(BUNDLED_EVAL, root)
+    (root / "broken").mkdir()
+    lines = [json.dumps(r, ensure_ascii=False) for r, _ in EVAL_BROKEN] + ['{"instruction": "cut', ""]
+    (root / "broken" / "checks.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    sets = {p.name: p for p in BUNDLED_EVAL.iterdir() if p.is_dir()}
+    return {
+        "bundled_sets": sorted(sets),
+        "broken_kept": sum(reason is None for _, reason in EVAL_BROKEN),
+        "quarantine": sorted([reason for _, reason in EVAL_BROKEN if reason] + ["rejected:broken_json"]),
     }
