@@ -2,7 +2,7 @@
 
 `write_report(db_path, out_dir)` reads the warehouse through a read-only DuckDB connection and writes
 `out_dir/pipeline_report.html`: totals, the funnel, the quarantine, quality-stat histograms with the
-seed thresholds, the language mix of the training set, and (when their tables exist) the Great
+seed thresholds, the language mix of the training set, the experiment's arms against random, and (when their tables exist) the Great
 Expectations results and a base-vs-guide entropy scatter. Plots are matplotlib PNGs embedded as
 base64, so the page opens offline and loads nothing from the network.
 
@@ -12,6 +12,7 @@ Where each job lives:
 * `queries`    - the SQL; everything is aggregated in DuckDB
 * `plots`      - the matplotlib figures
 * `sections`   - the values each section shows, shaped for its template
+* `experiment` - the experiment section's values (arms against random), `arm_plots` its figure
 * `formatting` - the Jinja filters (numbers, shares) and the language colours
 * `render`     - the Jinja2 environment (autoescaping); `templates/*.html.j2` and `report.css`
 * `writer`     - `write_report`, which puts the sections together and writes the file

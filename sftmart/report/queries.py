@@ -225,3 +225,40 @@ def learnability_sample(wh: Warehouse, table: str) -> list[tuple]:
         select lang, h_base, h_guide from {table}
         where h_base is not null and h_guide is not null
         using sample reservoir({MAX_SCATTER_POINTS} rows) repeatable (42)""")
+
+
+EVAL_RESULTS = "marts.mart_eval_results"
+ARM_COMPARISON = "marts.mart_arm_comparison"
+ARM_MIXES = "marts.mart_arm_mixes"
+ARMS_ORDER = "case arm when 'random' then 0 when 'curated' then 1 when 'length' then 2 when 'kit' then 3 else 4 end"
+
+
+def arm_values(wh: Warehouse) -> list[tuple]:
+    """(metric, eval_set, lang, arm, seed, value) of every evaluated experiment arm."""
+    wh.require(EVAL_RESULTS)
+    return wh.rows(f"""
+        select * from (
+            select metric, eval_set, lang, arm, seed, avg(value) as value
+            from {EVAL_RESULTS} where arm in ('curated', 'random', 'length', 'kit') and value is not null
+            group by all)
+        order by metric, eval_set, lang, {ARMS_ORDER}, seed""")
+
+
+def arm_comparison(wh: Warehouse) -> list[tuple]:
+    wh.require(ARM_COMPARISON)
+    return wh.rows(f"""
+        select metric, eval_set, lang, arm, mean_value, random_mean, delta_vs_random, ci_low, ci_high, n_seeds,
+               verdict
+        from {ARM_COMPARISON} order by metric, eval_set, lang, {ARMS_ORDER}""")
+
+
+def arm_tokens(wh: Warehouse) -> list[tuple]:
+    """(arm, seeds, real tokens per seed, counted tokens per seed) of each arm's mixes."""
+    wh.require(ARM_MIXES)
+    return wh.rows(f"""
+        select * from (
+            select arm, count(*), avg(real_tokens), avg(counted_tokens) from (
+                select arm, seed, sum(n_tokens) as real_tokens, sum(counted_tokens) as counted_tokens
+                from {ARM_MIXES} group by all)
+            group by arm)
+        order by {ARMS_ORDER}""")
