@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import REPO, run_dbt
+from encoder_fixtures import make_tiny_encoder_dir
 from lm_fixtures import make_tiny_model_dir
 from pipeline_fixture import write_fixture
 
@@ -26,6 +27,7 @@ def dag(tmp_path_factory):
     write_fixture(root / "raw")
     model_dir = make_tiny_model_dir(root / "tiny-model")
     dbt_vars = {"raw_root": str(root / "raw"), "base_model": str(model_dir), "max_steps": 2, "train_batch_size": 4}
+    dbt_vars["quality_model"] = str(make_tiny_encoder_dir(root / "tiny-reward", "deberta"))
     db_path = root / "it's here" / "warehouse.duckdb"  # a quote in the path reaches no SQL
     dbt("build", db_path, dbt_vars)
     return db_path, dbt_vars
@@ -86,6 +88,37 @@ def test_mix_is_drawn_from_learnable_samples_only(dag):
         sum(funnel.values())
         == query(db, "select count(*) from marts.mart_sample_learnability where not is_learnable")[0][0]
     )
+
+
+def test_signals_are_sql_columns(dag):
+    """IFD, FLOAT[d] embeddings that plain SQL compares, quality scores; all cached by content."""
+    db, _ = dag
+    pool = query(db, "select count(*) from marts.mart_candidate_pool")[0][0]
+    types = dict(query(db, "select column_name, column_type from (describe marts.mart_base_scores)"))
+    assert types["embedding"] == "FLOAT[32]" and types["ifd"] == types["mean_nll_unconditional"] == "DOUBLE"
+    assert query(
+        db,
+        """select count(*) filter (where embedding is not null),
+                  count(*) filter (where abs(ifd - mean_nll / mean_nll_unconditional) < 1e-9 and ifd > 0)
+           from marts.mart_base_scores""",
+    ) == [(pool, pool)]
+    nearest = query(
+        db,
+        """select a.sample_id, max(array_cosine_similarity(a.embedding, b.embedding)),
+                  max(array_cosine_similarity(a.embedding, b.embedding)) filter (where a.sample_id <> b.sample_id)
+           from marts.mart_base_scores as a cross join marts.mart_base_scores as b group by 1""",
+    )
+    assert len(nearest) == pool and all(abs(best - 1) < 1e-5 and -1 <= other <= 1 + 1e-6 for _, best, other in nearest)
+    assert query(db, "select count(quality_score), count(distinct quality_score) from marts.mart_quality_scores") == [
+        (pool, pool)
+    ]
+    cache = db.with_name(db.name + ".sftmart") / "scores.sqlite"
+    with closing(sqlite3.connect(cache)) as con:
+        counts = [
+            con.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("lm_ifd", "lm_embeddings", "encoder_outputs")
+        ]
+    assert counts == [pool, pool, pool]  # base scores only; the guide scores ask for no signal
 
 
 def test_final_adapter_reloads_with_peft(dag):
