@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, list[float]] = {name: [] for name in variants}
     outputs = {}
     for round_ in range(args.repeats):
-        for name, signals in variants.items():
+        order = list(variants.items())
+        for name, signals in order if round_ % 2 == 0 else order[::-1]:  # ABBA: drift cancels out
             outputs[name], seconds = timed(lambda s=signals: run(s), cuda)
             times[name].append(seconds)
             print(f"  round {round_ + 1} {name:22s} {seconds:7.2f} s")
