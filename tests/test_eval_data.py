@@ -11,7 +11,7 @@ import json
 
 import duckdb
 import pytest
-from pipeline_fixture import BUNDLED_EVAL, EVAL_BROKEN, LEAK_EXACT, LEAK_NEAR, write_eval_fixture
+from pipeline_fixture import BUNDLED_EVAL, EVAL_BROKEN, LEAK_EXACT, LEAK_NEAR, write_eval_fixture, write_fixture
 
 from sftmart.landing import LANDING_COLUMNS, land
 
@@ -124,7 +124,8 @@ def test_bad_eval_records_are_quarantined_with_reasons(warehouse):
     assert codes == [(r.removeprefix("rejected:"),) for r in expected if r.startswith("rejected:")]
 
 
-def test_exact_and_near_copies_of_eval_rows_leave_the_pool(warehouse):
+def test_exact_and_near_copies_of_eval_rows_leave_the_pool(warehouse, tmp_path):
+    expected = write_fixture(tmp_path / "raw")["eval_contamination"]
     matches = query(
         warehouse,
         """select c.instruction, d.match_kind, r.prompt
@@ -134,6 +135,7 @@ def test_exact_and_near_copies_of_eval_rows_leave_the_pool(warehouse):
            where not d.is_kept order by d.match_kind""",
     )
     assert [(ins, kind) for ins, kind, _ in matches] == [(LEAK_EXACT.upper(), "exact"), (LEAK_NEAR, "near")]
+    assert {kind: 1 for _, kind, _ in matches} == expected
     assert LEAK_EXACT in matches[0][2] and LEAK_NEAR in matches[1][2]  # the eval row each one copies
     assert query(
         warehouse,
@@ -145,7 +147,7 @@ def test_exact_and_near_copies_of_eval_rows_leave_the_pool(warehouse):
         """select dropped_at_stage, lang, count(*) from marts.mart_record_outcomes
            where drop_reason = 'eval_contamination' group by all""",
     )
-    assert outcomes == [(7, "en", 2)]
+    assert outcomes == [(7, "en", sum(expected.values()))]
     funnel = query(
         warehouse,
         """select stage_order, rows_removed, removed_by_reason, rows_out, tokens_out
