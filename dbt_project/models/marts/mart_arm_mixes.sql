@@ -16,9 +16,12 @@ with candidates as (
     select * from {{ ref('mart_candidate_pool') }}
 ),
 
+{%- if 'curated' in arms %}
+
 curated as (
     {{ curated_pool() }}
 ),
+{%- endif %}
 
 budget as (
     select lang, lang_budget from {{ ref('int_mix_budget') }}
@@ -73,7 +76,7 @@ arms as (
         n_tokens,
         n_tokens as counted_tokens
     from candidates
-    where false
+    where false and lang in (select lang from budget)
 )
 
 select * from arms
