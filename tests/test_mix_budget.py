@@ -22,6 +22,7 @@ QUERIES = {
     "zh_only": "{{ mix_budgets('pool', 1000, 0, 'hold') }}",
     "no_zh": "{{ mix_budgets('pool_en', 1000, 0.5, 'hold') }}",
     "sample": "{{ ratio_sample('pool', seed=7, budgets='budgets') }}",
+    "other_seed": "{{ ratio_sample('pool', seed=8, budgets='budgets') }}",
     "longest": "{{ ratio_sample('pool', budgets='budgets', order_by='p.n_response_tokens desc') }}",
     "kit": "{{ ratio_sample('pool', seed=7, budgets='budgets', count_by='n_prompt_tokens') }}",
     "comparison": "{{ arm_comparison('results', 'mixes') }}",
@@ -81,6 +82,10 @@ def test_held_sample_keeps_the_ratio_within_one_sample(compiled, con):
     got = dict(con.sql(f"select lang, sum(n_tokens) from ({compiled['sample']}) group by 1").fetchall())
     # en takes its whole pool (100); zh stops at the first sample reaching 100: 4 x 30 = 120
     assert got == {"en": 100, "zh": 120}
+    # deterministic for a seed, another seed draws other zh samples (the en pool is taken whole)
+    draws = [con.sql(f"select list(sample_id order by sample_id) from ({compiled[k]})").fetchall()[0][0]
+             for k in ("sample", "sample", "other_seed")]  # fmt: skip
+    assert draws[0] == draws[1] != draws[2]
     longest = con.sql(f"select sample_id from ({compiled['longest']}) where lang = 'zh' order by 1").fetchall()
     assert [s for (s,) in longest] == ["zh-0", "zh-1", "zh-2", "zh-3"]
     # the kit counts prompt tokens: zh prompts in a seeded order until 100 prompt tokens, more real tokens
