@@ -146,6 +146,12 @@ def main() -> None:
     for s in ["kept", "empty after cleaning", "language", "quality", "exact dedup", "near dedup"]:
         print(f"  {s:<22}" + "".join(f"{sum(r['sm'] == s and r['dj'] == c for r in rows):>13,}" for c in cols))
 
+    reach = [(r, v) for r, v in zip(rows, verdicts) if v["no_shingles"] and r["dj"] in ("kept", "near dedup")]
+    print(
+        f"\nrows without a MinHash shingle for Data-Juicer that reach its MinHash: {len(reach):,} "
+        f"({dict(Counter(r['lang'] for r, _ in reach))}); it keeps {sum(r['dj'] == 'kept' for r, _ in reach)} of them"
+    )
+
     # The exact-dedup keys: rows one side calls copies of an earlier row that the other keeps apart.
     first = {"sm": {}, "dj": {}}
     apart = {"sm": [], "dj": []}  # side -> rows whose key matches an earlier row's only on that side
@@ -159,7 +165,8 @@ def main() -> None:
     for side, other in (("dj", "sm"), ("sm", "dj")):
         langs = Counter(rows[i]["lang"] for _, i in apart[side])
         print(f"\nexact-dedup key: {len(apart[side]):,} rows {name[side]} counts as copies of an earlier row that")
-        print(f"{name[other]}'s key keeps apart ({dict(langs)}), e.g.")
+        fate = Counter(rows[i][other] for _, i in apart[side])
+        print(f"{name[other]}'s key keeps apart ({dict(langs)}; {name[other]}'s verdict on them: {dict(fate)}), e.g.")
         pairs = [(j, i) for j, i in apart[side] if passed({rows[i]["sm"], rows[i]["dj"], rows[j]["sm"], rows[j]["dj"]})]
         for j, i in pairs[: args.examples]:
             print(f"    {show(' | '.join(rows[j]['content']), 150)}\n    {show(' | '.join(rows[i]['content']), 150)}")
