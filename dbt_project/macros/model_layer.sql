@@ -1,7 +1,9 @@
-{#- JSON model spec the scoring UDF and the training models understand. -#}
+{#- JSON model spec the scoring UDF and the training models understand; `compute` says where the LM
+    scoring runs (udfs/compute/) and is a run option, outside the score cache's fingerprint. -#}
 {% macro model_spec_json(path) -%}
 {{ tojson({'path': path, 'dtype': checked_var('model_dtype'), 'device': checked_var('model_device'),
-           'max_length': checked_var('model_max_length'), 'trust_remote_code': checked_var('trust_remote_code')}) }}
+           'max_length': checked_var('model_max_length'), 'trust_remote_code': checked_var('trust_remote_code'),
+           'compute': checked_var('compute')}) }}
 {%- endmacro %}
 
 {#- Finished score batches persist in the warehouse's own folder (<warehouse>.sftmart/scores.sqlite,

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
-from udfs.lm_scoring.scorer import check_signals, score_samples
+from udfs.compute import score_missing
+from udfs.lm_scoring.scorer import check_signals
 from udfs.lm_scoring.sequences import SCOPES
 
 SCORE_FIELDS = ("n_tokens", "mean_entropy", "mean_nll", "perplexity")
@@ -158,7 +159,6 @@ def score_with_cache(
             if h not in found and h not in missing:
                 missing[h] = i
         if missing:
-            model, tokenizer = model_loader()
             todo_hashes = list(missing)
             prompts = [item_get(items[missing[h]], "prompt") or "" for h in todo_hashes]
             responses = [item_get(items[missing[h]], "response") or "" for h in todo_hashes]
@@ -168,7 +168,9 @@ def score_with_cache(
                 cache.put_many(rows, fingerprint, scope, signals)
                 found.update(rows)
 
-            score_samples(
-                model, tokenizer, prompts, responses, scope=scope, signals=signals, on_batch=persist, **score_kwargs
-            )
+            score_missing(  # in-process, or on a Ray cluster when score_kwargs holds compute (udfs/compute/)
+                score_kwargs.pop("compute", None), model_loader, prompts, responses, keys=todo_hashes,
+                on_batch=persist, cache_path=cache_path, fingerprint=fingerprint, scope=scope, signals=signals,
+                **score_kwargs,
+            )  # fmt: skip
     return [dict(found[h]) for h in hashes]

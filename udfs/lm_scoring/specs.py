@@ -8,7 +8,7 @@ import threading
 from functools import lru_cache
 
 SCORER_VERSION = "1"  # bump when scores change for the same model and text, so caches are not reused
-RUN_OPTIONS = ("max_tokens_per_batch", "progress")  # spec keys that tune a run but not the scores
+RUN_OPTIONS = ("max_tokens_per_batch", "progress", "compute")  # spec keys that tune a run but not the scores
 _load_lock = threading.Lock()
 score_lock = threading.Lock()  # one scoring run at a time per process
 
