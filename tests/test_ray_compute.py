@@ -24,7 +24,8 @@ from lm_fixtures import make_tiny_model_dir
 from udfs.compute import ComputeError
 from udfs.compute.actor import HOOKS_ENV
 from udfs.compute.config import CONNECT_TIMEOUT_S
-from udfs.lm_scoring.cache import ScoreCache, score_with_cache
+from udfs.compute.shards import ShardStore, encode_result, run_key
+from udfs.lm_scoring.cache import ScoreCache, content_hash, score_with_cache
 from udfs.lm_scoring.specs import load_for_spec, scoring_fingerprint
 
 SIGNALS = ("ifd", "embedding")
@@ -204,6 +205,23 @@ def test_a_rerun_after_a_driver_kill_scores_only_unfinished_shards(cluster, mode
         int(n) for r, n in (line.split() for line in calls.read_text().split("\n") if line) if r == rerun_id
     )
     assert rerun_calls == computed == len(items) - done_before  # the model saw only the unfinished shards
+
+
+def test_result_shards_on_disk_are_loaded_without_a_cluster(model, tmp_path):
+    """Shards a killed driver finished but did not load: the next run loads them into the score cache
+    and needs no cluster for them (the address here is unreachable)."""
+    spec_json, fingerprint, items, local = model
+    store = ShardStore(str(tmp_path / "work"), run_key(fingerprint, "response", SIGNALS))
+    hashes = [content_hash(i["prompt"], i["response"]) for i in items]
+    for lo in range(0, len(items), 40):  # boundaries of another run's plan: results are matched by hash
+        store.write_result(
+            f"earlier{lo}", {h: (encode_result(r), "w") for h, r in list(zip(hashes, local))[lo : lo + 40]}
+        )
+    got = score_on(f"127.0.0.1:{free_port()}", model, tmp_path)
+    assert_same(got, local)
+    one_row_per_sample(tmp_path, items)
+    assert manifest(tmp_path, "select rows_reused, rows_computed, status from runs") == [(len(items), 0, "finished")]
+    assert not list((tmp_path / "work").rglob("*.parquet"))
 
 
 def test_an_unreachable_cluster_fails_fast_naming_it(tmp_path, model):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 import time
 import uuid
 import warnings
@@ -214,7 +215,7 @@ def _run_pipeline(
     finally:
         bar.close()
         if progress:
-            logging.getLogger(__name__).warning("Ray scoring: %s", bar.summary())
+            print(f"Ray scoring: {bar.summary()}", file=sys.stderr, flush=True)
     if computed < len(remaining):
         raise ComputeError(
             f"{len(remaining) - computed} of {len(remaining)} rows never came back from the Ray cluster at "
