@@ -1,0 +1,36 @@
+-- The models mart_eval_results evaluates: the base model, the final adapter and every experiment
+-- arm's adapter (one per arm and seed). Adapters that were not trained (model layer off) are left out.
+with final_adapter as (
+    select run_id, adapter_path from {{ ref('mart_final_adapter') }}
+    where adapter_path is not null
+),
+
+arm_adapters as (
+    select arm, seed, run_id, adapter_path from {{ ref('mart_arm_adapters') }}
+    where adapter_path is not null
+)
+
+select
+    'base' as model_run,
+    'base' as arm,
+    null::bigint as seed,
+    null::varchar as adapter_path
+where {{ sql_literal(checked_var('model_layer')) }}
+
+union all
+
+select
+    'final:' || run_id as model_run,
+    'final' as arm,
+    null::bigint as seed,
+    adapter_path
+from final_adapter
+
+union all
+
+select
+    'arm:' || arm || ':' || seed || ':' || run_id as model_run,
+    arm,
+    seed,
+    adapter_path
+from arm_adapters

@@ -1,0 +1,61 @@
+"""mart_eval_results as a node of the dbt DAG: `evaluate_model` for every row of
+int_models_to_evaluate on the rows of stg_eval__records."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from evaluation.evaluate import evaluate_model
+from sftmart.paths import warehouse_of, warehouse_state_dir
+
+SCHEMA = pa.schema(
+    [
+        ("arm", pa.string()),
+        ("seed", pa.int64()),
+        ("model_run", pa.string()),
+        ("eval_set", pa.string()),
+        ("lang", pa.string()),
+        ("metric", pa.string()),
+        ("value", pa.float64()),
+        ("n", pa.int64()),
+    ]
+)
+
+
+def spec_json(settings: dict) -> str:
+    return json.dumps(
+        {
+            "path": settings["base_model"],
+            "dtype": settings["model_dtype"],
+            "device": settings["model_device"],
+            "max_length": settings["model_max_length"],
+            "trust_remote_code": settings["trust_remote_code"],
+        }
+    )
+
+
+def eval_results_node(con, models, eval_records, settings_json: str) -> pa.Table:
+    settings = json.loads(settings_json)
+    runs = models.order("model_run").to_arrow_table().to_pylist()
+    if not settings["model_layer"] or not runs:
+        return SCHEMA.empty_table()
+    rows = eval_records.order("eval_id").to_arrow_table().to_pylist()
+    if not rows:
+        raise ValueError("mart_eval_results: stg_eval__records is empty; eval_root holds no evaluation rows")
+    cache = str(warehouse_state_dir(warehouse_of(con)) / "eval_cache.sqlite")
+    out = []
+    for run in tqdm(runs, desc="evaluating models", unit="model"):
+        results = evaluate_model(
+            spec_json(settings),
+            run["adapter_path"],
+            rows,
+            generation_samples=int(settings["eval_generation_samples"]),
+            max_new_tokens=int(settings["eval_max_new_tokens"]),
+            cache_path=cache,
+        )
+        keys = {"arm": run["arm"], "seed": run["seed"], "model_run": run["model_run"]}
+        out += [keys | r for r in results]
+    return pa.Table.from_pylist(out, schema=SCHEMA)
