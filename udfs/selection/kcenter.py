@@ -96,25 +96,3 @@ def _runs(cells: np.ndarray) -> list[tuple[int, int]]:
         return []
     breaks = np.flatnonzero(np.diff(cells) != 1)
     return list(zip(cells[np.r_[0, breaks + 1]].tolist(), cells[np.r_[breaks, cells.size - 1]].tolist()))
-
-
-def kcenter_brute_force(embeddings, n_tokens, token_share: float, seed: int = 0) -> np.ndarray:
-    """The same picks by the plain O(n * k) loop in float64 (the reference the tests compare with;
-    its start row is the same seeded draw)."""
-    x = np.asarray(embeddings, dtype=np.float64)
-    x = x / np.linalg.norm(x, axis=1, keepdims=True)
-    tokens = token_counts(n_tokens, x.shape[0])
-    n = x.shape[0]
-    if n == 0 or share_reached(0, token_share):
-        return np.empty(0, dtype=np.int64)
-    d = np.full(n, np.inf)
-    position = int(np.random.default_rng(seed).integers(n))
-    chosen, taken = [], 0
-    while True:
-        chosen.append(position)
-        taken += int(tokens[position])
-        if share_reached(taken, token_share) or len(chosen) == n:
-            return np.asarray(chosen, dtype=np.int64)
-        d = np.minimum(d, np.sqrt(np.clip(2.0 - 2.0 * (x @ x[position]), 0.0, None)))
-        d[chosen] = -1.0
-        position = int(np.argmax(d))

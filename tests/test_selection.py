@@ -1,0 +1,125 @@
+"""udfs/selection against brute force: K-Center-Greedy and the DEITA filter choose what the plain
+loops choose; semantic dedup finds the exact pairs, keeps one member per cluster (the best), catches
+paraphrases that MinHash does not link, and its approximate path recalls the exact pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from selection_oracle import deita_brute_force, exact_pairs_brute_force, kcenter_brute_force
+
+from udfs.minhash import band_keys, connected_components, lsh_params, signatures
+from udfs.selection.deita import deita_filter
+from udfs.selection.kcenter import kcenter_greedy
+from udfs.selection.pairs_ann import ann_pairs
+from udfs.selection.pairs_exact import exact_pairs
+from udfs.selection.semantic_dedup import components, semantic_dedup
+
+
+def clustered(n: int, dim: int, n_topics: int, spread: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    topics = rng.standard_normal((n_topics, dim))
+    return topics[rng.integers(n_topics, size=n)] + spread * rng.standard_normal((n, dim))
+
+
+@pytest.mark.parametrize("n,dim,topics,share,seed", [(60, 8, 5, 0.3, 0), (400, 16, 12, 0.2, 1), (1500, 32, 40, 0.1, 2)])
+def test_kcenter_matches_brute_force(n, dim, topics, share, seed):
+    x = clustered(n, dim, topics, 0.3, seed)
+    tokens = np.random.default_rng(seed).integers(1, 60, n)
+    budget = tokens.sum() * share
+    for cells in (None, 1, 7):
+        picks = kcenter_greedy(x, tokens, budget, seed=seed, n_cells=cells, dtype=torch.float64)
+        assert np.array_equal(picks, kcenter_brute_force(x, tokens, budget, seed=seed))
+    # the token share: reached, and exceeded by at most the last pick
+    assert tokens[picks].sum() >= budget > tokens[picks[:-1]].sum()
+    assert len(set(picks.tolist())) == len(picks)
+
+
+def test_kcenter_seeds_edges_and_errors():
+    x = clustered(200, 8, 4, 0.2, 3)
+    tokens = np.full(200, 10)
+    a = kcenter_greedy(x, tokens, 300, seed=5)
+    assert np.array_equal(a, kcenter_greedy(x, tokens, 300, seed=5))
+    assert not np.array_equal(a, kcenter_greedy(x, tokens, 300, seed=6))
+    assert len(kcenter_greedy(x, tokens, 10**9, seed=0)) == 200  # a share the pool cannot fill: everything
+    assert len(kcenter_greedy(x, tokens, 0, seed=0)) == 0
+    x[7] = 0
+    with pytest.raises(ValueError, match="rows \\[7\\]"):
+        kcenter_greedy(x, tokens, 300)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.9])
+def test_deita_matches_brute_force(threshold):
+    x = clustered(2500, 16, 30, 0.4, 4)  # more rows than one block, with many near rows
+    tokens = np.random.default_rng(4).integers(1, 40, len(x))
+    order = np.random.default_rng(5).permutation(len(x))
+    for share in (tokens.sum() * 0.05, tokens.sum() * 2):
+        chosen, rejected = deita_filter(x, tokens, share, order, threshold)
+        want_chosen, want_rejected = deita_brute_force(x, tokens, share, order, threshold)
+        assert np.array_equal(chosen, want_chosen) and np.array_equal(rejected, want_rejected)
+        sims = (x[chosen] / np.linalg.norm(x[chosen], axis=1, keepdims=True)) @ (
+            x[chosen] / np.linalg.norm(x[chosen], axis=1, keepdims=True)
+        ).T
+        assert (np.triu(sims, 1) < threshold).all()
+    with pytest.raises(ValueError, match="order"):
+        deita_filter(x, tokens, 10, order[:-1])
+
+
+def test_exact_pairs_and_one_kept_member_per_cluster():
+    x = clustered(700, 12, 20, 0.08, 6)
+    want = exact_pairs_brute_force(x, 0.97)
+    first, second = exact_pairs(x, 0.97)
+    assert set(zip(first.tolist(), second.tolist())) == want and len(want) > 50
+    rank = np.random.default_rng(7).permutation(len(x))  # a best-first order of the rows
+    kept = semantic_dedup(x, 0.97, rank=rank)
+    labels = connected_components(np.arange(len(x)), np.empty((len(x), 0)))  # singletons
+    assert np.array_equal(labels, np.arange(len(x)))
+    for cluster in set(kept.tolist()):
+        members = np.flatnonzero(kept == cluster)
+        assert kept[cluster] == cluster  # exactly one member keeps itself
+        assert rank[cluster] == rank[members].min()  # and it is the best one
+    # every exact pair ends in one cluster
+    assert all(kept[i] == kept[j] for i, j in want)
+
+
+def paraphrase_embeddings(n_pairs: int, dim: int, seed: int) -> np.ndarray:
+    """Constructed, not from a model: each paraphrase pair shares a meaning vector (cosine ~0.99
+    between the two), unrelated samples do not (cosine ~0). A real embedding model's job is to map
+    paraphrases close together; this test checks what the dedup does with such embeddings."""
+    rng = np.random.default_rng(seed)
+    meaning = rng.standard_normal((n_pairs, dim))
+    return np.repeat(meaning, 2, axis=0) + 0.1 * rng.standard_normal((2 * n_pairs, dim))
+
+
+def test_semantic_dedup_catches_paraphrases_minhash_keeps():
+    texts = [
+        "How do I reverse a list in Python without changing the original list?",
+        "What is the way to get a reversed copy of a Python list, leaving the input list untouched?",
+        "Explain why the sky looks blue during the day.",
+        "What makes the daytime sky appear blue to us?",
+        "Give three tips for staying healthy.",
+        "List a few pieces of advice for keeping fit and well.",
+    ]
+    b, r = lsh_params(0.7, 256)
+    keys = band_keys(signatures(texts, "en", num_perm=256, seed=1), b, r)
+    assert np.array_equal(connected_components(np.arange(6), keys), np.arange(6))  # MinHash links none
+    kept = semantic_dedup(paraphrase_embeddings(3, 64, 8), 0.95)
+    assert kept.tolist() == [0, 0, 2, 2, 4, 4]
+
+
+def test_components_checks_rank():
+    with pytest.raises(ValueError, match="permutation"):
+        components(3, np.array([0]), np.array([1]), rank=[0, 0, 1])
+
+
+def test_ann_recall_against_exact():
+    x = clustered(6000, 48, 300, 0.05, 9).astype(np.float32)
+    exact = set(zip(*[a.tolist() for a in exact_pairs(x, 0.95)]))
+    first, second = ann_pairs(lambda a, b: x[a:b], len(x), 0.95, chunk_rows=2000, seed=0)
+    found = set(zip(first.tolist(), second.tolist()))
+    assert len(exact) > 1000
+    assert found <= exact | {
+        p for p in found if (x[p[0]] @ x[p[1]]) / np.linalg.norm(x[p[0]]) / np.linalg.norm(x[p[1]]) >= 0.949
+    }
+    assert len(found & exact) / len(exact) >= 0.9
