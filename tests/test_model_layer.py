@@ -192,3 +192,14 @@ def test_learnability_rules_keep_what_the_guide_learned(dag):
     )
     kept = {r[0] for r in query(db, "select sample_id from marts.mart_sample_learnability where is_learnable")}
     assert kept <= learned and len(kept) >= len(learned) // 2
+
+
+def test_base_and_final_adapter_are_evaluated_on_the_bundled_eval_set(dag):
+    db, _ = dag
+    rows = query(db, "select arm, metric, count(distinct eval_set), sum(n) from marts.mart_eval_results group by all")
+    got = {(arm, metric): (sets, n) for arm, metric, sets, n in rows}
+    for arm in ("base", "final"):
+        assert got[(arm, "nll")][0] == 4 and got[(arm, "nll")][1] > 0  # every bundled set has references
+        assert got[(arm, "acc")] == (2, 60)  # mc-en and mc-zh: 30 questions each
+        assert got[(arm, "rouge_l")][0] >= 2
+    assert query(db, "select count(*) from marts.int_models_to_evaluate") == [(2,)]
