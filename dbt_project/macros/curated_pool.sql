@@ -1,10 +1,18 @@
-{#- The curated pool the training mix (and the experiment's `curated` arm) draws from: a select over
-    the decontaminated candidate pool, today the candidates the learnability filter keeps. The
-    selection recipe (issue 12) replaces this body; callers only rely on the candidate pool's
-    columns coming back. -#}
+{#- The curated pool the training mix (and the experiment's `curated` arm) draws from: the candidates
+    that pass semantic dedup and every filter step of selection_recipe (mart_sample_selection), less
+    the rows a `deita` order step rejects (mart_selection_order). Returns the candidate pool's columns
+    plus selection_rank (the order step's rank within the language, null under a random order). -#}
 {% macro curated_pool() -%}
-select p.*
+select p.*, o.selection_rank
 from {{ ref('mart_candidate_pool') }} as p
-inner join {{ ref('mart_sample_learnability') }} as l using (sample_id)
-where l.is_learnable
+inner join {{ ref('mart_sample_selection') }} as s using (sample_id)
+left join {{ ref('mart_selection_order') }} as o using (sample_id)
+where s.is_selected and o.drop_reason is null
+{%- endmacro %}
+
+{#- The order_by the curated pool is drawn in (ratio_sample's): none (its seeded random order) when
+    the recipe's order is random, else the order step's rank. -#}
+{% macro curated_order_by() -%}
+{%- set orders = checked_var('selection_recipe') | selectattr('step', 'equalto', 'order') | list -%}
+{{ return(none if not orders or orders[-1].get('by', 'random') == 'random' else 'p.selection_rank') }}
 {%- endmacro %}

@@ -22,7 +22,7 @@ select
         when not e.is_kept then 5
         when not n.is_kept then 6
         when not d.is_kept then 7
-        when not la.is_learnable then 9
+        when not coalesce(sel.is_selected, true) or so.drop_reason is not null then 9
         when m.sample_id is null then 10
     end as dropped_at_stage,
     case
@@ -33,7 +33,7 @@ select
         when not e.is_kept then 'exact_duplicate'
         when not n.is_kept then 'near_duplicate'
         when not d.is_kept then 'eval_contamination'
-        when not la.is_learnable then la.drop_reason
+        when not coalesce(sel.is_selected, true) or so.drop_reason is not null then coalesce(sel.drop_reason, so.drop_reason)
         when m.sample_id is null then 'not_sampled:budget_filled'
     end as drop_reason
 from landing as l
@@ -44,5 +44,6 @@ left join {{ ref('int_samples_exact_deduped') }} as e on e.sample_id = l.record_
 left join {{ ref('int_near_duplicate_components') }} as n on n.sample_id = l.record_id
 left join {{ ref('int_samples_decontaminated') }} as d on d.sample_id = l.record_id
 left join {{ ref('int_samples_tokenized') }} as k on k.sample_id = l.record_id
-left join {{ ref('mart_sample_learnability') }} as la on la.sample_id = l.record_id
+left join {{ ref('mart_sample_selection') }} as sel on sel.sample_id = l.record_id
+left join {{ ref('mart_selection_order') }} as so on so.sample_id = l.record_id
 left join {{ ref('mart_training_mix') }} as m on m.sample_id = l.record_id

@@ -8,7 +8,8 @@ with curated as (
 ),
 
 sampled as (
-    {{ ratio_sample('curated', seed=checked_var('sample_seed'), budgets=ref('int_mix_budget')) }}
+    {{ ratio_sample('curated', seed=checked_var('sample_seed'), budgets=ref('int_mix_budget'),
+                    order_by=curated_order_by()) }}
 )
 
 select

@@ -1,0 +1,86 @@
+"""The selection recipe's order step over the selected candidates (mart_sample_selection), per
+language: selection_rank 1, 2, ... is the order the mix draws in (ratio_sample's order_by).
+
+- random: no rank (the mix keeps its seeded random order);
+- a column of mart_sample_selection, e.g. `ifd desc`: ranked by it, ties by sample_id;
+- kcenter: K-Center-Greedy (udfs/selection/kcenter.py) over the embeddings until the language's
+  token share (token_budget x its ratio) is reached; the rest follow by sample_id;
+- deita: the DEITA filter (udfs/selection/deita.py) visiting the rows best quality first (model
+  quality score, then IFD, then sample_id) with the step's threshold (default 0.9, DEITA's); rows it
+  rejects get drop_reason 'recipe:deita_too_similar' and leave the curated pool.
+"""
+
+import json
+
+import numpy as np
+import pyarrow as pa
+
+DEITA_REASON = "recipe:deita_too_similar"
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    config = json.loads(dbt.config.get("vars_json"))
+    orders = [s for s in config["selection_recipe"] if s["step"] == "order"]
+    step = orders[-1] if orders else {"by": "random"}
+    by = step.get("by") or "random"
+    order_sql = (
+        "lang, "
+        + (
+            by
+            if by not in ("random", "kcenter", "deita")
+            else "model_quality_score desc nulls last, ifd desc nulls last"
+        )
+        + ", sample_id"
+    )
+    selected = dbt.ref("mart_sample_selection").filter("is_selected")
+    table = selected.order(order_sql).select("sample_id, lang, n_tokens").to_arrow_table()
+    ids = table.column("sample_id").to_numpy(zero_copy_only=False)
+    langs = table.column("lang").to_numpy(zero_copy_only=False)
+    tokens = table.column("n_tokens").to_numpy(zero_copy_only=False)
+    rank = np.full(len(ids), -1, dtype=np.int64)
+    reason = np.full(len(ids), None, dtype=object)
+    if by != "random":
+        embeddings = None
+        if by in ("kcenter", "deita"):
+            vectors = dbt.ref("mart_base_scores").select("sample_id, embedding").to_arrow_table().to_pydict()
+            embeddings = dict(zip(vectors["sample_id"], vectors["embedding"]))
+        for lang in sorted(set(langs.tolist())):
+            where = np.flatnonzero(langs == lang)
+            rank[where] = _ranks(by, step, where, ids, tokens, embeddings, config, lang, reason)
+    return pa.table(
+        {
+            "sample_id": pa.array(ids, pa.string()),
+            "lang": pa.array(langs, pa.string()),
+            "selection_rank": pa.array(np.where(rank >= 0, rank, None), pa.int64()),
+            "drop_reason": pa.array(reason, pa.string()),
+        }
+    )
+
+
+def _ranks(by, step, where, ids, tokens, embeddings, config, lang, reason):
+    """Ranks (1-based) of the rows `where` of one language, best-first order as given."""
+    ranks = np.arange(1, where.size + 1)
+    if by not in ("kcenter", "deita"):
+        return ranks
+    ratio = config["en_ratio"] if lang == "en" else 1 - config["en_ratio"]
+    share = config["token_budget"] * ratio
+    vectors = [embeddings.get(ids[i]) for i in where]
+    if any(v is None for v in vectors):
+        raise ValueError(f"order by {by}: candidates without an embedding (is the model layer off?)")
+    x = np.asarray(vectors, dtype=np.float32)
+    if by == "kcenter":
+        from udfs.selection.kcenter import kcenter_greedy
+
+        first = kcenter_greedy(x, tokens[where], share, seed=config["sample_seed"])
+    else:
+        from udfs.selection.deita import DEITA_THRESHOLD, deita_filter
+
+        first, rejected = deita_filter(
+            x, tokens[where], share, np.arange(where.size), step.get("threshold") or DEITA_THRESHOLD
+        )
+        reason[where[rejected]] = DEITA_REASON
+    rest = np.setdiff1d(np.arange(where.size), first)  # ascending: the given order
+    out = np.empty(where.size, dtype=np.int64)
+    out[np.concatenate([first, rest]).astype(np.int64)] = ranks
+    return out

@@ -1,0 +1,46 @@
+"""Semantic dedup of the candidate pool: per language, candidates whose embeddings (mart_base_scores)
+have cosine similarity >= semantic_dedup_threshold form clusters (udfs/selection/semantic_dedup.py:
+exact block search, a faiss IVF index beyond 50k rows of a language); each cluster keeps its best
+member: the highest quality_score of the pool, then the lowest base perplexity, then the smallest
+sample_id (the MinHash clusters' rule). Candidates without an embedding (model layer off) are kept,
+each its own cluster.
+"""
+
+import json
+
+import numpy as np
+import pyarrow as pa
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from udfs.selection.semantic_dedup import semantic_dedup
+
+    config = json.loads(dbt.config.get("vars_json"))
+    threshold = float(config["semantic_dedup_threshold"])
+    pool = dbt.ref("mart_candidate_pool").select("sample_id, quality_score")
+    scores = dbt.ref("mart_base_scores").select("sample_id, lang, perplexity, embedding")
+    rows = (
+        scores.join(pool, "sample_id")
+        .order("lang, quality_score desc nulls last, perplexity nulls last, sample_id")
+        .to_arrow_table()
+    )
+    ids = rows.column("sample_id").to_numpy(zero_copy_only=False)
+    langs = rows.column("lang").to_numpy(zero_copy_only=False)
+    embeddings = rows.column("embedding").to_pylist()
+    kept = np.arange(len(ids))
+    for lang in sorted(set(langs.tolist())):
+        where = np.flatnonzero((langs == lang) & np.array([e is not None for e in embeddings], dtype=bool))
+        if where.size:
+            x = np.asarray([embeddings[i] for i in where], dtype=np.float32)
+            kept[where] = where[semantic_dedup(x, threshold)]  # rows are best-first within a language
+    sizes = np.bincount(kept, minlength=len(ids))[kept]
+    return pa.table(
+        {
+            "sample_id": pa.array(ids, pa.string()),
+            "lang": pa.array(langs, pa.string()),
+            "kept_sample_id": pa.array(ids[kept], pa.string()),
+            "cluster_size": pa.array(sizes, pa.int64()),
+            "is_kept": pa.array(kept == np.arange(len(ids))),
+        }
+    )
