@@ -164,8 +164,9 @@ def _run_pipeline(
 
     sub_keys = [keys[i] for i in remaining]
     shards = plan_shards(store.key, sub_keys, config.shard_rows)
+    sub_prompts, sub_responses = [prompts[i] for i in remaining], [responses[i] for i in remaining]
     for shard in shards:
-        store.write_input(shard, sub_keys, [prompts[i] for i in remaining], [responses[i] for i in remaining])
+        store.write_input(shard, sub_keys, sub_prompts, sub_responses)
     connect(config)
     pool = worker_pool(config)
     context = ray.data.DataContext.get_current()
