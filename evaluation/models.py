@@ -3,7 +3,6 @@ without merging when one is given; and the key its cached results are stored und
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +17,13 @@ class EvalModel:
 
 
 def adapter_digest(adapter_dir: str | Path) -> str:
-    """sha256 of an adapter's config and weights (peft format)."""
+    """sha256 of an adapter's config and weights (peft format), as training.models digests it."""
+    from training.models import _adapter_digest
+
     adapter_dir = Path(adapter_dir)
-    digest = hashlib.sha256()
-    found = False
-    for name in ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin"):
-        if (adapter_dir / name).exists():
-            found = True
-            digest.update(name.encode() + b"\0" + (adapter_dir / name).read_bytes())
-    if not found:
+    if not (adapter_dir / "adapter_config.json").exists():
         raise FileNotFoundError(f"no peft adapter in {adapter_dir} (adapter_config.json and weights)")
-    return digest.hexdigest()
+    return _adapter_digest(adapter_dir)
 
 
 def model_key(spec_json: str, adapter_path: str | None) -> str:
@@ -56,6 +51,9 @@ def load_eval_model(spec_json: str, adapter_path: str | None) -> EvalModel:
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         peft_model = PeftModel.from_pretrained(model, str(adapter_path))
     peft_model.eval()
+    if "lora" in type(peft_model.get_output_embeddings()).__module__:
+        # the scorer reads the LM head's weight directly (udfs/lm_scoring/scorer.py _head)
+        raise ValueError(f"{adapter_path}: an adapter on the LM head is not supported; target the attention layers")
     # peft injects the LoRA layers into the wrapped model's modules: the unwrapped model computes
     # with the adapter, and has the `.base_model` body the scorer calls
     return EvalModel(peft_model, peft_model.get_base_model(), tokenizer, spec.max_length)

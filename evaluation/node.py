@@ -14,7 +14,7 @@ from sftmart.paths import warehouse_of, warehouse_state_dir
 SCHEMA = pa.schema(
     [
         ("arm", pa.string()),
-        ("seed", pa.int64()),
+        ("seed", pa.int32()),
         ("model_run", pa.string()),
         ("eval_set", pa.string()),
         ("lang", pa.string()),

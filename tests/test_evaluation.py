@@ -13,6 +13,7 @@ from evaluation import evaluate as evaluate_module
 from evaluation import evaluate_model, rouge_l
 from evaluation.generation import greedy_generations
 from evaluation.models import load_eval_model
+from evaluation.multiple_choice import choice_correct, option_logliks
 from evaluation.responses import response_nlls
 from udfs.lm_scoring.sequences import _encode, bos_prefix
 
@@ -105,6 +106,26 @@ def test_multiple_choice_picks_the_highest_raw_and_per_character_loglik(model_di
     assert ("qa-en", "rouge_l") not in got  # generation_samples 0: no generations
 
 
+def test_option_loglik_is_the_summed_logprob_of_its_tokens(model_dir):
+    model = load_eval_model(spec(model_dir), None)
+    mc = [r for r in ROWS if r.get("options")]
+    for row, logliks in zip(mc, option_logliks(model, mc, progress=False)):
+        for option, loglik in zip(row["options"], logliks):
+            by_hand = direct_loglik(model.causal_lm, model.tokenizer, row["prompt"], option)[0]
+            assert loglik == pytest.approx(by_hand, rel=1e-4)
+
+
+def test_acc_and_acc_norm_on_constructed_logliks():
+    # raw sums pick "a" (-2 > -5); per character "bbbbbbbbbb" (-5/10 = -0.5 > -2/1)
+    assert choice_correct(["a", "bbbbbbbbbb"], [-2.0, -5.0], 0) == (True, False)
+    assert choice_correct(["a", "bbbbbbbbbb"], [-2.0, -5.0], 1) == (False, True)
+    # characters, not UTF-8 bytes: per character -1.5 vs -1.1 picks "abc"; per byte (-3/6) would pick 北京
+    assert choice_correct(["北京", "abc"], [-3.0, -3.3], 1) == (False, True)
+    # a tie goes to the first option (numpy's argmax in lm-eval)
+    assert choice_correct(["x", "y"], [-1.0, -1.0], 0) == (True, True)
+    assert choice_correct(["x", "y"], [-1.0, -1.0], 1) == (False, False)
+
+
 def test_batched_greedy_generation_equals_one_prompt_at_a_time(model_dir):
     model = load_eval_model(spec(model_dir), None)
     prompts = [r["prompt"] for r in ROWS]
@@ -137,6 +158,19 @@ def test_adapter_is_evaluated_unmerged_like_the_merged_model(model_dir, tmp_path
         assert a[0] != pytest.approx(p[0], rel=1e-3)  # the adapter changes the scores
 
 
+def test_an_adapter_on_the_lm_head_is_refused(model_dir, tmp_path):
+    """The scorer reads the LM head's weight directly: a LoRA on it would be ignored silently."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(str(model_dir))
+    get_peft_model(base, LoraConfig(r=2, target_modules=["lm_head"])).save_pretrained(str(tmp_path / "head"))
+    with pytest.raises(ValueError, match="adapter on the LM head"):
+        load_eval_model(spec(model_dir), str(tmp_path / "head"))
+    with pytest.raises(FileNotFoundError, match="no peft adapter"):
+        evaluate_model(spec(model_dir), str(tmp_path), ROWS, 0, 4, progress=False)
+
+
 def test_cache_serves_a_rerun_without_loading_a_model(model_dir, tmp_path, monkeypatch):
     cache = str(tmp_path / "eval_cache.sqlite")
     first = evaluate_model(spec(model_dir), None, ROWS, 2, 4, cache_path=cache, progress=False)
@@ -149,3 +183,26 @@ def test_cache_serves_a_rerun_without_loading_a_model(model_dir, tmp_path, monke
     assert evaluate_model(spec(model_dir), None, list(reversed(ROWS)), 2, 4, cache_path=cache, progress=False) == first
     with pytest.raises(AssertionError, match="cache should have served"):
         evaluate_model(spec(model_dir), None, ROWS[:-1], 2, 4, cache_path=cache, progress=False)
+
+
+def test_model_layer_off_leaves_typed_empty_evaluation_tables(validated_warehouse):
+    import duckdb
+
+    _, db_path, _ = validated_warehouse  # built with model_layer false
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        counts = [
+            con.execute(f"select count(*) from marts.{t}").fetchone()[0]
+            for t in ("int_models_to_evaluate", "mart_eval_results")
+        ]
+        types = dict(con.execute("select column_name, column_type from (describe marts.mart_eval_results)").fetchall())
+    assert counts == [0, 0]
+    assert types == {
+        "arm": "VARCHAR",
+        "seed": "INTEGER",
+        "model_run": "VARCHAR",
+        "eval_set": "VARCHAR",
+        "lang": "VARCHAR",
+        "metric": "VARCHAR",
+        "value": "DOUBLE",
+        "n": "BIGINT",
+    }

@@ -1,5 +1,6 @@
 -- The models mart_eval_results evaluates: the base model, the final adapter and every experiment
--- arm's adapter (one per arm and seed). Adapters that were not trained (model layer off) are left out.
+-- arm's adapter (one per arm and seed), with the training run (training_runs.run_id; null for the base
+-- model). Adapters that were not trained (model layer off) are left out.
 with final_adapter as (
     select run_id, adapter_path from {{ ref('mart_final_adapter') }}
     where adapter_path is not null
@@ -13,7 +14,8 @@ arm_adapters as (
 select
     'base' as model_run,
     'base' as arm,
-    null::bigint as seed,
+    null::integer as seed,
+    null::varchar as run_id,
     null::varchar as adapter_path
 where {{ sql_literal(checked_var('model_layer')) }}
 
@@ -22,7 +24,8 @@ union all
 select
     'final:' || run_id as model_run,
     'final' as arm,
-    null::bigint as seed,
+    null::integer as seed,
+    run_id,
     adapter_path
 from final_adapter
 
@@ -31,6 +34,7 @@ union all
 select
     'arm:' || arm || ':' || seed || ':' || run_id as model_run,
     arm,
-    seed,
+    seed::integer as seed,
+    run_id,
     adapter_path
 from arm_adapters
