@@ -1,5 +1,6 @@
-"""The worker pool: files parsed in PARSE_WORKERS child processes when there is enough to share
-(a large JSONL file is first cut into line ranges, sftmart.landing.split, so it uses them all).
+"""The worker pool: files parsed in PARSE_WORKERS processes, this one and PARSE_WORKERS - 1 child
+processes, when there is enough to share (a large file is first cut into ranges,
+sftmart.landing.split, so it uses them all).
 
 JSON parsing holds the GIL, so threads would not help; a worker costs ~0.3 s to start, hence
 PARALLEL_MIN_BYTES. Workers are plain `python -m sftmart.landing` children (not
@@ -15,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 from sftmart.landing.parse import Stage, parse_group
 from sftmart.landing.split import job_bytes, split_jobs
@@ -24,6 +26,7 @@ PARSE_WORKERS = max(
     1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 )
 PARALLEL_MIN_BYTES = 16 << 20
+PARENT_PARSES = True  # this process parses one group itself (bench/bench_landing.py --workers-only turns it off)
 
 
 def balanced_groups(jobs: list, n_groups: int) -> list[list]:
@@ -87,9 +90,9 @@ class LineProgress(Progress):
 def parse_all(
     jobs: list, stage_dir: str, max_record_bytes: int, max_file_bytes: int, progress: Progress
 ) -> list[Stage]:
-    """Parse every file; in PARSE_WORKERS processes when there is enough to share (JSON parsing
-    holds the GIL, and a worker costs ~0.3 s to start). A large JSONL file is cut into line
-    ranges first (sftmart.landing.split), so it is parsed on every worker."""
+    """Parse every file; in PARSE_WORKERS processes (this one and PARSE_WORKERS - 1 workers) when
+    there is enough to share (JSON parsing holds the GIL, and a worker costs ~0.3 s to start). A
+    large file is cut into ranges first (sftmart.landing.split), so it is parsed on every core."""
     if PARSE_WORKERS > 1 and sum(min(job[1], max_file_bytes) for job in jobs) >= PARALLEL_MIN_BYTES:
         jobs = split_jobs(jobs, PARSE_WORKERS, max_file_bytes)
     workers = min(PARSE_WORKERS, len(jobs))
@@ -98,38 +101,63 @@ def parse_all(
             parse_group(jobs, os.path.join(stage_dir, "rows-0.parquet"), max_record_bytes, max_file_bytes, progress)
         ]
     groups = balanced_groups(jobs, workers)
-    # Plain child processes rather than multiprocessing: under dbt, spawn would first re-import
-    # dbt's entry module in every worker, and fork does not survive DuckDB's threads.
     stage_paths = [os.path.join(stage_dir, f"rows-{k}.parquet") for k in range(len(groups))]
-    children = []
-    for group, stage_path in zip(groups, stage_paths):
-        task = {
-            "jobs": group,
-            "stage_path": stage_path,
-            "max_record_bytes": max_record_bytes,
-            "max_file_bytes": max_file_bytes,
-        }
-        child = subprocess.Popen(
-            [sys.executable, "-m", "sftmart.landing"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
-        try:
-            child.stdin.write(json.dumps(task).encode())
-            child.stdin.close()
-        except BrokenPipeError:
-            pass  # it died on start; its group is parsed here below
-        children.append(child)
-    stages = []
-    for child, group, stage_path, (result, reported) in zip(
-        children, groups, stage_paths, follow_workers(children, progress)
-    ):
+    # This process parses the first group itself while the workers parse the others: it would
+    # only wait otherwise, and a worker costs ~0.6 s of CPU to start (Python, pyarrow, pandas).
+    local = 1 if PARENT_PARSES else 0
+    shared = SharedProgress(progress)
+    children = [
+        spawn_worker(group, path, max_record_bytes, max_file_bytes)
+        for group, path in zip(groups[local:], stage_paths[local:])
+    ]
+    followed: list = []
+    follower = threading.Thread(target=lambda: followed.extend(follow_workers(children, shared)), daemon=True)
+    follower.start()
+    try:
+        stages = [parse_group(groups[0], stage_paths[0], max_record_bytes, max_file_bytes, shared)] if local else []
+    finally:
+        follower.join()
+    for child, group, stage_path, (result, reported) in zip(children, groups[local:], stage_paths[local:], followed):
         if child.wait() != 0 or result is None:  # the worker died: parse its group here instead
             stages.append(parse_group(group, stage_path, max_record_bytes, max_file_bytes))
-            progress.update(sum(min(job_bytes(job), max_file_bytes) for job in group) - reported)
+            shared.update(sum(min(job_bytes(job), max_file_bytes) for job in group) - reported)
         else:
             stages.append(
                 Stage(stage_path, result["rows"], [(tuple(ctx), reason) for ctx, reason in result["failures"]])
             )
     return sorted(stages, key=lambda stage: stage.path)
+
+
+def spawn_worker(group: list, stage_path: str, max_record_bytes: int, max_file_bytes: int) -> subprocess.Popen:
+    """A worker process parsing `group` into `stage_path`. Plain child processes rather than
+    multiprocessing: under dbt, spawn would first re-import dbt's entry module in every worker,
+    and fork does not survive DuckDB's threads."""
+    task = {
+        "jobs": group,
+        "stage_path": stage_path,
+        "max_record_bytes": max_record_bytes,
+        "max_file_bytes": max_file_bytes,
+    }
+    child = subprocess.Popen([sys.executable, "-m", "sftmart.landing"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        child.stdin.write(json.dumps(task).encode())
+        child.stdin.close()
+    except BrokenPipeError:
+        pass  # it died on start; its group is parsed in this process (parse_all)
+    return child
+
+
+class SharedProgress(Progress):
+    """One progress bar moved by this process's own parse and by the thread that follows the
+    workers."""
+
+    def __init__(self, inner: Progress):
+        super().__init__()
+        self.inner, self.lock = inner, threading.Lock()
+
+    def update(self, n: int) -> None:
+        with self.lock:
+            self.inner.update(n)
 
 
 def main() -> None:
