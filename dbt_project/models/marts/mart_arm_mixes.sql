@@ -1,7 +1,8 @@
 -- The experiment's arms (var arms, each drawn once per arm_seeds seed): every arm draws the budget of
 -- int_mix_budget (the training mix's, shrunk under ratio_policy hold so the ratio holds) at en_ratio
 -- from the same decontaminated candidate pool, so arms differ only in which samples they pick:
---   curated  the ratio sampler over curated_pool(), seeded by the arm seed (the pipeline's own mix);
+--   curated  the training mix's sampler over curated_pool() in its order (curated_order_by(); a
+--            random order seeded by the arm seed, or the selection recipe's rank, ties seeded);
 --   random   the ratio sampler over the whole candidate pool (no model filter);
 --   length   the longest responses first (ties in a seeded order; the strong simple baseline of
 --            "Long Is More for Alignment", Zhao et al. 2024), so its seeds differ only in training;
@@ -31,7 +32,10 @@ budget as (
 {%- for seed in seeds %}
 
 {{ arm }}_{{ seed }} as (
-    {%- if arm == 'curated' %}
+    {%- if arm == 'curated' and curated_order_by() is not none %}
+    {{ ratio_sample('curated', budgets='budget',
+                    order_by=curated_order_by() ~ ', ' ~ seeded ~ sql_literal(seed | string) ~ ')') }}
+    {%- elif arm == 'curated' %}
     {{ ratio_sample('curated', seed=seed, budgets='budget') }}
     {%- elif arm == 'random' %}
     {{ ratio_sample('candidates', seed=seed, budgets='budget') }}
