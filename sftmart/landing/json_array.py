@@ -5,7 +5,8 @@ Elements are delimited structurally (depth-0 commas outside strings), so one bro
 rejected on its own and the rest still land; bytes that are not UTF-8 reject only the elements
 that hold them. An array that is cut off lands every complete element and adds one
 `truncated_file` row; `[]` gives one `empty_file` row. With `count_only` (reconcile) the same
-walk finds the units without decoding any of them.
+walk finds the units without decoding any of them. `run_part` parses one range of whole elements
+of a large array (sftmart.landing.array_split) exactly as the whole-file walk would.
 """
 
 from __future__ import annotations
