@@ -123,3 +123,20 @@ def test_ann_recall_against_exact():
         p for p in found if (x[p[0]] @ x[p[1]]) / np.linalg.norm(x[p[0]]) / np.linalg.norm(x[p[1]]) >= 0.949
     }
     assert len(found & exact) / len(exact) >= 0.9
+
+
+def test_centering_removes_the_common_direction_of_anisotropic_embeddings():
+    from udfs.selection.vectors import centered
+
+    rng = np.random.default_rng(0)
+    offset = rng.normal(size=64) * 10  # a causal LM's mean-pooled states share one large direction
+    distinct = rng.normal(size=(40, 64))
+    x = offset + distinct
+    x[1] = offset + distinct[0] + rng.normal(size=64) * 0.05  # one planted near-duplicate of row 0
+    raw = semantic_dedup(x, 0.95)
+    assert (raw == np.arange(40)).sum() < 10  # raw cosine links distinct samples
+    kept = semantic_dedup(centered(x), 0.95)
+    assert kept[1] == 0 and (kept == np.arange(40)).sum() == 39  # only the planted pair is linked
+    assert np.array_equal(centered(x[:1]), x[:1].astype(np.float32))  # one row: nothing to remove
+    same = np.repeat(x[:1], 3, axis=0)
+    assert np.isfinite(centered(same)).all() and (semantic_dedup(centered(same), 0.95) == 0).all()

@@ -37,6 +37,24 @@ def unit_rows(embeddings, device: torch.device | None = None, dtype: torch.dtype
     return x / norms
 
 
+def centered(embeddings) -> np.ndarray:
+    """The rows minus their mean (float32), for cosine similarity between one language's samples.
+
+    A causal LM's mean-pooled hidden states are anisotropic: on the bundled sample every pair of
+    SmolLM2-135M embeddings has cosine 0.82-0.98 (English) and 0.98-1.0 (Chinese), so any threshold
+    links nearly everything. Removing the common mean (the first step of Mu & Viswanath's
+    "All-but-the-top", ICLR 2018) spreads them out: median cosine -0.05, 99th percentile 0.65-0.76.
+    With fewer than two rows there is no common direction to remove; a row equal to the mean keeps
+    its own direction (it would have none)."""
+    x = np.asarray(embeddings, dtype=np.float32)
+    if x.ndim != 2 or x.shape[0] < 2:
+        return x
+    out = x - x.mean(axis=0, keepdims=True)
+    flat = np.linalg.norm(out, axis=1) <= 1e-6 * np.maximum(np.linalg.norm(x, axis=1), 1e-30)
+    out[flat] = x[flat]
+    return out
+
+
 def token_counts(n_tokens, n_rows: int) -> np.ndarray:
     """(n,) int64 token counts, checked: one per row, none negative."""
     tokens = np.asarray(n_tokens, dtype=np.int64).reshape(-1)

@@ -3,7 +3,8 @@ language: selection_rank 1, 2, ... is the order the mix draws in (ratio_sample's
 
 - random: no rank (the mix keeps its seeded random order);
 - a column of mart_sample_selection, e.g. `ifd desc`: ranked by it, ties by sample_id;
-- kcenter: K-Center-Greedy (udfs/selection/kcenter.py) over the embeddings until the language's
+- kcenter: K-Center-Greedy (udfs/selection/kcenter.py) over the embeddings (centred per language,
+  udfs/selection/vectors.py `centered`) until the language's
   token share (token_budget x its ratio) is reached; the rest follow by sample_id;
 - deita: the DEITA filter (udfs/selection/deita.py) visiting the rows best quality first (model
   quality score, then IFD, then sample_id) with the step's threshold (default 0.9, DEITA's); rows it
@@ -68,7 +69,9 @@ def _ranks(by, step, where, ids, tokens, embeddings, config, lang, reason):
     vectors = [embeddings.get(ids[i]) for i in where]
     if any(v is None for v in vectors):
         raise ValueError(f"order by {by}: candidates without an embedding (is the model layer off?)")
-    x = np.asarray(vectors, dtype=np.float32)
+    from udfs.selection.vectors import centered
+
+    x = centered(vectors)  # cosine between one language's samples, without the common direction
     if by == "kcenter":
         from udfs.selection.kcenter import kcenter_greedy
 

@@ -1,5 +1,6 @@
-"""Semantic dedup of the candidate pool: per language, candidates whose embeddings (mart_base_scores)
-have cosine similarity >= semantic_dedup_threshold form clusters (udfs/selection/semantic_dedup.py:
+"""Semantic dedup of the candidate pool: per language, candidates whose embeddings (mart_base_scores,
+centred on the language's mean: udfs/selection/vectors.py `centered` says why) have cosine
+similarity >= semantic_dedup_threshold form clusters (udfs/selection/semantic_dedup.py:
 exact block search, a faiss IVF index beyond 50k rows of a language); each cluster keeps its best
 member: the highest quality_score of the pool, then the lowest base perplexity, then the smallest
 sample_id (the MinHash clusters' rule). Candidates without an embedding (model layer off) are kept,
@@ -15,6 +16,7 @@ import pyarrow as pa
 def model(dbt, session):
     dbt.config(materialized="table")
     from udfs.selection.semantic_dedup import semantic_dedup
+    from udfs.selection.vectors import centered
 
     config = json.loads(dbt.config.get("vars_json"))
     threshold = float(config["semantic_dedup_threshold"])
@@ -32,7 +34,7 @@ def model(dbt, session):
     for lang in sorted(set(langs.tolist())):
         where = np.flatnonzero((langs == lang) & np.array([e is not None for e in embeddings], dtype=bool))
         if where.size:
-            x = np.asarray([embeddings[i] for i in where], dtype=np.float32)
+            x = centered([embeddings[i] for i in where])
             kept[where] = where[semantic_dedup(x, threshold)]  # rows are best-first within a language
     sizes = np.bincount(kept, minlength=len(ids))[kept]
     return pa.table(
