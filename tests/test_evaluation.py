@@ -158,6 +158,7 @@ def test_adapter_is_evaluated_unmerged_like_the_merged_model(model_dir, tmp_path
         assert a[0] != pytest.approx(p[0], rel=1e-3)  # the adapter changes the scores
 
 
+@pytest.mark.filterwarnings("ignore:.*(ensure_weight_tying|save_embedding_layers).*:UserWarning")
 def test_an_adapter_on_the_lm_head_is_refused(model_dir, tmp_path):
     """The scorer reads the LM head's weight directly: a LoRA on it would be ignored silently."""
     from peft import LoraConfig, get_peft_model
