@@ -203,3 +203,19 @@ def test_base_and_final_adapter_are_evaluated_on_the_bundled_eval_set(dag):
         assert got[(arm, "acc")] == (2, 60)  # mc-en and mc-zh: 30 questions each
         assert got[(arm, "rouge_l")][0] >= 2
     assert query(db, "select count(*) from marts.int_models_to_evaluate") == [(2,)]
+
+
+def test_the_recipe_is_recorded_with_the_mix_and_the_final_run(dag):
+    import hashlib
+    import json
+
+    db, _ = dag
+    recipe = json.dumps([{"step": "learnability"}, {"by": "random", "step": "order"}])
+    fingerprint = hashlib.md5(recipe.encode()).hexdigest()
+    assert query(db, "select distinct selection_recipe, recipe_fingerprint from marts.mart_training_mix") == [
+        (recipe, fingerprint)
+    ]
+    assert query(db, "select node, recipe_fingerprint from marts.training_runs order by node") == [
+        ("final", fingerprint),
+        ("guide", None),
+    ]

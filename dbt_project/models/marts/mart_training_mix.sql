@@ -21,5 +21,7 @@ select
     n_response_tokens,
     n_tokens,
     source_collection,
-    source_file
+    source_file,
+    {{ selection_recipe_literal() }} as selection_recipe,
+    {{ recipe_fingerprint_literal() }} as recipe_fingerprint
 from sampled
