@@ -82,7 +82,7 @@ def test_mix_is_drawn_from_learnable_samples_only(dag):
     )
     assert verdicts == [(0,)]
     funnel = dict(
-        query(db, "select lang, rows_removed from marts.mart_pipeline_funnel where stage = 'learnability_filtered'")
+        query(db, "select lang, rows_removed from marts.mart_pipeline_funnel where stage = 'selected'")
     )
     assert (
         sum(funnel.values())

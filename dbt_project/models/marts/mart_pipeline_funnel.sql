@@ -4,7 +4,7 @@ with stages (stage_order, stage) as (
     -- the stage numbers are mart_record_outcomes.dropped_at_stage's
     values (1, 'landed'), (2, 'cleaned'), (3, 'language_tagged'), (4, 'quality_filtered'),
            (5, 'exact_deduped'), (6, 'near_deduped'), (7, 'eval_decontaminated'), (8, 'candidate_pool'),
-           (9, 'learnability_filtered'), (10, 'training_mix')
+           (9, 'selected'), (10, 'training_mix')
 ),
 
 outcomes as (
