@@ -81,9 +81,7 @@ def test_mix_is_drawn_from_learnable_samples_only(dag):
         db, "select count(*) filter (where is_learnable <> (entropy_delta > 0)) from marts.mart_sample_learnability"
     )
     assert verdicts == [(0,)]
-    funnel = dict(
-        query(db, "select lang, rows_removed from marts.mart_pipeline_funnel where stage = 'selected'")
-    )
+    funnel = dict(query(db, "select lang, rows_removed from marts.mart_pipeline_funnel where stage = 'selected'"))
     assert (
         sum(funnel.values())
         == query(db, "select count(*) from marts.mart_sample_learnability where not is_learnable")[0][0]
