@@ -4,7 +4,8 @@
 -- (guide_token_budget at guide_en_ratio, the LoBaSS-style setup). Always ratio_policy fill: the guide
 -- only scores, no arm is compared on it, and a short language should not cost it the other's data.
 with budgets as (
-    {{ mix_budgets(ref('mart_candidate_pool'), checked_var('guide_token_budget'), checked_var('guide_en_ratio'), 'fill') }}
+    {{ mix_budgets(ref('mart_candidate_pool'), checked_var('guide_token_budget'),
+                   checked_var('guide_en_ratio'), 'fill') }}
 ),
 
 sampled as (

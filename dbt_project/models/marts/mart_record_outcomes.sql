@@ -33,7 +33,8 @@ select
         when not e.is_kept then 'exact_duplicate'
         when not n.is_kept then 'near_duplicate'
         when not d.is_kept then 'eval_contamination'
-        when not coalesce(sel.is_selected, true) or so.drop_reason is not null then coalesce(sel.drop_reason, so.drop_reason)
+        when not coalesce(sel.is_selected, true) or so.drop_reason is not null
+            then coalesce(sel.drop_reason, so.drop_reason)
         when m.sample_id is null then 'not_sampled:budget_filled'
     end as drop_reason
 from landing as l
