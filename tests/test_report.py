@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-REQUIRED_SECTIONS = ["overview", "funnel", "quarantine", "quality", "mix"]
+REQUIRED_SECTIONS = ["overview", "funnel", "quarantine", "quality", "mix", "arms"]  # arms says when no arm ran
 
 
 @pytest.fixture(scope="module")
