@@ -26,15 +26,9 @@ SCHEMA = pa.schema(
 
 
 def spec_json(settings: dict) -> str:
-    return json.dumps(
-        {
-            "path": settings["base_model"],
-            "dtype": settings["model_dtype"],
-            "device": settings["model_device"],
-            "max_length": settings["model_max_length"],
-            "trust_remote_code": settings["trust_remote_code"],
-        }
-    )
+    from training.dag import model_spec_from_settings
+
+    return model_spec_from_settings(settings).to_json()
 
 
 def eval_results_node(con, models, eval_records, settings_json: str) -> pa.Table:

@@ -27,14 +27,20 @@ def warehouse_dir(con) -> Path:
     return warehouse_of(con).parent
 
 
-def specs_from_settings(settings: dict) -> tuple[ModelSpec, TrainConfig]:
-    spec = ModelSpec(
+def model_spec_from_settings(settings: dict) -> ModelSpec:
+    """The base model of a node's settings (the vars base_model, model_dtype, model_device,
+    model_max_length, trust_remote_code)."""
+    return ModelSpec(
         path=settings["base_model"],
         dtype=settings["model_dtype"],
         device=settings["model_device"],
         max_length=int(settings["model_max_length"]),
         trust_remote_code=bool(settings["trust_remote_code"]),
     )
+
+
+def specs_from_settings(settings: dict) -> tuple[ModelSpec, TrainConfig]:
+    spec = model_spec_from_settings(settings)
     config = TrainConfig(
         lora_r=int(settings["lora_r"]),
         lora_alpha=int(settings["lora_alpha"]),
