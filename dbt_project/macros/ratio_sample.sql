@@ -78,7 +78,8 @@ from budgets
     budgets: a relation with (lang, lang_budget), e.g. int_mix_budget; by default token_budget split
       by en_ratio.
     order_by: a SQL expression over the pool's columns (e.g. 'n_response_tokens desc'); by default a
-      seeded random order (md5 of sample_id and seed). Ties break on sample_id.
+      seeded random order (md5 of sample_id and seed). Ties break in the seeded order when a seed
+      is given, then on sample_id.
     count_by: the column counted against the budget (n_tokens; the competition kit's count is
       n_prompt_tokens).
     Returns the pool's columns. -#}
@@ -99,7 +100,8 @@ drawn as (
         p.{{ count_by }} as counted_tokens_,
         sum(p.{{ count_by }}) over (
             partition by p.lang
-            order by {{ order_by if order_by is not none else "md5(p.sample_id || ':' || " ~ sql_literal(seed | string) ~ ")" }}, p.sample_id
+            order by {{ [order_by, none if seed is none else "md5(p.sample_id || ':' || " ~ sql_literal(seed | string) ~ ")"]
+                        | reject('none') | join(', ') }}, p.sample_id
             rows between unbounded preceding and current row
         ) as cumulative_tokens
     from {{ pool }} as p

@@ -11,7 +11,6 @@
 -- counted_tokens is what the arm counted against the budget; n_tokens what it trains on.
 {%- set arms = checked_var('arms') | unique | list %}
 {%- set seeds = checked_var('arm_seeds') | unique | list %}
-{%- set seeded = "md5(p.sample_id || ':' || " %}
 
 with candidates as (
     select * from {{ ref('mart_candidate_pool') }}
@@ -32,16 +31,12 @@ budget as (
 {%- for seed in seeds %}
 
 {{ arm }}_{{ seed }} as (
-    {%- if arm == 'curated' and curated_order_by() is not none %}
-    {{ ratio_sample('curated', budgets='budget',
-                    order_by=curated_order_by() ~ ', ' ~ seeded ~ sql_literal(seed | string) ~ ')') }}
-    {%- elif arm == 'curated' %}
-    {{ ratio_sample('curated', seed=seed, budgets='budget') }}
+    {%- if arm == 'curated' %}
+    {{ ratio_sample('curated', seed=seed, budgets='budget', order_by=curated_order_by()) }}
     {%- elif arm == 'random' %}
     {{ ratio_sample('candidates', seed=seed, budgets='budget') }}
     {%- elif arm == 'length' %}
-    {{ ratio_sample('candidates', budgets='budget',
-                    order_by='p.n_response_tokens desc, ' ~ seeded ~ sql_literal(seed | string) ~ ')') }}
+    {{ ratio_sample('candidates', seed=seed, budgets='budget', order_by='p.n_response_tokens desc') }}
     {%- elif arm == 'kit' %}
     {{ ratio_sample('candidates', seed=seed, budgets='budget', count_by='n_prompt_tokens') }}
     {%- endif %}
