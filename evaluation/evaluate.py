@@ -67,6 +67,39 @@ def _metric_rows(rows, nlls, mc_rows, mc_logliks, gen_rows, generations) -> list
     return out
 
 
+def _checked(rows: Sequence[dict]) -> list[dict]:
+    rows = [dict(r) for r in rows]
+    for r in rows:
+        if r.get("options") and r.get("answer_index") is None:
+            raise ValueError(f"eval row {r['eval_id']}: options without an answer_index")
+    return rows
+
+
+def result_key(spec_json: str, adapter_path: str | None, rows: Sequence[dict], generation_samples, max_new_tokens):
+    """The cache key of one model's results: model, adapter, rows and settings (no model load)."""
+    settings = {"generation_samples": generation_samples, "max_new_tokens": max_new_tokens, "v": EVALUATOR_VERSION}
+    return hashlib.sha256(
+        json.dumps([model_key(spec_json, adapter_path), rows_digest(rows), settings], sort_keys=True).encode()
+    ).hexdigest()
+
+
+def compute_metrics(
+    spec_json: str, adapter_path: str | None, rows: Sequence[dict], generation_samples: int, max_new_tokens: int,
+    progress: bool = True,
+) -> list[dict]:  # fmt: skip
+    """Loads the model and computes every metric, without the cache: what a Ray task runs."""
+    rows = _checked(rows)
+    model = load_eval_model(spec_json, adapter_path)
+    nlls = response_nlls(model, rows, progress)
+    mc_rows = [r for r in rows if r.get("options")]
+    mc_logliks = option_logliks(model, mc_rows, progress) if mc_rows else []
+    gen_rows = generation_subset(rows, generation_samples) if generation_samples else []
+    generations = (
+        greedy_generations(model, [r["prompt"] for r in gen_rows], max_new_tokens, progress) if gen_rows else []
+    )
+    return _metric_rows(rows, nlls, mc_rows, mc_logliks, gen_rows, generations)
+
+
 def evaluate_model(
     spec_json: str,
     adapter_path: str | None,
@@ -78,26 +111,12 @@ def evaluate_model(
 ) -> list[dict]:
     """Rows of (eval_set, lang, metric, value, n): `n` is the tokens an nll/perplexity averages over,
     else the questions or generations. The model is loaded only when the cache lacks the result."""
-    rows = [dict(r) for r in rows]
-    for r in rows:
-        if r.get("options") and r.get("answer_index") is None:
-            raise ValueError(f"eval row {r['eval_id']}: options without an answer_index")
-    settings = {"generation_samples": generation_samples, "max_new_tokens": max_new_tokens, "v": EVALUATOR_VERSION}
-    key = hashlib.sha256(
-        json.dumps([model_key(spec_json, adapter_path), rows_digest(rows), settings], sort_keys=True).encode()
-    ).hexdigest()
+    rows = _checked(rows)
+    key = result_key(spec_json, adapter_path, rows, generation_samples, max_new_tokens)
     cache = EvalCache(cache_path) if cache_path else None
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
-    model = load_eval_model(spec_json, adapter_path)
-    nlls = response_nlls(model, rows, progress)
-    mc_rows = [r for r in rows if r.get("options")]
-    mc_logliks = option_logliks(model, mc_rows, progress) if mc_rows else []
-    gen_rows = generation_subset(rows, generation_samples) if generation_samples else []
-    generations = (
-        greedy_generations(model, [r["prompt"] for r in gen_rows], max_new_tokens, progress) if gen_rows else []
-    )
-    results = _metric_rows(rows, nlls, mc_rows, mc_logliks, gen_rows, generations)
+    results = compute_metrics(spec_json, adapter_path, rows, generation_samples, max_new_tokens, progress)
     if cache is not None:
         cache.put(key, results)
     return results

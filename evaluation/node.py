@@ -1,14 +1,14 @@
 """mart_eval_results as a node of the dbt DAG: `evaluate_model` for every row of
-int_models_to_evaluate on the rows of stg_eval__records."""
+int_models_to_evaluate on the rows of stg_eval__records, in-process or on a Ray cluster as the
+`compute` var says (evaluation/models_run.py)."""
 
 from __future__ import annotations
 
 import json
 
 import pyarrow as pa
-from tqdm.auto import tqdm
 
-from evaluation.evaluate import evaluate_model
+from evaluation.models_run import evaluate_models
 from sftmart.paths import warehouse_of, warehouse_state_dir
 
 SCHEMA = pa.schema(
@@ -40,16 +40,17 @@ def eval_results_node(con, models, eval_records, settings_json: str) -> pa.Table
     if not rows:
         raise ValueError("mart_eval_results: stg_eval__records is empty; eval_root holds no evaluation rows")
     cache = str(warehouse_state_dir(warehouse_of(con)) / "eval_cache.sqlite")
+    evaluated = evaluate_models(
+        spec_json(settings),
+        [run["adapter_path"] for run in runs],
+        rows,
+        generation_samples=int(settings["eval_generation_samples"]),
+        max_new_tokens=int(settings["eval_max_new_tokens"]),
+        cache_path=cache,
+        compute=settings.get("compute"),
+    )
     out = []
-    for run in tqdm(runs, desc="evaluating models", unit="model"):
-        results = evaluate_model(
-            spec_json(settings),
-            run["adapter_path"],
-            rows,
-            generation_samples=int(settings["eval_generation_samples"]),
-            max_new_tokens=int(settings["eval_max_new_tokens"]),
-            cache_path=cache,
-        )
+    for run, results in zip(runs, evaluated):
         keys = {"arm": run["arm"], "seed": run["seed"], "model_run": run["model_run"]}
         out += [keys | r for r in results]
     return pa.Table.from_pylist(out, schema=SCHEMA)

@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import closing
 from functools import partial
@@ -20,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 from lm_fixtures import make_tiny_model_dir
+from ray_cluster import free_port, local_cluster
 
 from udfs.compute import ComputeError
 from udfs.compute.actor import HOOKS_ENV
@@ -30,12 +29,6 @@ from udfs.lm_scoring.specs import load_for_spec, scoring_fingerprint
 
 SIGNALS = ("ifd", "embedding")
 MAX_LENGTH = 128
-
-
-def free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sample_items() -> list[dict]:
@@ -59,34 +52,9 @@ def Loader(spec_json: str):
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """A local Ray head (2 CPUs, no dashboard) in its own process group, stopped at the end."""
-    port = free_port()
-    temp = tempfile.mkdtemp(prefix="sftray-", dir="/tmp")  # Ray's socket paths must stay short
-    head = subprocess.Popen(
-        [str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
-         "--num-gpus=0", "--include-dashboard=false", "--object-store-memory=100000000", f"--temp-dir={temp}",
-         "--disable-usage-stats"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    address = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert head.poll() is None and time.monotonic() < deadline, "ray start --head did not come up"
-            time.sleep(0.5)
-    yield address
-    import ray
-
-    ray.shutdown()
-    os.killpg(head.pid, signal.SIGTERM)
-    try:
-        head.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(head.pid, signal.SIGKILL)
+def cluster():
+    """The local Ray head this test process shares (tests/ray_cluster.py)."""
+    return local_cluster()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,9 @@
 marts.mart_arm_mixes, every one with the same LoRA configuration (the final adapter's settings) and
 the arm seed as training seed, in adapters/arms/<arm>-<seed> beside the warehouse. Each adapter is
 reused while its fingerprint (base model + data + config) holds, as the guide and final adapters are
-(training.dag); one row per run, which marts.training_runs appends to the history (node 'arm')."""
+(training.dag); one row per run, which marts.training_runs appends to the history (node 'arm').
+The runs train in-process one after the other, or as Ray tasks when the `compute` var says
+`backend: ray` (training/remote.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from training.dag import run_record, specs_from_settings, warehouse_dir
+from training.remote import LoraJob, train_on_ray
 from training.runs import TrainingRun
 from training.train import train_lora
+from udfs.compute.config import parse_compute
 
 NODE = "arm"
 ARROW_TYPES = {
@@ -52,11 +56,26 @@ def arm_adapters_node(con, relation, settings: dict) -> pa.Table:
         .to_pylist()
     )
     arms = [(key, list(group)) for key, group in groupby(rows, key=lambda r: (r["arm"], int(r["seed"])))]
+    jobs = [
+        LoraJob(
+            label=f"{arm}-{seed}",
+            rows=[{k: r[k] for k in ("sample_id", "prompt", "response")} for r in mix],
+            config=replace(config, seed=seed),
+            out_dir=str(warehouse_dir(con) / "adapters" / "arms" / f"{arm}-{seed}"),
+            data_source=f"mart_arm_mixes:{arm}-{seed}",
+        )
+        for (arm, seed), mix in arms
+    ]
+    compute = parse_compute(settings.get("compute"))
+    if compute.is_ray:  # each run a Ray task (training/remote.py)
+        runs = train_on_ray(compute, spec, jobs)
+    else:
+        runs = [
+            train_lora(spec, job.rows, job.config, job.out_dir, data_source=job.data_source)
+            for job in tqdm(jobs, desc="arm adapters", unit="adapter")
+        ]
     records = []
-    for (arm, seed), mix in tqdm(arms, desc="arm adapters", unit="adapter"):
-        out_dir = warehouse_dir(con) / "adapters" / "arms" / f"{arm}-{seed}"
-        data = [{k: r[k] for k in ("sample_id", "prompt", "response")} for r in mix]
-        run = train_lora(spec, data, replace(config, seed=seed), out_dir, data_source=f"mart_arm_mixes:{arm}-{seed}")
+    for ((arm, seed), mix), run in zip(arms, runs):
         record = run_record(NODE, "reused" if run.reused else "trained", run, None).to_pylist()[0]
         records.append(
             record

@@ -7,7 +7,8 @@ import hashlib
 import json
 import math
 import shutil
-from dataclasses import asdict, dataclass, fields
+import sys
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -80,6 +81,17 @@ def recorded_run(out_dir: Path, fingerprint: str) -> TrainingRun | None:
     if data.get("fingerprint") != fingerprint:
         return None
     return TrainingRun.from_dict(data)
+
+
+def reuse_recorded(out_dir: Path, fingerprint: str) -> TrainingRun | None:
+    """The recorded run of this fingerprint, marked reused, with what a kill after run.json left
+    removed; None when out_dir holds no such finished run."""
+    previous = recorded_run(out_dir, fingerprint)
+    if previous is None:
+        return None
+    print(f"Reusing the adapter in {out_dir / ADAPTER_DIR} (same model, data and config)", file=sys.stderr)
+    remove_leftovers(out_dir)
+    return replace(previous, reused=True, adapter_path=str(out_dir / ADAPTER_DIR))
 
 
 def write_run(out_dir: Path, run: TrainingRun, losses: list[float]) -> None:

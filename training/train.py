@@ -19,7 +19,6 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from training.checkpoints import (
@@ -30,7 +29,7 @@ from training.checkpoints import (
     save_checkpoint,
     save_on_interrupt,
 )
-from training.config import ADAPTER_DIR, CHECKPOINT_DIR, RUN_FILE, TrainConfig
+from training.config import CHECKPOINT_DIR, RUN_FILE, TrainConfig
 from training.data import EncodedData, collate, data_fingerprint, encode_rows, length_grouped_batches
 from training.loss import accepts_logits_to_keep, autocast_for, batch_loss_sum, n_label_tokens
 from training.models import ModelSpec, load_model_and_tokenizer, model_fingerprint, target_modules_for
@@ -38,8 +37,8 @@ from training.pause import pause_at
 from training.runs import (
     TrainingRun,
     loss_summary,
-    recorded_run,
     remove_leftovers,
+    reuse_recorded,
     run_fingerprint,
     run_id_for,
     save_adapter,
@@ -171,11 +170,9 @@ def train_lora(
     out_dir.mkdir(parents=True, exist_ok=True)
     model_fp, data_fp = model_fingerprint(spec), data_fingerprint(rows)
     fingerprint = run_fingerprint(model_fp, data_fp, config)
-    previous = recorded_run(out_dir, fingerprint)
+    previous = reuse_recorded(out_dir, fingerprint)
     if previous is not None:
-        print(f"Reusing the adapter in {out_dir / ADAPTER_DIR} (same model, data and config)", file=sys.stderr)
-        remove_leftovers(out_dir)  # a kill after run.json was written may have left them
-        return replace(previous, reused=True, adapter_path=str(out_dir / ADAPTER_DIR))
+        return previous
 
     torch.manual_seed(config.seed)
     model, tokenizer = load_model_and_tokenizer(spec)

@@ -26,6 +26,21 @@ def test_hooks() -> dict:
     return json.loads(text) if text else {}
 
 
+def apply_hooks(hooks: dict) -> None:
+    """Before a unit of work (a batch here, a task in udfs/compute/tasks.py): `crash_once`, then
+    `delay_s`."""
+    marker = hooks.get("crash_once")
+    if marker:
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            pass
+        else:
+            os._exit(17)
+    if hooks.get("delay_s"):
+        time.sleep(float(hooks["delay_s"]))
+
+
 class ShardScorer:
     """Ray Data callable class (`map_batches(ShardScorer, fn_constructor_kwargs=...)`)."""
 
@@ -36,22 +51,10 @@ class ShardScorer:
         self.run_id, self.hooks = run_id, hooks
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
-    def _before_batch(self) -> None:
-        marker = self.hooks.get("crash_once")
-        if marker:
-            try:
-                os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-            except FileExistsError:
-                pass
-            else:
-                os._exit(17)
-        if self.hooks.get("delay_s"):
-            time.sleep(float(self.hooks["delay_s"]))
-
     def __call__(self, batch: pa.Table) -> pa.Table:
         from udfs.lm_scoring.scorer import score_samples
 
-        self._before_batch()
+        apply_hooks(self.hooks)
         prompts = batch.column("prompt").to_pylist()
         responses = batch.column("response").to_pylist()
         results = score_samples(

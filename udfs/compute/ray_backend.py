@@ -72,9 +72,9 @@ def connect(config: ComputeConfig) -> None:
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # the driver's bar says what matters
 
 
-def worker_pool(config: ComputeConfig):
-    """The actor pool (ActorPoolStrategy): `workers` actors, or 1 to `workers` when the cluster
-    cannot hold them all now (an autoscaler may add nodes); a worker no node can hold is an error."""
+def workers_that_fit(config: ComputeConfig) -> int:
+    """How many workers of `gpus_per_worker` / `cpus_per_worker` the cluster holds now (at most
+    `workers`); a worker no node can hold is an error."""
     import ray
 
     nodes = [n["Resources"] for n in ray.nodes() if n.get("Alive")]
@@ -91,7 +91,15 @@ def worker_pool(config: ComputeConfig):
         total.get("GPU", 0) // config.gpus_per_worker if config.gpus_per_worker else config.workers,
         total.get("CPU", 0) // config.cpus_per_worker if config.cpus_per_worker else config.workers,
     )
-    if fits >= config.workers:
+    return int(min(fits, config.workers))
+
+
+def worker_pool(config: ComputeConfig):
+    """The actor pool (ActorPoolStrategy): `workers` actors, or 1 to `workers` when the cluster
+    cannot hold them all now (an autoscaler may add nodes)."""
+    import ray
+
+    if workers_that_fit(config) >= config.workers:
         return ray.data.ActorPoolStrategy(size=config.workers)
     return ray.data.ActorPoolStrategy(min_size=1, max_size=config.workers)
 

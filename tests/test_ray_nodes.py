@@ -1,0 +1,142 @@
+"""The arm adapters and the evaluation on a real local Ray cluster (tests/ray_cluster.py, the tiny
+model): the same adapters and metrics as in-process, through a worker killed mid-run (retried, each
+run once), and a rerun that redoes nothing finished."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from lm_fixtures import make_tiny_model_dir
+from ray_cluster import local_cluster
+
+from evaluation.node import eval_results_node
+from training.arms import arm_adapters_node
+from udfs.compute.actor import HOOKS_ENV
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*is_gradient_checkpointing.*:FutureWarning")
+ARMS = (("curated", 1), ("random", 1))
+WORDS = ["apple", "river", "stone", "cloud", "tiger", "maple", "piano", "ocean"]
+EVAL_ROWS = [
+    ("q1", "qa-en", "en", "Name a colour.", "Blue is a colour.", None, None),
+    ("q2", "qa-en", "en", "Add 2 and 3.", "5", None, None),
+    ("q3", "qa-zh", "zh", "天空是什么颜色？", "天空是蓝色的。", None, None),
+    ("m1", "mc-en", "en", "Which is a fruit?", "apple", ["apple", "a large grey rock", "car"], 0),
+]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> dict:
+    model = make_tiny_model_dir(tmp_path_factory.mktemp("ray-nodes") / "tiny", seed=5)
+    return {
+        "model_layer": True, "base_model": str(model), "model_dtype": "float32", "model_device": "cpu",
+        "model_max_length": 128, "trust_remote_code": False, "lora_r": 4, "lora_alpha": 8, "lora_dropout": 0.1,
+        "learning_rate": 1e-2, "epochs": 1, "train_batch_size": 4, "grad_accumulation": 1, "max_steps": 3,
+        "sample_seed": 0, "checkpoint_seconds": 0, "eval_generation_samples": 2, "eval_max_new_tokens": 4,
+    }  # fmt: skip
+
+
+def warehouse(root: Path) -> duckdb.DuckDBPyConnection:
+    """A warehouse file (adapters go beside it) with the arms' mixes and the evaluation rows."""
+    root.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(root / "warehouse.duckdb"))
+    mixes = [
+        (arm, seed, f"{arm}{i:02d}", f"Repeat the word {WORDS[(i + len(arm)) % 8]}.", f"{WORDS[(i + len(arm)) % 8]} " * 3, 9)
+        for arm, seed in ARMS for i in range(8)
+    ]  # fmt: skip
+    con.execute(
+        "create or replace table mixes (arm varchar, seed integer, sample_id varchar, prompt varchar, response varchar, n_tokens integer)"
+    )
+    con.executemany("insert into mixes values (?, ?, ?, ?, ?, ?)", mixes)
+    con.execute(
+        "create or replace table eval_records (eval_id varchar, eval_set varchar, lang varchar, prompt varchar, response varchar, options varchar[], answer_index integer)"
+    )
+    con.executemany("insert into eval_records values (?, ?, ?, ?, ?, ?, ?)", EVAL_ROWS)  # fmt: skip
+    return con
+
+
+def build_nodes(root: Path, settings: dict):
+    """mart_arm_adapters, then mart_eval_results on the base model and every arm's adapter."""
+    con = warehouse(root)
+    arms = arm_adapters_node(con, con.table("mixes"), settings)
+    con.register("arms", arms)
+    models = con.sql(
+        "select 'base' as arm, null::integer as seed, 'base' as model_run, null::varchar as adapter_path "
+        "union all select arm, seed::integer, run_id, adapter_path from arms"
+    )
+    evaluated = eval_results_node(con, models, con.table("eval_records"), json.dumps(settings))
+    con.close()
+    return arms.to_pylist(), evaluated.to_pylist()
+
+
+def calls(path: Path) -> list[str]:
+    """The runs the tasks finished (labels: <arm>-<seed>, an adapter path, or "base model")."""
+    return sorted(path.read_text().splitlines()) if path.exists() else []
+
+
+@pytest.fixture(scope="module")
+def built(settings, tmp_path_factory):
+    """Both nodes in-process, and on Ray (2 workers) with the first task's worker killed."""
+    root = tmp_path_factory.mktemp("ray-nodes-build")
+    local = build_nodes(root / "local", settings)
+    compute = {"backend": "ray", "address": local_cluster(), "workers": 2}
+    hooks = {"crash_once": str(root / "crashed"), "calls_file": str(root / "calls.txt")}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(HOOKS_ENV, json.dumps(hooks))
+        on_ray = build_nodes(root / "ray", settings | {"compute": compute})
+    return root, compute, local, on_ray
+
+
+def load_adapter(run: dict) -> dict:
+    from safetensors.torch import load_file
+
+    return load_file(str(Path(run["adapter_path"]) / "adapter_model.safetensors"))
+
+
+def test_arms_trained_on_ray_equal_in_process_through_a_killed_task(built):
+    """Same seed, same data order: the same adapters. The tolerance covers float32 sums taken in
+    another order (Ray's task has 1 thread, pytest as many as torch picks), ~1e-7 relative per
+    operation; AdamW's step is about lr = 1e-2 whatever the gradient's size, so 3 steps could move a
+    weight by 3e-2 at most: 1e-4 is far below a changed run and far above rounding."""
+    root, _, (local_arms, _), (ray_arms, _) = built
+    assert (root / "crashed").exists()  # a worker died before its run and the run went again
+    labels = [f"{arm}-{seed}" for arm, seed in ARMS]
+    assert [c for c in calls(root / "calls.txt") if "/" not in c and c != "base model"] == labels  # each once
+    assert [(r["arm"], r["seed"], r["status"], r["steps"]) for r in ray_arms] == [
+        (r["arm"], r["seed"], "trained", 3) for r in local_arms
+    ]
+    for mine, theirs in zip(ray_arms, local_arms):
+        assert "/ray/" in mine["adapter_path"] and mine["fingerprint"] == theirs["fingerprint"]
+        for field in ("first_loss", "last_loss", "min_loss"):
+            assert mine[field] == pytest.approx(theirs[field], abs=1e-5)
+        a, b = load_adapter(mine), load_adapter(theirs)
+        assert a.keys() == b.keys() and len(a) > 0
+        assert max(float((a[k] - b[k]).abs().max()) for k in a) < 1e-4
+        assert max(float(a[k].abs().max()) for k in a if "lora_B" in k) > 1e-3  # training moved B off zero
+
+
+def test_evaluation_on_ray_equals_in_process(built):
+    root, _, (_, local_eval), (_, ray_eval) = built
+    key = lambda r: (r["model_run"] if r["arm"] == "base" else r["arm"], r["eval_set"], r["lang"], r["metric"])  # noqa: E731
+    want = {key(r): r for r in local_eval}
+    got = {key(r): r for r in ray_eval}
+    # 3 models x (nll and perplexity of 3 sets, acc and acc_norm of mc-en, rouge_l of qa-en and qa-zh)
+    assert got.keys() == want.keys() and len(want) == 3 * 10
+    for k, w in want.items():
+        assert got[k]["n"] == w["n"] and got[k]["value"] == pytest.approx(w["value"], abs=1e-5, rel=1e-5), k
+
+
+def test_a_rerun_on_ray_redoes_nothing_finished(built, settings):
+    """Each run and each evaluation ran exactly once; a rerun reuses the adapters and the cached
+    metrics without a task."""
+    root, compute, _, (ray_arms, ray_eval) = built
+    first = calls(root / "calls.txt")
+    assert len(first) == len(ARMS) + 1 + len(ARMS) and len(set(first)) == len(first)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(HOOKS_ENV, json.dumps({"calls_file": str(root / "calls.txt")}))
+        again_arms, again_eval = build_nodes(root / "ray", settings | {"compute": compute})
+    assert calls(root / "calls.txt") == first
+    assert [r["status"] for r in again_arms] == ["reused"] * len(ARMS)
+    assert [r["run_id"] for r in again_arms] == [r["run_id"] for r in ray_arms] and again_eval == ray_eval
