@@ -1,20 +1,24 @@
-"""The arm adapters and the evaluation on a real local Ray cluster (tests/ray_cluster.py, the tiny
-model): the same adapters and metrics as in-process, through a worker killed mid-run (retried, each
-run once), and a rerun that redoes nothing finished."""
+"""The arm adapters, the evaluation and the encoders on a real local Ray cluster
+(tests/ray_cluster.py, tiny models): the same adapters, metrics and encoder outputs as in-process,
+through a worker killed mid-run (retried, each run once), and a rerun that redoes nothing finished."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
 import pytest
+from encoder_fixtures import make_tiny_encoder_dir
 from lm_fixtures import make_tiny_model_dir
 from ray_cluster import local_cluster
 
 from evaluation.node import eval_results_node
 from training.arms import arm_adapters_node
 from udfs.compute.actor import HOOKS_ENV
+from udfs.encoders import udf as encoder_udf
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*is_gradient_checkpointing.*:FutureWarning")
 ARMS = (("curated", 1), ("random", 1))
@@ -99,7 +103,8 @@ def test_arms_trained_on_ray_equal_in_process_through_a_killed_task(built):
     """Same seed, same data order: the same adapters. The tolerance covers float32 sums taken in
     another order (Ray's task has 1 thread, pytest as many as torch picks), ~1e-7 relative per
     operation; AdamW's step is about lr = 1e-2 whatever the gradient's size, so 3 steps could move a
-    weight by 3e-2 at most: 1e-4 is far below a changed run and far above rounding."""
+    weight by 3e-2 at most: 1e-4 is far below a changed run and far above rounding (on this machine
+    1 and 2 threads give the same adapter bit for bit)."""
     root, _, (local_arms, _), (ray_arms, _) = built
     assert (root / "crashed").exists()  # a worker died before its run and the run went again
     labels = [f"{arm}-{seed}" for arm, seed in ARMS]
@@ -140,3 +145,43 @@ def test_a_rerun_on_ray_redoes_nothing_finished(built, settings):
     assert calls(root / "calls.txt") == first
     assert [r["status"] for r in again_arms] == ["reused"] * len(ARMS)
     assert [r["run_id"] for r in again_arms] == [r["run_id"] for r in ray_arms] and again_eval == ray_eval
+
+
+def test_encoders_on_ray_equal_in_process(tmp_path):
+    """Both encoder UDFs with `compute` in the spec: the scoring's shard pipeline (one model load per
+    actor) gives the in-process outputs, and the results land in the same cache."""
+    import pyarrow as pa
+
+    items = [
+        {"sample_id": f"s{i}", "content_hash": f"h{i}", "prompt": f"Question {i}: {WORDS[i % 8]}?", "response": WORDS[i % 8] * (i + 1)}
+        for i in range(12)
+    ] + [{"sample_id": "empty", "content_hash": "h-empty", "prompt": "", "response": ""}]  # fmt: skip
+    lists = pa.array([items[:7], items[7:]])
+    udfs = {
+        "quality": (encoder_udf.quality_scores_udf, make_tiny_encoder_dir(tmp_path / "reward", "deberta")),
+        "embedding": (encoder_udf.text_embeddings_udf, make_tiny_encoder_dir(tmp_path / "bert", "bert")),
+    }
+    compute = {"backend": "ray", "address": local_cluster(), "work_dir": str(tmp_path / "work"), "shard_rows": 8}
+    for kind, (udf, directory) in udfs.items():
+        spec = {"path": str(directory), "max_length": 64, "progress": False}
+        local = udf(lists, pa.array([json.dumps(spec)]), pa.array([str(tmp_path / "local.sqlite")])).to_pylist()
+        on_ray = udf(
+            lists, pa.array([json.dumps(spec | {"compute": compute})]), pa.array([str(tmp_path / "ray.sqlite")])
+        ).to_pylist()
+        assert [len(x) for x in on_ray] == [7, 6]
+        for mine, theirs in zip(sum(on_ray, []), sum(local, [])):
+            assert mine["sample_id"] == theirs["sample_id"] and mine["n_tokens"] == theirs["n_tokens"], kind
+            value = "quality_score" if kind == "quality" else "embedding"
+            if theirs[value] is None:
+                assert mine[value] is None and theirs["n_tokens"] == 0
+            else:
+                assert mine[value] == pytest.approx(theirs[value], abs=1e-5), kind
+    for name in ("local", "ray"):  # each sample once per kind, in both caches
+        with closing(sqlite3.connect(tmp_path / f"{name}.sqlite")) as con:
+            counts = con.execute(
+                "select kind, count(*), count(distinct content_hash) from encoder_outputs group by kind order by kind"
+            ).fetchall()
+        assert counts == [("embedding", 13, 13), ("quality", 13, 13)], name
+    with closing(sqlite3.connect(tmp_path / "ray" / "manifest.sqlite")) as con:  # the cluster computed them
+        assert con.execute("select status, rows_computed from runs").fetchall() == [("finished", 13)] * 2
+    assert not list((tmp_path / "work").rglob("*.parquet"))

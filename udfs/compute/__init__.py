@@ -1,10 +1,11 @@
-"""Where the model-heavy scoring runs: in-process (`local`, the default) or on a Ray cluster (`ray`).
+"""Where the model-heavy work runs: in-process (`local`, the default) or on a Ray cluster (`ray`).
 
-The LM scoring UDFs hand the samples missing from the score cache to `score_missing`; the `compute`
-var reaches them inside the model spec JSON (macros/model_layer.sql), outside the cache fingerprint,
-so where a score was computed never changes its cache key. Both backends call the same entry point,
-`udfs.lm_scoring.scorer.score_samples`, with the same arguments, and hand each finished batch of
-results to `on_batch(indices, results)` (the cache's persist)."""
+The LM scoring and encoder UDFs hand the samples missing from their cache to `score_missing`; the
+`compute` var reaches them inside the model spec JSON (macros/model_layer.sql), outside the cache
+fingerprint, so where a score was computed never changes its cache key. Both backends call the same
+entry point (`batch_fn`: `udfs.lm_scoring.scorer.score_samples`, or the encoders' `encode_batch`)
+with the same arguments, and hand each finished batch of results to `on_batch(indices, results)`
+(the cache's persist). Evaluation and LoRA runs go to the cluster as Ray tasks (tasks.py)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,12 @@ def score_missing(
     fingerprint: str,
     scope: str,
     signals: Sequence[str] = (),
+    batch_fn: Callable | None = None,
     **score_kwargs,
 ) -> None:
     """Score the samples (content hashes `keys`, each once) where `compute` says (a dict, its JSON,
-    or None for local); `score_kwargs` go to `score_samples` unchanged (max_length,
+    or None for local); `score_kwargs` go to `batch_fn` (default `score_samples`; a module-level
+    function with its signature, which the cluster's workers import) unchanged (max_length,
     max_tokens_per_batch, progress, ...)."""
     config = parse_compute(compute)
     if config.is_ray:
@@ -39,10 +42,11 @@ def score_missing(
 
         score_on_ray(
             config, model_loader, prompts, responses, keys=keys, on_batch=on_batch, cache_path=cache_path,
-            fingerprint=fingerprint, scope=scope, signals=signals, **score_kwargs,
+            fingerprint=fingerprint, scope=scope, signals=signals, batch_fn=batch_fn, **score_kwargs,
         )  # fmt: skip
         return
-    from udfs.lm_scoring.scorer import score_samples
+    if batch_fn is None:
+        from udfs.lm_scoring.scorer import score_samples as batch_fn
 
     model, tokenizer = model_loader()
-    score_samples(model, tokenizer, prompts, responses, scope=scope, signals=signals, on_batch=on_batch, **score_kwargs)
+    batch_fn(model, tokenizer, prompts, responses, scope=scope, signals=signals, on_batch=on_batch, **score_kwargs)

@@ -1,5 +1,5 @@
 """The stateful scorer a Ray Data actor holds: one model load per actor, then every batch it is
-given goes through the same entry point as in-process scoring (`score_samples`, same kwargs), and
+given goes through the same entry point as in-process scoring (`batch_fn`, same kwargs), and
 its results (whatever fields the scorer returns) come back as JSON text per row.
 
 `SFTMART_RAY_TEST_HOOKS` (JSON, read by the driver and handed to each actor) injects faults for
@@ -44,7 +44,10 @@ def apply_hooks(hooks: dict) -> None:
 class ShardScorer:
     """Ray Data callable class (`map_batches(ShardScorer, fn_constructor_kwargs=...)`)."""
 
-    def __init__(self, model_loader, scope: str, signals, score_kwargs: dict, run_id: str, hooks: dict):
+    def __init__(self, model_loader, scope: str, signals, score_kwargs: dict, run_id: str, hooks: dict, batch_fn=None):
+        if batch_fn is None:
+            from udfs.lm_scoring.scorer import score_samples as batch_fn
+        self.batch_fn = batch_fn
         self.model, self.tokenizer = model_loader()
         self.scope, self.signals = scope, tuple(signals)
         self.score_kwargs = {**score_kwargs, "progress": False}  # the driver shows progress
@@ -52,12 +55,10 @@ class ShardScorer:
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        from udfs.lm_scoring.scorer import score_samples
-
         apply_hooks(self.hooks)
         prompts = batch.column("prompt").to_pylist()
         responses = batch.column("response").to_pylist()
-        results = score_samples(
+        results = self.batch_fn(
             self.model, self.tokenizer, prompts, responses, scope=self.scope, signals=self.signals, **self.score_kwargs
         )
         if self.hooks.get("calls_file"):

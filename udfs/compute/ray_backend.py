@@ -117,6 +117,7 @@ def score_on_ray(
     scope: str,
     signals: Sequence[str],
     progress: bool = True,
+    batch_fn: Callable | None = None,
     **score_kwargs,
 ) -> dict:
     """Score `prompts`/`responses` (content hashes `keys`) on the cluster; `on_batch(indices, results)`
@@ -147,7 +148,7 @@ def score_on_ray(
         if remaining:
             computed = _run_pipeline(
                 config, model_loader, store, manifest, run_id, remaining, keys, prompts, responses, on_batch,
-                done_ids, dict(scope=scope, signals=tuple(signals), score_kwargs=score_kwargs), progress,
+                done_ids, dict(scope=scope, signals=tuple(signals), score_kwargs=score_kwargs, batch_fn=batch_fn), progress,
             )  # fmt: skip
         store.remove(done_ids)
         manifest.update_run(run_id, status="finished", finished_at=time.time(), rows_computed=computed)

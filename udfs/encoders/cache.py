@@ -9,7 +9,8 @@ from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 
-from udfs.encoders.run import encode_samples
+from udfs.compute import score_missing
+from udfs.encoders.run import encode_batch
 from udfs.lm_scoring.cache import blob_embedding, content_hash, embedding_blob, item_get
 
 ENCODER_VERSION = "1"  # bump when an output changes for the same model and text
@@ -84,7 +85,8 @@ def encode_with_cache(
     **encode_kwargs,
 ) -> list[dict]:
     """Outputs of `items` (mappings with content_hash, prompt, response), aligned with them; only the
-    missing hashes are encoded, each once, and `model_loader()` runs only if one is missing."""
+    missing hashes are encoded, each once, and `model_loader()` runs only if one is missing: in this
+    process, or on the Ray cluster `compute` (in `encode_kwargs`) names."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     hashes = [
@@ -94,7 +96,6 @@ def encode_with_cache(
         found = cache.get_many(hashes, fingerprint, kind)
         missing = {h: i for i, h in reversed(list(enumerate(hashes))) if h not in found}
         if missing:
-            model, tokenizer = model_loader()
             todo = list(missing)
 
             def persist(indices: list[int], outputs: list[dict]) -> None:
@@ -104,5 +105,8 @@ def encode_with_cache(
 
             prompts = [item_get(items[missing[h]], "prompt") or "" for h in todo]
             responses = [item_get(items[missing[h]], "response") or "" for h in todo]
-            encode_samples(model, tokenizer, kind, prompts, responses, on_batch=persist, **encode_kwargs)
+            score_missing(  # in-process, or on a Ray cluster when encode_kwargs holds compute (udfs/compute/)
+                encode_kwargs.pop("compute", None), model_loader, prompts, responses, keys=todo, on_batch=persist,
+                cache_path=cache_path, fingerprint=fingerprint, scope=kind, batch_fn=encode_batch, **encode_kwargs,
+            )  # fmt: skip
     return [dict(found[h]) for h in hashes]

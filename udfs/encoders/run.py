@@ -103,3 +103,11 @@ def encode_samples(
                 on_batch(batch, [results[i] for i in batch])
             bar.update(len(batch))
     return results  # type: ignore[return-value]
+
+
+def encode_batch(model, tokenizer, prompts, responses, *, scope: str, signals=(), **kwargs) -> list[dict]:
+    """`encode_samples` in the scorer's signature (udfs.compute.score_missing's `batch_fn`): the
+    scope is the kind; encoders have no signals."""
+    if signals:
+        raise ValueError(f"an encoder computes no signals, not {signals!r}")
+    return encode_samples(model, tokenizer, scope, prompts, responses, **kwargs)

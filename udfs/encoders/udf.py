@@ -6,7 +6,7 @@ results out, through the score cache."""
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import duckdb
 import pyarrow as pa
@@ -59,13 +59,14 @@ def _encode(items, model_spec, cache_path, kind: str, udf: str) -> pa.Array:
         with score_lock:
             outputs = encode_with_cache(
                 path,
-                lambda: load_for_spec(spec_json, kind),
+                partial(load_for_spec, spec_json, kind),  # by reference: a Ray worker imports it
                 encoder_fingerprint(spec_json, kind),
                 kind,
                 records,
                 max_length=spec.max_length,
                 max_tokens_per_batch=options.get("max_tokens_per_batch"),
                 progress=bool(options.get("progress", True)),
+                compute=options.get("compute"),  # local or Ray (udfs/compute/); not in the fingerprint
             )
     values = pa.array([{"sample_id": r["sample_id"], **o} for r, o in zip(records, outputs)], type=ARROW_TYPES[kind])
     return relist(items, lengths, values, list_type)
