@@ -185,3 +185,21 @@ def test_encoders_on_ray_equal_in_process(tmp_path):
     with closing(sqlite3.connect(tmp_path / "ray" / "manifest.sqlite")) as con:  # the cluster computed them
         assert con.execute("select status, rows_computed from runs").fetchall() == [("finished", 13)] * 2
     assert not list((tmp_path / "work").rglob("*.parquet"))
+
+
+def test_a_run_that_raises_stops_the_node_naming_it_after_the_others_finish():
+    """An error of the run itself is not retried (it would repeat); the runs in flight still hand
+    their results to the driver."""
+    from udfs.compute import ComputeError, parse_compute
+    from udfs.compute.tasks import run_tasks
+
+    config = parse_compute({"backend": "ray", "address": local_cluster(), "workers": 2})
+    kept = {}
+    with pytest.raises(
+        ComputeError, match=r"bad-run failed after 1 attempt\(s\) \(JSONDecodeError: .*\); the 1 finished run"
+    ):
+        run_tasks(
+            config, json.loads, [{"s": "[1, 2]"}, {"s": "{"}], labels=["good-run", "bad-run"], desc="parsing",
+            on_result=kept.__setitem__, progress=False,
+        )  # fmt: skip
+    assert kept == {0: [1, 2]}

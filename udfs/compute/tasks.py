@@ -66,6 +66,7 @@ def run_tasks(
     queue = list(range(len(calls)))[::-1]
     in_flight: dict = {}
     failures: dict[str, int] = {}
+    done = 0
     error: tuple[int, BaseException] | None = None
     bar = tqdm(total=len(calls), unit="run", desc=f"{desc} on Ray ({config.address})", disable=not progress)
     started = time.monotonic()
@@ -82,7 +83,7 @@ def run_tasks(
             try:
                 results[i] = ray.get(ready)
             except RayTaskError as err:  # fn raised: the same call would raise again
-                error = error or (i, err.as_instanceof_cause())
+                error = error or (i, err.cause if isinstance(err.cause, BaseException) else err)
                 continue
             except ray.exceptions.RayError as err:  # the worker or its node died
                 failures[labels[i]] = failures.get(labels[i], 0) + 1
@@ -94,6 +95,7 @@ def run_tasks(
                 continue
             if on_result is not None:
                 on_result(i, results[i])
+            done += 1
             bar.update(1)
             bar.set_postfix(running=len(in_flight), failures=sum(failures.values()), refresh=False)
     finally:
@@ -101,7 +103,7 @@ def run_tasks(
         if progress:
             failed = ", ".join(f"{k}: {v}" for k, v in sorted(failures.items())) or "none"
             print(
-                f"{desc} on Ray: {bar.n} of {len(calls)} run(s) in {time.monotonic() - started:.1f} s, "
+                f"{desc} on Ray: {done} of {len(calls)} run(s) in {time.monotonic() - started:.1f} s, "
                 f"worker failures: {failed}",
                 file=sys.stderr,
                 flush=True,
@@ -110,6 +112,6 @@ def run_tasks(
         i, err = error
         raise ComputeError(
             f"{desc} on the Ray cluster at {config.address!r}: {labels[i]} failed after {attempts[i]} attempt(s) "
-            f"({type(err).__name__}: {err}); the {bar.n} finished run(s) are kept and a rerun does only the rest"
+            f"({type(err).__name__}: {err}); the {done} finished run(s) are kept and a rerun does only the rest"
         ) from err
     return results
