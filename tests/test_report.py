@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import run_dbt
 from pipeline_fixture import write_fixture
 
 from sftmart.paths import REPO_ROOT
@@ -26,13 +25,14 @@ REQUIRED_SECTIONS = ["overview", "funnel", "quarantine", "quality", "mix", "arms
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    root = tmp_path_factory.mktemp("raw")
-    expected = write_fixture(root)
-    db_path = root.parent / "report_warehouse.duckdb"
-    # no model layer: the report needs none, and the optional tables are planted below
-    run_dbt("build", db_path, {"raw_root": str(root), "model_layer": False})
-    return db_path, expected
+def warehouse(validated_warehouse, tmp_path_factory):
+    """A copy of the session's clean build (no model layer: the report needs none, and the optional
+    tables are planted below), with the counts its raw_root was written to give."""
+    _, validated, _ = validated_warehouse
+    folder = tmp_path_factory.mktemp("report_warehouse")
+    db_path = folder / "report_warehouse.duckdb"
+    shutil.copyfile(validated, db_path)
+    return db_path, write_fixture(folder / "raw")  # the same deterministic fixture: its expected counts
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ def test_the_readme_query_runs_as_written(validated_warehouse):
     with duckdb.connect(str(db_path), read_only=True) as con:
         mix = dict(con.execute("select lang, count(*) from marts.mart_training_mix group by 1").fetchall())
     for line in lines:
-        query = shlex.split(line)[1]
+        query = shlex.split(line)[2]
         done = sftmart(["sql", query], db_path)
         assert done.returncode == 0, done.stderr
         columns = re.match(r"select (.*?) from ", query).group(1).split(", ")

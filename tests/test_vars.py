@@ -10,7 +10,6 @@ import shutil
 import duckdb
 import pytest
 from conftest import REPO, run_dbt
-from pipeline_fixture import write_fixture
 
 from sftmart.vars import markdown_table, var_defaults, var_spec
 
@@ -39,12 +38,12 @@ def warehouse_state(db_path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("vars")
-    write_fixture(root / "raw")
-    dbt_vars = {"raw_root": str(root / "raw"), "model_layer": False}
-    db_path = root / "warehouse.duckdb"
-    run_dbt("build", db_path, dbt_vars)
+def built(validated_warehouse, tmp_path_factory):
+    """A copy of the session's clean build, with the vars that built it."""
+    raw_root, validated, _ = validated_warehouse
+    db_path = tmp_path_factory.mktemp("vars") / "warehouse.duckdb"
+    shutil.copyfile(validated, db_path)
+    dbt_vars = {"raw_root": str(raw_root), "eval_root": str(raw_root.parent / "validated_eval"), "model_layer": False}
     return db_path, dbt_vars, warehouse_state(db_path)
 
 
