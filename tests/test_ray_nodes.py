@@ -1,4 +1,4 @@
-"""The arm adapters, the evaluation and the encoders on a real local Ray cluster
+"""The arm adapters, a final adapter, the evaluation and the encoders on a real local Ray cluster
 (tests/ray_cluster.py, tiny models): the same adapters, metrics and encoder outputs as in-process,
 through a worker killed mid-run (retried, each run once), and a rerun that redoes nothing finished."""
 
@@ -17,6 +17,7 @@ from ray_cluster import local_cluster
 
 from evaluation.node import eval_results_node
 from training.arms import arm_adapters_node
+from training.dag import adapter_node
 from udfs.compute.actor import HOOKS_ENV
 from udfs.encoders import udf as encoder_udf
 
@@ -64,6 +65,7 @@ def warehouse(root: Path) -> duckdb.DuckDBPyConnection:
 def build_nodes(root: Path, settings: dict):
     """mart_arm_adapters, then mart_eval_results on the base model and every arm's adapter."""
     con = warehouse(root)
+    final = adapter_node(con, con.sql("select * from mixes where arm = 'random'"), settings, "final", merge=False)
     arms = arm_adapters_node(con, con.table("mixes"), settings)
     con.register("arms", arms)
     models = con.sql(
@@ -72,7 +74,7 @@ def build_nodes(root: Path, settings: dict):
     )
     evaluated = eval_results_node(con, models, con.table("eval_records"), json.dumps(settings))
     con.close()
-    return arms.to_pylist(), evaluated.to_pylist()
+    return arms.to_pylist() + final.to_pylist(), evaluated.to_pylist()
 
 
 def calls(path: Path) -> list[str]:
@@ -107,10 +109,10 @@ def test_arms_trained_on_ray_equal_in_process_through_a_killed_task(built):
     1 and 2 threads give the same adapter bit for bit)."""
     root, _, (local_arms, _), (ray_arms, _) = built
     assert (root / "crashed").exists()  # a worker died before its run and the run went again
-    labels = [f"{arm}-{seed}" for arm, seed in ARMS]
+    labels = sorted([f"{arm}-{seed}" for arm, seed in ARMS] + ["final"])  # the final adapter's run too
     assert [c for c in calls(root / "calls.txt") if "/" not in c and c != "base model"] == labels  # each once
-    assert [(r["arm"], r["seed"], r["status"], r["steps"]) for r in ray_arms] == [
-        (r["arm"], r["seed"], "trained", 3) for r in local_arms
+    assert [(r.get("arm", r["node"]), r.get("seed"), r["status"], r["steps"]) for r in ray_arms] == [
+        (r.get("arm", r["node"]), r.get("seed"), "trained", 3) for r in local_arms
     ]
     for mine, theirs in zip(ray_arms, local_arms):
         assert "/ray/" in mine["adapter_path"] and mine["fingerprint"] == theirs["fingerprint"]
@@ -138,12 +140,13 @@ def test_a_rerun_on_ray_redoes_nothing_finished(built, settings):
     metrics without a task."""
     root, compute, _, (ray_arms, ray_eval) = built
     first = calls(root / "calls.txt")
-    assert len(first) == len(ARMS) + 1 + len(ARMS) and len(set(first)) == len(first)
+    # arm and final runs, the base model's and each arm adapter's evaluation (the final one is not evaluated here)
+    assert len(first) == len(ARMS) + 1 + 1 + len(ARMS) and len(set(first)) == len(first)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(HOOKS_ENV, json.dumps({"calls_file": str(root / "calls.txt")}))
         again_arms, again_eval = build_nodes(root / "ray", settings | {"compute": compute})
     assert calls(root / "calls.txt") == first
-    assert [r["status"] for r in again_arms] == ["reused"] * len(ARMS)
+    assert [r["status"] for r in again_arms] == ["reused"] * (len(ARMS) + 1)
     assert [r["run_id"] for r in again_arms] == [r["run_id"] for r in ray_arms] and again_eval == ray_eval
 
 

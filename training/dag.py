@@ -2,7 +2,8 @@
 that call `adapter_node`, which trains (or reuses, by fingerprint) a LoRA adapter on a mart and
 returns a one-row record of the run (dbt's incremental model training_runs keeps the history; this
 code writes nothing into the warehouse itself). Adapters live beside the warehouse file, in
-adapters/<name>.
+adapters/<name>. With the `compute` var's `backend: ray`, the training runs as a Ray task
+(training/remote.py) and the merge on the driver.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from sftmart.paths import warehouse_of
 from training.config import TrainConfig
 from training.models import ModelSpec, merge_adapter
 from training.pause import pause_at
+from training.remote import LoraJob, train_on_ray
 from training.runs import TrainingRun
 from training.train import train_lora
+from udfs.compute.config import parse_compute
 
 
 def warehouse_dir(con) -> Path:
@@ -76,7 +79,11 @@ def adapter_node(con, relation, settings: dict, node: str, merge: bool) -> pa.Ta
     if not rows:
         raise ValueError(f"{node}: no training rows in {relation.alias}")
     out_dir = warehouse_dir(con) / "adapters" / node
-    run = train_lora(spec, rows, config, out_dir, data_source=relation.alias)  # run.json: the run's record
+    compute = parse_compute(settings.get("compute"))
+    if compute.is_ray:  # one Ray task on a worker of the cluster (a GPU there when the driver has none)
+        [run] = train_on_ray(compute, spec, [LoraJob(node, rows, config, str(out_dir), relation.alias)])
+    else:
+        run = train_lora(spec, rows, config, out_dir, data_source=relation.alias)  # run.json: the run's record
     merged = str(merge_adapter(spec, run.adapter_path, out_dir / "merged")) if merge else None
     pause_at("recording")
     # dbt writes this row, and the training_runs model appends it to the history, whether this
