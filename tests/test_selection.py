@@ -11,7 +11,8 @@ from selection_oracle import deita_brute_force, exact_pairs_brute_force, kcenter
 
 from udfs.minhash import band_keys, connected_components, lsh_params, signatures
 from udfs.selection.deita import deita_filter
-from udfs.selection.kcenter import kcenter_greedy
+from udfs.selection.kcenter import dense_kcenter, kcenter_greedy
+from udfs.selection.kcenter_lazy import lazy_kcenter
 from udfs.selection.pairs_ann import ann_pairs
 from udfs.selection.pairs_exact import exact_pairs
 from udfs.selection.semantic_dedup import components, semantic_dedup
@@ -28,12 +29,43 @@ def test_kcenter_matches_brute_force(n, dim, topics, share, seed):
     x = clustered(n, dim, topics, 0.3, seed)
     tokens = np.random.default_rng(seed).integers(1, 60, n)
     budget = tokens.sum() * share
-    for cells in (None, 1, 7):
-        picks = kcenter_greedy(x, tokens, budget, seed=seed, n_cells=cells, dtype=torch.float64)
+    for method in ("lazy", "dense"):
+        picks = kcenter_greedy(x, tokens, budget, seed=seed, method=method, dtype=torch.float64)
         assert np.array_equal(picks, kcenter_brute_force(x, tokens, budget, seed=seed))
     # the token share: reached, and exceeded by at most the last pick
     assert tokens[picks].sum() >= budget > tokens[picks[:-1]].sum()
     assert len(set(picks.tolist())) == len(picks)
+
+
+def test_kcenter_duplicates_and_ties_match_brute_force():
+    """Exact copies tie at every step (the smaller row goes first). A share that takes every row
+    ends on the copies, whose distances to their chosen twin are float rounding (sqrt of ~1e-16),
+    so there only the set is compared."""
+    base = clustered(80, 8, 6, 0.3, 11)
+    x = np.concatenate([base, base[:30], base[5:15]])  # 40 exact copies of earlier rows
+    tokens = np.random.default_rng(11).integers(1, 20, len(x))
+    for share in (tokens.sum() * 0.3, tokens.sum() * 2):
+        want = kcenter_brute_force(x, tokens, share, seed=4)
+        for method in ("lazy", "dense"):
+            got = kcenter_greedy(x, tokens, share, seed=4, method=method, dtype=torch.float64)
+            assert np.array_equal(got[:80], want[:80]) and sorted(got[80:]) == sorted(want[80:])
+    grid = np.eye(6)[np.arange(60) % 6]  # six directions, ten copies each: every distance is a tie
+    assert np.array_equal(kcenter_greedy(grid, np.ones(60), 12, seed=1), kcenter_brute_force(grid, np.ones(60), 12, 1))
+
+
+def test_kcenter_lazy_equals_dense_on_clustered_rows():
+    x = clustered(5000, 48, 60, 0.5, 12)
+    tokens = np.random.default_rng(12).integers(50, 500, len(x))
+    share = tokens.sum() * 0.1
+    lazy = kcenter_greedy(x, tokens, share, seed=3, method="lazy", dtype=torch.float64)
+    assert len(lazy) > 400
+    assert np.array_equal(lazy, kcenter_greedy(x, tokens, share, seed=3, method="dense", dtype=torch.float64))
+    # float32 storage: the lazy path's float64 distances equal the dense pass's float64 ones on the same rows
+    x32 = torch.nn.functional.normalize(torch.from_numpy(x).float(), dim=1)
+    first = int(np.random.default_rng(3).integers(len(x)))
+    assert np.array_equal(lazy_kcenter(x32, tokens, share, first), dense_kcenter(x32.double(), tokens, share, first))
+    with pytest.raises(ValueError, match="method"):
+        kcenter_greedy(x, tokens, share, method="cells")
 
 
 def test_kcenter_seeds_edges_and_errors():

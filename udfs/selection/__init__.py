@@ -1,8 +1,8 @@
 """Selection over embeddings: pure functions over numpy / torch arrays (torch on CUDA when present).
 
 * vectors.py: unit-length rows, the device, the token-share stopping rule;
-* cells.py: a seeded coarse k-means partition that lets exact searches skip work;
-* kcenter.py: K-Center-Greedy filling a token share;
+* kcenter.py / kcenter_lazy.py: K-Center-Greedy filling a token share (dense brute force; lazy bounds
+  refreshed in matrix products on the CPU);
 * deita.py: the DEITA-style filter (a row joins only if no chosen row is too similar);
 * pairs_exact.py / pairs_ann.py: pairs at or above a cosine threshold, exactly in blocks or with a
   faiss IVF index in bounded memory;
