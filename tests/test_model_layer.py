@@ -217,3 +217,44 @@ def test_the_recipe_is_recorded_with_the_mix_and_the_final_run(dag):
         ("final", fingerprint),
         ("guide", None),
     ]
+
+
+def test_every_recipe_step_drops_with_its_reason_and_the_funnel_reconciles(dag):
+    """A recipe of four filters, each threshold at a quantile of its signal so that every step drops
+    rows: each row leaves at the first step it fails, with that step's reason, in
+    mart_record_outcomes and at the funnel's `selected` stage (the dbt tests dbt_funnel_reconciles and
+    dbt_selection_reasons_reconcile run in the same build and must pass)."""
+    import json
+
+    db, dbt_vars = dag
+    [(ifd_q, ppl_q, quality_q)] = query(
+        db,
+        """select quantile_cont(b.ifd, 0.8), quantile_cont(b.perplexity, 0.8), quantile_cont(q.quality_score, 0.2)
+           from marts.mart_base_scores as b join marts.mart_quality_scores as q using (sample_id)""",
+    )
+    recipe = [
+        {"step": "learnability"},
+        {"step": "ifd", "max": ifd_q},
+        {"step": "perplexity", "max": ppl_q},
+        {"step": "quality", "min": quality_q},
+        {"step": "order", "by": "random"},
+    ]
+    selection = "mart_sample_selection mart_selection_order mart_training_mix mart_record_outcomes mart_pipeline_funnel"
+    dbt_vars = dbt_vars | {"selection_recipe": recipe, "max_shrink_share": 1}
+    dbt("build", db, dbt_vars, selection)
+    dropped = dict(
+        query(db, "select drop_reason, count(*) from marts.mart_sample_selection where not is_selected group by 1")
+    )
+    for step in ("ifd", "perplexity", "quality"):
+        assert dropped.get(f"recipe:{step}_out_of_range", 0) > 0, (step, dropped)
+    outcomes = dict(
+        query(db, "select drop_reason, count(*) from marts.mart_record_outcomes where dropped_at_stage = 9 group by 1")
+    )
+    assert {reason: outcomes.get(reason) for reason in dropped} == dropped
+    [(removed, by_reason)] = query(
+        db,
+        """select sum(rows_removed), sum(list_sum(map_values(removed_by_reason)))
+           from marts.mart_pipeline_funnel where stage = 'selected'""",
+    )
+    assert removed == by_reason == sum(outcomes.values())
+    assert json.loads(query(db, "select distinct selection_recipe from marts.mart_training_mix")[0][0]) == recipe

@@ -10,7 +10,8 @@ select * from per_lang join budgets using (lang)
 where tokens - largest >= lang_budget
 {% endtest %}
 
-{#- Rows out of each stage are the rows into the next, and removed = in - out. -#}
+{#- Rows out of each stage are the rows into the next, removed = in - out, and the removal reasons
+    add up to the rows removed. -#}
 {% test dbt_funnel_reconciles(model) %}
 select * from (
     select *, lead(rows_in) over (partition by lang order by stage_order) as next_rows_in
@@ -18,6 +19,28 @@ select * from (
 )
 where rows_removed <> rows_in - rows_out
    or (next_rows_in is not null and next_rows_in <> rows_out)
+   or rows_removed <> coalesce(list_sum(map_values(removed_by_reason)), 0)
+{% endtest %}
+
+{#- Each drop reason of the selection recipe (`selection`: mart_sample_selection) removes as many
+    rows per language at the funnel's `selected` stage as the selection says it dropped. -#}
+{% test dbt_selection_reasons_reconcile(model, selection) %}
+with funnel as (
+    select lang, unnest(map_keys(removed_by_reason)) as drop_reason,
+           unnest(map_values(removed_by_reason)) as n_funnel
+    from {{ model }}
+    where stage = 'selected'
+),
+
+dropped as (
+    select lang, drop_reason, count(*) as n_selection
+    from {{ selection }}
+    where not is_selected
+    group by all
+)
+
+select * from dropped left join funnel using (lang, drop_reason)
+where n_funnel is distinct from n_selection
 {% endtest %}
 
 {#- A model's key: on every row, and never twice (not_null and unique in one query, one dbt node). -#}
