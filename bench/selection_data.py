@@ -42,7 +42,10 @@ def chunk(
     rng = np.random.default_rng([seed, 1, index])
     n_topics, dim = centres.shape
     topic = rng.integers(n_topics, size=rows)
-    x = centres[topic] + rng.standard_normal((rows, dim), dtype=np.float32) * (noise / np.sqrt(dim))
+    # centres[topic] + noise * scale, in float64 as numpy promotes it, built in place (peak memory)
+    x = rng.standard_normal((rows, dim), dtype=np.float32).astype(np.float64)
+    x *= noise / np.sqrt(dim)
+    x += centres[topic]
     copies = np.flatnonzero(rng.random(rows) < dup_share)
     copies = copies[copies > 0]
     source = np.full(rows, -1, dtype=np.int64)
@@ -61,4 +64,6 @@ def rows(start: int, stop: int, centres: np.ndarray, seed: int, **kw) -> np.ndar
         lo = max(start, index * CHUNK_ROWS) - index * CHUNK_ROWS
         hi = min(stop, (index + 1) * CHUNK_ROWS) - index * CHUNK_ROWS
         parts.append(block[lo:hi])
+    if len(parts) == 1:
+        return parts[0]
     return np.concatenate(parts) if parts else np.empty((0, centres.shape[1]), np.float32)

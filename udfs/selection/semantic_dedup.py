@@ -56,5 +56,6 @@ def semantic_dedup(
     else:
         from udfs.selection.pairs_ann import ann_pairs
 
-        first, second = ann_pairs(lambda a, b: x[a:b], n, threshold, progress=progress, **ann_options)
+        # copies: ann_pairs scales each chunk it reads in place
+        first, second = ann_pairs(lambda a, b: x[a:b].copy(), n, threshold, progress=progress, **ann_options)
     return components(n, first, second, rank)
