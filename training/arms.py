@@ -12,13 +12,10 @@ from dataclasses import fields, replace
 from itertools import groupby
 
 import pyarrow as pa
-from tqdm.auto import tqdm
 
 from training.dag import run_record, specs_from_settings, warehouse_dir
-from training.remote import LoraJob, train_on_ray
+from training.remote import LoraJob, train_jobs
 from training.runs import TrainingRun
-from training.train import train_lora
-from udfs.compute.config import parse_compute
 
 NODE = "arm"
 ARROW_TYPES = {
@@ -66,14 +63,7 @@ def arm_adapters_node(con, relation, settings: dict) -> pa.Table:
         )
         for (arm, seed), mix in arms
     ]
-    compute = parse_compute(settings.get("compute"))
-    if compute.is_ray:  # each run a Ray task (training/remote.py)
-        runs = train_on_ray(compute, spec, jobs)
-    else:
-        runs = [
-            train_lora(spec, job.rows, job.config, job.out_dir, data_source=job.data_source)
-            for job in tqdm(jobs, desc="arm adapters", unit="adapter")
-        ]
+    runs = train_jobs(settings.get("compute"), spec, jobs, desc="arm adapters")
     records = []
     for ((arm, seed), mix), run in zip(arms, runs):
         record = run_record(NODE, "reused" if run.reused else "trained", run, None).to_pylist()[0]

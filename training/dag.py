@@ -18,10 +18,8 @@ from sftmart.paths import warehouse_of
 from training.config import TrainConfig
 from training.models import ModelSpec, merge_adapter
 from training.pause import pause_at
-from training.remote import LoraJob, train_on_ray
+from training.remote import LoraJob, train_jobs
 from training.runs import TrainingRun
-from training.train import train_lora
-from udfs.compute.config import parse_compute
 
 
 def warehouse_dir(con) -> Path:
@@ -79,11 +77,8 @@ def adapter_node(con, relation, settings: dict, node: str, merge: bool) -> pa.Ta
     if not rows:
         raise ValueError(f"{node}: no training rows in {relation.alias}")
     out_dir = warehouse_dir(con) / "adapters" / node
-    compute = parse_compute(settings.get("compute"))
-    if compute.is_ray:  # one Ray task on a worker of the cluster (a GPU there when the driver has none)
-        [run] = train_on_ray(compute, spec, [LoraJob(node, rows, config, str(out_dir), relation.alias)])
-    else:
-        run = train_lora(spec, rows, config, out_dir, data_source=relation.alias)  # run.json: the run's record
+    # in-process, or one Ray task on the cluster (a GPU there when the driver has none); run.json: the run's record
+    [run] = train_jobs(settings.get("compute"), spec, [LoraJob(node, rows, config, str(out_dir), relation.alias)])
     merged = str(merge_adapter(spec, run.adapter_path, out_dir / "merged")) if merge else None
     pause_at("recording")
     # dbt writes this row, and the training_runs model appends it to the history, whether this

@@ -1,4 +1,5 @@
-"""LoRA runs as Ray tasks (the `compute` var with `backend: ray`): each run not finished yet is one
+"""LoRA runs where the `compute` var says (`train_jobs`): in-process one after the other, or as Ray
+tasks (`backend: ray`): each run not finished yet is one
 task (udfs/compute/tasks.py: gpus_per_worker / cpus_per_worker each, `workers` at once) that calls
 `train_lora` with the run's own out_dir, so the adapter, its run.json and its checkpoints are
 written where the node reads them: out_dir must be the same path on every node (a shared path in a
@@ -15,6 +16,7 @@ from training.config import TrainConfig
 from training.data import data_fingerprint
 from training.models import ModelSpec, model_fingerprint
 from training.runs import TrainingRun, reuse_recorded, run_fingerprint
+from udfs.compute.config import ComputeConfig
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,21 @@ def train_on_ray(compute, spec: ModelSpec, jobs: list[LoraJob], progress: bool =
     for i, run in zip(todo, trained):
         runs[i] = run
     return runs
+
+
+def train_jobs(compute, spec: ModelSpec, jobs: list[LoraJob], desc: str = "LoRA runs") -> list[TrainingRun]:
+    """Every job's run, in order, trained (or reused) in-process or on the cluster as `compute`
+    (the var's value, or a parsed ComputeConfig) says."""
+    from tqdm.auto import tqdm
+
+    from udfs.compute.config import parse_compute
+
+    config = compute if isinstance(compute, ComputeConfig) else parse_compute(compute)
+    if config.is_ray:
+        return train_on_ray(config, spec, jobs)
+    from training.train import train_lora
+
+    return [
+        train_lora(spec, job.rows, job.config, job.out_dir, data_source=job.data_source)
+        for job in tqdm(jobs, desc=desc, unit="adapter", disable=len(jobs) < 2)
+    ]

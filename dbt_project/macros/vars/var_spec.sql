@@ -242,7 +242,7 @@ compute:
     cpus_per_worker: {type: number, min: 0, max: 1024}
     work_dir: {type: path}
     shard_rows: {type: integer, min: 1, max: 1000000}
-  doc: "where the model-heavy nodes run (scoring, encoders, arm training, evaluation): `{backend: local}` in-process, or `{backend: ray, address: ..., workers: N, gpus_per_worker: G}` on a Ray cluster (address auto/local/HOST:PORT/ray://HOST:PORT; cpus_per_worker 1; work_dir a path or URL every node reads, default `<warehouse>.sftmart/ray`; shard_rows 1024 per Parquet shard)"
+  doc: "where the model-heavy nodes run (scoring, encoders, LoRA training, evaluation): `{backend: local}` in-process, or `{backend: ray, address: ..., workers: N, gpus_per_worker: G}` on a Ray cluster (address auto/local/HOST:PORT/ray://HOST:PORT; cpus_per_worker 1; work_dir a path or URL every node reads, default `<warehouse>.sftmart/ray`; shard_rows 1024 per Parquet shard)"
 {% endset %}
 {{ return(fromyaml(spec_yaml)) }}
 {% endmacro %}
