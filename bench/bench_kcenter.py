@@ -1,5 +1,6 @@
-"""K-Center-Greedy on generated embeddings (selection_data.py): the CPU default (lazy bounds,
-udfs/selection/kcenter_lazy.py) against the dense brute-force pass, same data, same run.
+"""K-Center-Greedy on generated embeddings (selection_data.py): the CPU default (lazy bounds with
+a full refresh every 256 picks, udfs/selection/kcenter_lazy.py) against lazy bounds alone (no full
+refresh) and the dense brute-force pass, same data, same run.
 
 The dense pass makes one full pass over the rows per pick, so it is run for the first
 `--dense-picks` picks only and its time per pick is extrapolated to the lazy run's pick count. It is
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from selection_data import rows, topics  # noqa: E402
 
 from udfs.selection.kcenter import dense_kcenter, kcenter_greedy  # noqa: E402
+from udfs.selection.kcenter_lazy import lazy_kcenter  # noqa: E402
 from udfs.selection.vectors import unit_rows  # noqa: E402
 
 
@@ -38,7 +40,7 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=576)
     parser.add_argument("--share", type=float, default=0.1, help="token share to fill")
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--dense-picks", type=int, default=200)
+    parser.add_argument("--dense-picks", type=int, default=600, help="spans two full refreshes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("bench/results/kcenter.json"))
     args = parser.parse_args()
@@ -54,6 +56,9 @@ def main() -> None:
         lazy_seconds.append(time.perf_counter() - t0)
 
     x = unit_rows(embeddings)
+    t0 = time.perf_counter()
+    alone = lazy_kcenter(x, tokens, share, int(picks[0]), block=args.rows)
+    alone_seconds = time.perf_counter() - t0
     prefix = min(args.dense_picks, len(picks))
     prefix_share = float(tokens[picks[:prefix]].sum())  # the dense pass stops after `prefix` picks
     dense = {}
@@ -74,6 +79,9 @@ def main() -> None:
         "share": args.share,
         "picks": len(picks),
         "lazy_seconds": [round(s, 2) for s in lazy_seconds],
+        "lazy_alone_seconds": round(alone_seconds, 2),
+        "lazy_alone_equal": bool(np.array_equal(alone, picks)),
+        "lazy_alone_over_default": round(alone_seconds / min(lazy_seconds), 1),
         "dense_prefix": dense,
         "dense_seconds_extrapolated": round(extrapolated, 1),
         "dense_over_lazy": round(extrapolated / min(lazy_seconds), 1),

@@ -63,7 +63,10 @@ def test_kcenter_lazy_equals_dense_on_clustered_rows():
     # float32 storage: the lazy path's float64 distances equal the dense pass's float64 ones on the same rows
     x32 = torch.nn.functional.normalize(torch.from_numpy(x).float(), dim=1)
     first = int(np.random.default_rng(3).integers(len(x)))
-    assert np.array_equal(lazy_kcenter(x32, tokens, share, first), dense_kcenter(x32.double(), tokens, share, first))
+    want = dense_kcenter(x32.double(), tokens, share, first)
+    # full refreshes every pick, every 7 picks, every 256 (the default), never: the same picks
+    for block in (1, 7, 256, 10**9):
+        assert np.array_equal(lazy_kcenter(x32, tokens, share, first, block=block), want)
     with pytest.raises(ValueError, match="method"):
         kcenter_greedy(x, tokens, share, method="cells")
 

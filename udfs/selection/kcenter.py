@@ -11,7 +11,7 @@ Two exact paths give the same picks:
 * `dense` (CUDA, and the reference): the brute force, one pass over all rows per pick updating a
   running minimum distance (O(n) per pick; ~25 ms per pick on 100k x 576 on 2 CPU cores);
 * `lazy` (the CPU default): stale distances as upper bounds in a heap, refreshed in matrix products
-  only when a row reaches the top (udfs/selection/kcenter_lazy.py).
+  when a row reaches the top, and all at once every 256 picks (udfs/selection/kcenter_lazy.py).
 """
 
 from __future__ import annotations
