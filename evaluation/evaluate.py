@@ -67,7 +67,8 @@ def _metric_rows(rows, nlls, mc_rows, mc_logliks, gen_rows, generations) -> list
     return out
 
 
-def _checked(rows: Sequence[dict]) -> list[dict]:
+def checked_rows(rows: Sequence[dict]) -> list[dict]:
+    """Copies of the evaluation rows; a multiple-choice row without its answer is a clear error."""
     rows = [dict(r) for r in rows]
     for r in rows:
         if r.get("options") and r.get("answer_index") is None:
@@ -88,7 +89,7 @@ def compute_metrics(
     progress: bool = True,
 ) -> list[dict]:  # fmt: skip
     """Loads the model and computes every metric, without the cache: what a Ray task runs."""
-    rows = _checked(rows)
+    rows = checked_rows(rows)
     model = load_eval_model(spec_json, adapter_path)
     nlls = response_nlls(model, rows, progress)
     mc_rows = [r for r in rows if r.get("options")]
@@ -111,7 +112,7 @@ def evaluate_model(
 ) -> list[dict]:
     """Rows of (eval_set, lang, metric, value, n): `n` is the tokens an nll/perplexity averages over,
     else the questions or generations. The model is loaded only when the cache lacks the result."""
-    rows = _checked(rows)
+    rows = checked_rows(rows)
     key = result_key(spec_json, adapter_path, rows, generation_samples, max_new_tokens)
     cache = EvalCache(cache_path) if cache_path else None
     if cache is not None and (hit := cache.get(key)) is not None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from tqdm.auto import tqdm
 
 from evaluation.cache import EvalCache
-from evaluation.evaluate import _checked, compute_metrics, evaluate_model, result_key
+from evaluation.evaluate import checked_rows, compute_metrics, evaluate_model, result_key
 from udfs.compute.config import parse_compute
 
 
@@ -36,7 +36,7 @@ def evaluate_models(
         ]
     from udfs.compute.tasks import run_tasks
 
-    rows = _checked(rows)
+    rows = checked_rows(rows)
     keys = [result_key(spec_json, path, rows, generation_samples, max_new_tokens) for path in adapter_paths]
     cache = EvalCache(cache_path) if cache_path else None
     found = {k: hit for k in set(keys) if cache is not None and (hit := cache.get(k)) is not None}

@@ -258,3 +258,48 @@ def test_every_recipe_step_drops_with_its_reason_and_the_funnel_reconciles(dag):
     )
     assert removed == by_reason == sum(outcomes.values())
     assert json.loads(query(db, "select distinct selection_recipe from marts.mart_training_mix")[0][0]) == recipe
+
+
+def test_kcenter_and_deita_orders_follow_each_candidates_own_embedding(dag):
+    """The order node joins every candidate to its embedding: per language, its K-Center ranks are
+    the brute force's picks over the same (centred) rows, and DEITA's chosen and rejected rows are
+    the plain loop's, the rejected ones leaving with their reason."""
+    import numpy as np
+    from selection_oracle import deita_brute_force, kcenter_brute_force
+
+    from udfs.selection.vectors import centered
+
+    db, dbt_vars = dag
+    budget, threshold = 800, 0.2  # the fixture's 15 candidates, ~1,900 tokens: about half of each language
+    rejections = 0
+    for by in ("kcenter", "deita"):
+        recipe = [{"step": "order", "by": by} | ({"threshold": threshold} if by == "deita" else {})]
+        dbt(
+            "run",
+            db,
+            dbt_vars | {"selection_recipe": recipe, "token_budget": budget},
+            "mart_sample_selection mart_selection_order",
+        )
+        for lang in ("en", "zh"):
+            rows = query(
+                db,
+                f"""select s.n_tokens, b.embedding, o.selection_rank, o.drop_reason
+                    from marts.mart_sample_selection as s
+                    join marts.mart_base_scores as b using (sample_id)
+                    join marts.mart_selection_order as o using (sample_id)
+                    where s.is_selected and s.lang = '{lang}'
+                    order by s.model_quality_score desc nulls last, s.ifd desc nulls last, s.sample_id""",
+            )
+            tokens = np.array([r[0] for r in rows])
+            x = centered(np.array([r[1] for r in rows]))
+            ranks = np.array([r[2] for r in rows])
+            if by == "kcenter":
+                picks = kcenter_brute_force(x, tokens, budget * 0.5, seed=42)
+                assert 1 < len(picks) < len(rows)
+                assert ranks[picks].tolist() == list(range(1, len(picks) + 1))
+            else:
+                chosen, rejected = deita_brute_force(x, tokens, budget * 0.5, range(len(rows)), threshold)
+                rejections += len(rejected)
+                assert ranks[chosen].tolist() == list(range(1, len(chosen) + 1))
+                assert {i for i, r in enumerate(rows) if r[3] == "recipe:deita_too_similar"} == set(rejected.tolist())
+    assert rejections > 0  # English rows of the fixture reach cosine 0.22-0.46 with another one

@@ -175,3 +175,16 @@ def test_centering_removes_the_common_direction_of_anisotropic_embeddings():
     assert np.array_equal(centered(x[:1]), x[:1].astype(np.float32))  # one row: nothing to remove
     same = np.repeat(x[:1], 3, axis=0)
     assert np.isfinite(centered(same)).all() and (semantic_dedup(centered(same), 0.95) == 0).all()
+
+
+def test_embedding_matrix_reads_an_arrow_column_with_its_gaps_and_rejects_ragged_rows():
+    import pyarrow as pa
+
+    from udfs.selection.arrow_vectors import embedding_matrix
+
+    where, x = embedding_matrix(pa.chunked_array([pa.array([[1.0, 2.0], None]), pa.array([[3.0, 4.0]])]))
+    assert where.tolist() == [0, 2] and x.dtype == np.float32 and x.tolist() == [[1, 2], [3, 4]]
+    where, x = embedding_matrix(pa.array([None], pa.list_(pa.float32())))
+    assert where.size == 0 and x.shape == (0, 0)
+    with pytest.raises(ValueError, match="unequal length"):
+        embedding_matrix(pa.array([[1.0, 2.0], [1.0, 2.0, 3.0, 4.0]]))

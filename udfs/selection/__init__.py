@@ -1,6 +1,7 @@
 """Selection over embeddings: pure functions over numpy / torch arrays (torch on CUDA when present).
 
 * vectors.py: unit-length rows, the device, the token-share stopping rule;
+* arrow_vectors.py: an Arrow embedding column as one numpy matrix (no torch);
 * kcenter.py / kcenter_lazy.py: K-Center-Greedy filling a token share (dense brute force; lazy bounds
   refreshed in matrix products on the CPU);
 * deita.py: the DEITA-style filter (a row joins only if no chosen row is too similar);

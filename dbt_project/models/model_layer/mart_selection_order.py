@@ -16,6 +16,8 @@ import json
 import numpy as np
 import pyarrow as pa
 
+from udfs.selection.arrow_vectors import embedding_matrix
+
 DEITA_REASON = "recipe:deita_too_similar"
 
 
@@ -35,7 +37,11 @@ def model(dbt, session):
         + ", sample_id"
     )
     selected = dbt.ref("mart_sample_selection").filter("is_selected")
-    table = selected.order(order_sql).select("sample_id, lang, n_tokens").to_arrow_table()
+    columns = "sample_id, lang, n_tokens"
+    if by in ("kcenter", "deita"):
+        scores = dbt.ref("mart_base_scores").select("sample_id, embedding")
+        selected, columns = selected.join(scores, "sample_id", how="left"), columns + ", embedding"
+    table = selected.order(order_sql).select(columns).to_arrow_table()
     ids = table.column("sample_id").to_numpy(zero_copy_only=False)
     langs = table.column("lang").to_numpy(zero_copy_only=False)
     tokens = table.column("n_tokens").to_numpy(zero_copy_only=False)
@@ -44,11 +50,13 @@ def model(dbt, session):
     if by != "random":
         embeddings = None
         if by in ("kcenter", "deita"):
-            vectors = dbt.ref("mart_base_scores").select("sample_id, embedding").to_arrow_table().to_pydict()
-            embeddings = dict(zip(vectors["sample_id"], vectors["embedding"]))
+            embedded, vectors = embedding_matrix(table.column("embedding"))
+            if embedded.size < len(ids):
+                raise ValueError(f"order by {by}: candidates without an embedding (is the model layer off?)")
+            embeddings = vectors
         for lang in sorted(set(langs.tolist())):
             where = np.flatnonzero(langs == lang)
-            rank[where] = _ranks(by, step, where, ids, tokens, embeddings, config, lang, reason)
+            rank[where] = _ranks(by, step, where, tokens, embeddings, config, lang, reason)
     return pa.table(
         {
             "sample_id": pa.array(ids, pa.string()),
@@ -59,19 +67,16 @@ def model(dbt, session):
     )
 
 
-def _ranks(by, step, where, ids, tokens, embeddings, config, lang, reason):
+def _ranks(by, step, where, tokens, embeddings, config, lang, reason):
     """Ranks (1-based) of the rows `where` of one language, best-first order as given."""
     ranks = np.arange(1, where.size + 1)
     if by not in ("kcenter", "deita"):
         return ranks
     ratio = config["en_ratio"] if lang == "en" else 1 - config["en_ratio"]
     share = config["token_budget"] * ratio
-    vectors = [embeddings.get(ids[i]) for i in where]
-    if any(v is None for v in vectors):
-        raise ValueError(f"order by {by}: candidates without an embedding (is the model layer off?)")
     from udfs.selection.vectors import centered
 
-    x = centered(vectors)  # cosine between one language's samples, without the common direction
+    x = centered(embeddings[where])  # cosine between one language's samples, without the common direction
     if by == "kcenter":
         from udfs.selection.kcenter import kcenter_greedy
 

@@ -12,17 +12,7 @@ import json
 import numpy as np
 import pyarrow as pa
 
-
-def embedding_matrix(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """(rows that have an embedding, their embeddings as one float32 array): the fixed-size list
-    column read as numpy, not as Python lists (78k x 576 floats at 200k rows)."""
-    column = column.combine_chunks()
-    has = column.is_valid().to_numpy(zero_copy_only=False)
-    present = column.filter(pa.array(has))
-    if not len(present):
-        return np.flatnonzero(has), np.empty((0, 0), dtype=np.float32)
-    values = present.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
-    return np.flatnonzero(has), values.reshape(len(present), -1)
+from udfs.selection.arrow_vectors import embedding_matrix
 
 
 def model(dbt, session):
