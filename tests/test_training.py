@@ -419,3 +419,15 @@ def test_same_shaped_weights_get_different_fingerprints(tmp_path):
     second = make_tiny_model_dir(tmp_path / "b", seed=1)
     assert model_fingerprint(ModelSpec(path=str(first))) != model_fingerprint(ModelSpec(path=str(second)))
     assert model_fingerprint(ModelSpec(path=str(first))) == model_fingerprint(ModelSpec(path=str(first)))
+
+
+def test_two_runs_of_one_fingerprint_started_in_the_same_second_get_their_own_ids(tmp_path):
+    """Arms whose mixes coincide train one fingerprint into two directories, often within a second
+    (a small pool every arm takes whole): their run ids must differ, or the run history merges them."""
+    from training.runs import run_id_for
+
+    stamp, fingerprint = "2026-12-01T00:46:17+00:00", "94e2bb6420cb1d095ec6"
+    a = run_id_for(stamp, fingerprint, tmp_path / "arms" / "curated-1")
+    b = run_id_for(stamp, fingerprint, tmp_path / "arms" / "random-1")
+    assert a != b and a.startswith("20261201T004617-94e2bb6420-")
+    assert a == run_id_for(stamp, fingerprint, tmp_path / "arms" / ".." / "arms" / "curated-1")  # one place, one id

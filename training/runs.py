@@ -51,9 +51,12 @@ def run_fingerprint(model_fp: str, data_fp: str, config: TrainConfig) -> str:
     return hashlib.sha256("\n".join([model_fp, data_fp, config.fingerprint_json()]).encode()).hexdigest()
 
 
-def run_id_for(started_at: str, fingerprint: str) -> str:
-    """The run's id: its UTC start (kept across resumed sessions) and the fingerprint's prefix."""
-    return f"{started_at.replace(':', '').replace('-', '')[:15]}-{fingerprint[:10]}"
+def run_id_for(started_at: str, fingerprint: str, out_dir) -> str:
+    """The run's id: its UTC start (kept across resumed sessions), the fingerprint's prefix and its
+    output directory's. The directory tells apart two runs of one fingerprint started in the same
+    second: arms whose mixes coincide (a small pool that every arm takes whole) train exactly that."""
+    place = hashlib.sha256(str(Path(out_dir).resolve()).encode()).hexdigest()[:6]
+    return f"{started_at.replace(':', '').replace('-', '')[:15]}-{fingerprint[:10]}-{place}"
 
 
 def loss_summary(losses: list[float]) -> dict:

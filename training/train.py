@@ -258,7 +258,7 @@ def finish_run(
     (out_dir / RUN_FILE).unlink(missing_ok=True)
     adapter = save_adapter(model, out_dir)
     run = TrainingRun(
-        run_id=run_id_for(state.started_at, fingerprint),
+        run_id=run_id_for(state.started_at, fingerprint, out_dir),
         fingerprint=fingerprint,
         base_model=spec.path,
         model_spec_json=spec.to_json(),
