@@ -50,22 +50,44 @@ def run_dbt(
     command: str, db_path, dbt_vars: dict | None = None, *extra_args: str, check: bool = True, project_dir=None
 ) -> str:
     """Runs a dbt command on the project against the DuckDB file `db_path` in a child process
-    (dbt-duckdb keeps its connection open for the life of the process); fails with dbt's output
+    (dbt-duckdb keeps its connection open for the life of the process), forked from a process that
+    has imported dbt already (tests/dbt_forkserver.py); fails with dbt's output
     unless `check` is false. A checked run must also end cleanly: DuckDB's bindings report no
     objects left alive at shutdown (see udfs.plugin.close_and_publish).
     project_dir: another dbt project (a patched copy of this one) instead of dbt_project/."""
-    import subprocess
+    code, stdout, stderr = dbt_process(command, db_path, dbt_vars, *extra_args, project_dir=project_dir)
+    if check:
+        assert code == 0, stdout[-4000:] + stderr[-2000:]
+        assert "nanobind: leaked" not in stderr, stderr[-2000:]
+    return stdout
 
+
+def dbt_process(command: str, db_path, dbt_vars: dict | None = None, *extra_args: str, project_dir=None):
+    """(exit code, stdout, stderr) of a dbt command in its own process, forked from the session's
+    dbt fork server."""
     from sftmart.paths import REPO_ROOT
 
     args = dbt_argv(command, dbt_vars, *extra_args, project_dir=project_dir)
-    done = subprocess.run(
-        args, cwd=REPO_ROOT, env=dict(os.environ, SFTMART_DB=str(db_path)), capture_output=True, text=True
-    )
-    if check:
-        assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-        assert "nanobind: leaked" not in done.stderr, done.stderr[-2000:]
-    return done.stdout
+    return _fork_server().run(args[3:], dict(os.environ, SFTMART_DB=str(db_path)), REPO_ROOT)
+
+
+_SERVER = []
+
+
+def _fork_server():
+    """The session's dbt fork server (tests/dbt_forkserver.py), started on first use."""
+    if not _SERVER:
+        import tempfile
+
+        from dbt_forkserver import DbtForkServer
+
+        _SERVER.append(DbtForkServer(tempfile.mkdtemp(prefix="dbt-runs-")))
+    return _SERVER[0]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for server in _SERVER:
+        server.close()
 
 
 @pytest.fixture(scope="session")

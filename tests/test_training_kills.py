@@ -17,7 +17,7 @@ import time
 
 import duckdb
 import pytest
-from conftest import dbt_argv
+from conftest import dbt_argv, dbt_process
 from lm_fixtures import make_tiny_model_dir
 from pipeline_fixture import write_fixture
 
@@ -35,16 +35,9 @@ SELECTED = ("--select", "+training_runs")
 
 def build(db_path, dbt_vars: dict) -> str:
     """A full `dbt build` that must pass; returns its stdout and stderr together."""
-    done = subprocess.run(
-        dbt_argv("build", dbt_vars, *SELECTED),
-        cwd=REPO_ROOT,
-        env=dict(os.environ, SFTMART_DB=str(db_path)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert done.returncode == 0, done.stdout[-6000:]
-    return done.stdout
+    code, stdout, stderr = dbt_process("build", db_path, dbt_vars, *SELECTED)
+    assert code == 0, stdout[-4000:] + stderr[-2000:]
+    return stdout + stderr
 
 
 def build_killed_at(stage: str, db_path, dbt_vars: dict, tmp_path) -> None:
