@@ -63,6 +63,7 @@ class DbtForkServer:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.stdin.close()
             self.proc.wait(timeout=30)
+        os.rmdir(self.tmp_dir)  # every run's files were read and removed
 
 
 def _become_dbt(request: dict) -> None:
