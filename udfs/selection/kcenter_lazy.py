@@ -40,44 +40,13 @@ import numba as nb
 import numpy as np
 import torch
 
+from udfs.selection.row_heap import heap_of, sift_down, sift_up
+
 _BATCH = 64  # heap rows refreshed together: one (64 x new) matrix product
 _BLOCK = 256  # chosen rows between two full refreshes (every row against them, in big products)
 _CHUNK = 16_384  # rows per product in a full refresh (a 16 MB float32 block against _BLOCK rows)
 _GROW = 1024  # chosen-row buffer grows by this many rows (doubling) when full
 _CALL = 1024  # one product call's overhead (~10 us) in row-centre dot products at ~65 GFLOP/s FMA
-
-
-@nb.njit(inline="always")
-def _before(ka, ra, kb, rb):
-    return ka > kb or (ka == kb and ra < rb)
-
-
-@nb.njit(cache=True)
-def _sift_down(key, row, size, pos):
-    k, r = key[pos], row[pos]
-    while True:
-        child = 2 * pos + 1
-        if child >= size:
-            break
-        if child + 1 < size and _before(key[child + 1], row[child + 1], key[child], row[child]):
-            child += 1
-        if not _before(key[child], row[child], k, r):
-            break
-        key[pos], row[pos] = key[child], row[child]
-        pos = child
-    key[pos], row[pos] = k, r
-
-
-@nb.njit(cache=True)
-def _sift_up(key, row, pos):
-    k, r = key[pos], row[pos]
-    while pos > 0:
-        parent = (pos - 1) // 2
-        if not _before(k, r, key[parent], row[parent]):
-            break
-        key[pos], row[pos] = key[parent], row[parent]
-        pos = parent
-    key[pos], row[pos] = k, r
 
 
 @nb.njit(cache=True, fastmath={"reassoc", "contract"})
@@ -105,16 +74,10 @@ def _length_deviation(x):
 def _start(x, first, d, key, row):
     """Distances to the first chosen row, and the heap of every other row."""
     n = x.shape[0]
-    size = 0
     for i in range(n):
         d[i] = _distance(x[i], x[first])
-        if i != first:
-            key[size], row[size] = d[i], i
-            size += 1
     d[first] = -1.0
-    for p in range(size // 2 - 1, -1, -1):
-        _sift_down(key, row, size, p)
-    return size
+    return heap_of(d, key, row)
 
 
 @nb.njit(cache=True)
@@ -131,7 +94,7 @@ def _advance(state, key, row, upto, d, x, centres, chosen, tokens, share, batch)
                 count += 1
                 size -= 1
                 key[0], row[0] = key[size], row[size]
-                _sift_down(key, row, size, 0)
+                sift_down(key, row, size, 0)
             break
         if k == centres.shape[0]:
             count = -1
@@ -143,7 +106,7 @@ def _advance(state, key, row, upto, d, x, centres, chosen, tokens, share, batch)
         k += 1
         size -= 1
         key[0], row[0] = key[size], row[size]
-        _sift_down(key, row, size, 0)
+        sift_down(key, row, size, 0)
     state[0], state[1], state[2] = size, k, taken
     return count
 
@@ -192,7 +155,7 @@ def _refresh(state, key, row, upto, d, x, centres, batch, products, lo, margin):
         d[i] = di
         upto[i] = k
         key[size], row[size] = di, i
-        _sift_up(key, row, size)
+        sift_up(key, row, size)
         size += 1
     state[0] = size
     return exact
@@ -216,19 +179,6 @@ def _lower_chunk(d, upto, x, centres, products, start, lo, k, margin):
         upto[i] = k
 
 
-@nb.njit(cache=True)
-def _heap_of(d, key, row):
-    """The heap of every unchosen row keyed by its distance; its size."""
-    size = 0
-    for i in range(d.shape[0]):
-        if d[i] >= 0.0:
-            key[size], row[size] = d[i], i
-            size += 1
-    for p in range(size // 2 - 1, -1, -1):
-        _sift_down(key, row, size, p)
-    return size
-
-
 def _refresh_all(state, key, row, upto, d, xs, x, centres, lo, margin, threads):
     """Lower every row by the chosen rows since the last full refresh, `lo`, in (_CHUNK x new)
     float32 products on `threads` threads (square enough blocks run at the machine's FLOP rate,
@@ -241,7 +191,7 @@ def _refresh_all(state, key, row, upto, d, xs, x, centres, lo, margin, threads):
             _lower_chunk(d, upto, xs, centres.numpy(), products, start, lo, k, margin)
     finally:
         torch.set_num_threads(1)
-    state[0] = _heap_of(d, key, row)
+    state[0] = heap_of(d, key, row)
 
 
 def lazy_kcenter(
