@@ -16,7 +16,7 @@ from training.config import TrainConfig
 from training.data import data_fingerprint
 from training.models import ModelSpec, model_fingerprint
 from training.runs import TrainingRun, reuse_recorded, run_fingerprint
-from udfs.compute.config import ComputeConfig
+from udfs.compute.config import parse_compute
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,10 @@ def train_on_ray(compute, spec: ModelSpec, jobs: list[LoraJob], progress: bool =
 
 def train_jobs(compute, spec: ModelSpec, jobs: list[LoraJob], desc: str = "LoRA runs") -> list[TrainingRun]:
     """Every job's run, in order, trained (or reused) in-process or on the cluster as `compute`
-    (the var's value, or a parsed ComputeConfig) says."""
+    (the var's value) says."""
     from tqdm.auto import tqdm
 
-    from udfs.compute.config import parse_compute
-
-    config = compute if isinstance(compute, ComputeConfig) else parse_compute(compute)
+    config = parse_compute(compute)
     if config.is_ray:
         return train_on_ray(config, spec, jobs)
     from training.train import train_lora

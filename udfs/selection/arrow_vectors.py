@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def embedding_matrix(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -17,9 +18,8 @@ def embedding_matrix(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np
     present = column.filter(pa.array(has))
     if not len(present):
         return np.flatnonzero(has), np.empty((0, 0), dtype=np.float32)
-    values = present.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
-    if values.size % len(present) or (
-        pa.types.is_list(present.type) and len(set(present.value_lengths().to_numpy().tolist())) != 1
-    ):
+    lengths = pc.min_max(pc.list_value_length(present))
+    if lengths["min"] != lengths["max"]:
         raise ValueError("embeddings of unequal length in one column")
+    values = present.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
     return np.flatnonzero(has), values.reshape(len(present), -1)

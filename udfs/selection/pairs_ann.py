@@ -3,11 +3,11 @@ a faiss inverted-file index (IVF) whose vectors are stored as float16 (2 bytes a
 for 1M rows of dimension 576) and searched with `range_search`.
 
 Rows arrive through `read(start, stop)` in chunks of `chunk_rows`, so the caller never holds them
-all; each chunk `read` returns is the reader's to give away (it is scaled in place). The cells are centred on `n_lists` rows drawn at random (seeded), not on k-means centroids
-(training those costs more than the search at this size): the cells only decide which rows are
-compared. A pair is found when one row's `nprobe`
-nearest cells include the other's cell; bench/bench_semantic_dedup.py measures the recall against
-exact search. The coarse quantizer is an HNSW graph over the cell centres, so assigning a row costs
+all; each chunk `read` returns is the reader's to give away (it is scaled in place). The cells are
+centred on `n_lists` rows drawn at random (seeded), not on k-means centroids (training those costs
+more than the search at this size): the cells only decide which rows are compared. A pair is found
+when one row's `nprobe` nearest cells include the other's cell; bench/bench_semantic_dedup.py
+measures the recall against exact search. The coarse quantizer is an HNSW graph over the cell centres, so assigning a row costs
 ~log(n_lists) distance evaluations rather than n_lists.
 
 numpy and faiss only (no torch), to keep the peak memory down.

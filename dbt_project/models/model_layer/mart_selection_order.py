@@ -50,10 +50,9 @@ def model(dbt, session):
     if by != "random":
         embeddings = None
         if by in ("kcenter", "deita"):
-            embedded, vectors = embedding_matrix(table.column("embedding"))
+            embedded, embeddings = embedding_matrix(table.column("embedding"))
             if embedded.size < len(ids):
                 raise ValueError(f"order by {by}: candidates without an embedding (is the model layer off?)")
-            embeddings = vectors
         for lang in sorted(set(langs.tolist())):
             where = np.flatnonzero(langs == lang)
             rank[where] = _ranks(by, step, where, tokens, embeddings, config, lang, reason)
