@@ -1,4 +1,4 @@
-"""Chinese arithmetic word problems for the bundled sample (bench/make_sample.py): each template
+"""Chinese arithmetic word problems for the bundled sample (sample_data/generator/make_sample.py): each template
 takes (rng, k), k in {0, 1} choosing one of two phrasings, and returns (question, answer)."""
 
 from __future__ import annotations

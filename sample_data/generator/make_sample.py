@@ -1,18 +1,18 @@
 """Write the bundled sample under sample_data/alpaca-cot/ (deterministic; all text written for sftmart).
 
-    python bench/make_sample.py            # (re)writes sample_data/alpaca-cot/
-    python bench/make_sample.py --check    # also verifies the planted problems (see check() and
+    python sample_data/generator/make_sample.py            # (re)writes sample_data/alpaca-cot/
+    python sample_data/generator/make_sample.py --check    # also verifies the planted problems (see check() and
                                            # quality_check()) and prints their counts
-    python bench/make_sample.py --list     # prints where each planted record is
+    python sample_data/generator/make_sample.py --list     # prints where each planted record is
 
 The records imitate the style of Alpaca-CoT (chain-of-thought English records with literal "\\n"
 sequences, Chinese instruction records, Data-Juicer records with a `meta` object) but the text is
 original. Problems are planted on purpose and listed in sample_data/README.md; `--check` prints the
 counts that table must show.
 
-The good records come from bench/sample_records.py (texts in bench/sample_texts.json, arithmetic
-templates in bench/sample_arithmetic_*.py), the planted problems from bench/sample_planted.py, and
-the checks from bench/sample_check.py.
+The good records come from sample_data/generator/sample_records.py (texts in sample_data/generator/sample_texts.json, arithmetic
+templates in sample_data/generator/sample_arithmetic_*.py), the planted problems from sample_data/generator/sample_planted.py, and
+the checks from sample_data/generator/sample_check.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sample_check import check, quality_check
 from sample_planted import build
 from sample_records import rec
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "sample_data" / "alpaca-cot"
 
 # a file whose lines the landing must quarantine one by one: a good record, then bad ones

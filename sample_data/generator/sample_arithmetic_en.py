@@ -1,4 +1,4 @@
-"""English arithmetic word problems for the bundled sample (bench/make_sample.py): each template
+"""English arithmetic word problems for the bundled sample (sample_data/generator/make_sample.py): each template
 takes (rng, k), k in {0, 1} choosing one of two phrasings, and returns
 (question, reasoning, answer, distractors or None, whether to show lettered options)."""
 

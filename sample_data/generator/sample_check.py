@@ -1,4 +1,4 @@
-"""`--check` of bench/make_sample.py: the planted problems are what the sample's README says they are,
+"""`--check` of sample_data/generator/make_sample.py: the planted problems are what the sample's README says they are,
 measured the way the pipeline measures them (its cleaning, exact-dedup key, shingles, and the
 quality formulas of tests/quality_oracle.py against seeds/quality_thresholds.csv)."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sample_records import NL
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def lang_of(path: str, r: dict) -> str:
