@@ -1,6 +1,6 @@
 """The dbt vars as data: the spec in `dbt_project/macros/vars/var_spec.sql` (the one place that
 declares every var's type, range and meaning, and which dbt checks every run against) with the
-defaults from `dbt_project.yml`. `python -m sftmart.vars` prints the README's var table.
+defaults from `dbt_project.yml`. `python -m sftmart.vars` prints the var table of docs/vars.md.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def var_defaults() -> dict:
 
 
 def allowed(spec: dict) -> str:
-    """The values a spec allows, briefly, for the README."""
+    """The values a spec allows, briefly, for docs/vars.md."""
     kind = spec["type"]
     if kind in ("integer", "number"):
         low = ("(" if spec.get("exclusive_min") else "[") + str(spec["min"]) if "min" in spec else "(-inf"

@@ -47,8 +47,8 @@ def built(validated_warehouse, tmp_path_factory):
     return db_path, dbt_vars, warehouse_state(db_path)
 
 
-def test_readme_var_table_is_generated_from_the_spec():
-    assert markdown_table() in (REPO / "README.md").read_text(encoding="utf-8")
+def test_docs_var_table_is_generated_from_the_spec():
+    assert markdown_table() in (REPO / "docs" / "vars.md").read_text(encoding="utf-8")
 
 
 def test_every_var_has_one_spec_and_one_default():

@@ -1,7 +1,7 @@
 {#- Every var the project reads: its type, the values it may take and what it means. This is the one
     place that lists them: `checked_var` validates each read against it, the on-run-start hook
     `check_vars` validates every var given before any table is touched, the defaults are dbt's own
-    (dbt_project.yml `vars:`, which must list exactly these names) and the README's var table is
+    (dbt_project.yml `vars:`, which must list exactly these names) and docs/vars.md's var table is
     generated from it (`python -m sftmart.vars`).
 
     Types: integer and number (min, max; exclusive_min / exclusive_max make a bound open),
