@@ -138,18 +138,23 @@ def validation_definitions(context, layer: str) -> dict:
 
 
 def build_docs(context, result_keys: list) -> Path | None:
-    """Renders the given validation results and the index of the Data Docs site, pointed at the
-    site's own copies of the scripts and styles (expectations.offline_docs); returns the index."""
+    """Renders the given validation results, their suites' pages and the index of the Data Docs
+    site, pointed at the site's own copies of the scripts and styles (expectations.offline_docs);
+    returns the index."""
     from expectations.offline_docs import localise
 
-    urls = context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=result_keys)
+    suite_keys = list(
+        {key.expectation_suite_identifier.name: key.expectation_suite_identifier for key in result_keys}.values()
+    )
+    keys = [*result_keys, *suite_keys]  # the suite pages that the results and the index link to
+    urls = context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=keys)
     url = urls.get(DOCS_SITE)
     if not url:
         return None
     index = Path(url.removeprefix("file://"))
     pages = [
         Path(site["site_url"].removeprefix("file://"))
-        for key in result_keys
+        for key in keys
         for site in context.get_docs_sites_urls(resource_identifier=key, site_name=DOCS_SITE)
         if site.get("site_url")
     ]

@@ -69,7 +69,7 @@ def browser(tmp_path_factory):
 
 
 def test_no_page_loads_anything_from_a_remote_host(site):
-    pages = [site, *(site.parent / "validations").rglob("*.html")]
+    pages = [site, *(site.parent / "validations").rglob("*.html"), *(site.parent / "expectations").rglob("*.html")]
     assert len(pages) > len(LAYERS)
     for page in pages:
         links = asset_links(page)
@@ -82,15 +82,19 @@ def test_no_page_loads_anything_from_a_remote_host(site):
 
 
 def test_index_lists_every_layers_validation_runs(site, browser):
-    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(site.as_uri())
     # bootstrap-table (jQuery) fills the validation results table from the data in the page
     table = "table.ge-index-page-validation-results-table"
-    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{table} tbody tr.clickable-row"))
-    shown = browser.find_elements(By.CSS_SELECTOR, f"{table} tbody tr.clickable-row")
-    assert all((site.parent / row.get_attribute("data-href")).is_file() for row in shown)
+    shown = """return document.readyState === 'complete' && [
+        [...document.querySelectorAll(arguments[0] + ' tbody tr.clickable-row')].map(r => r.dataset.href),
+        [...document.querySelectorAll(arguments[0] + ' tbody a.ge-index-page-table-expectation-suite-link')]
+            .map(a => a.href)]"""
+    WebDriverWait(browser, 30).until(lambda d: (d.execute_script(shown, table) or [[]])[0])
+    rows, suite_links = browser.execute_script(shown, table)
+    assert all((site.parent / href).is_file() for href in rows), rows
+    assert suite_links and all(Path(href.removeprefix("file://")).is_file() for href in suite_links), suite_links
     # every row the table holds, over all its pages: one per stored result page, every layer's runs
     loaded = browser.execute_script(
         f"return $('{table}').bootstrapTable('getData').map(r => [r.run_name, r._table_row_link_path])"
@@ -123,8 +127,10 @@ def test_a_result_page_is_styled(site, browser):
              fonts: [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family),
              scripts: [typeof window.jQuery, typeof window.jQuery?.fn.modal,
                        typeof window.jQuery?.fn.bootstrapTable, typeof window.vegaEmbed],
+             suite_links: [...document.links].map(a => a.href).filter(h => h.includes('/expectations/')),
            };"""
     )
+    assert style["suite_links"] and all(Path(h.removeprefix("file://")).is_file() for h in style["suite_links"])
     assert style["navbar_display"] == "flex", style
     assert style["row_display"] == "flex", style
     assert style["body_margin"] == "0px", style
