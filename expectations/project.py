@@ -9,7 +9,8 @@ Layout (GX's own, under <warehouse>.sftmart/):
   gx/validation_definitions/<layer>.<target>.json
                                              the suite + that target's whole-dataframe batch definition
   gx/uncommitted/validations/                every validation result
-  gx/uncommitted/data_docs/local_site/       the Data Docs site
+  gx/uncommitted/data_docs/local_site/       the Data Docs site (static/offline/: the scripts and
+                                             styles its pages load, see expectations.offline_docs)
 
 A GX suite validates one DataFrame, so a layer suite (several tables) becomes one GX suite per
 target, named `<layer>.<target>`; each expectation's meta carries its target, severity and
@@ -137,7 +138,25 @@ def validation_definitions(context, layer: str) -> dict:
 
 
 def build_docs(context, result_keys: list) -> Path | None:
-    """Renders the given validation results and the index of the Data Docs site; returns the index."""
-    urls = context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=result_keys)
+    """Renders the given validation results, their suites' pages and the index of the Data Docs
+    site, pointed at the site's own copies of the scripts and styles (expectations.offline_docs);
+    returns the index."""
+    from expectations.offline_docs import localise
+
+    suite_keys = list(
+        {key.expectation_suite_identifier.name: key.expectation_suite_identifier for key in result_keys}.values()
+    )
+    keys = [*result_keys, *suite_keys]  # the suite pages that the results and the index link to
+    urls = context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=keys)
     url = urls.get(DOCS_SITE)
-    return Path(url.removeprefix("file://")) if url else None
+    if not url:
+        return None
+    index = Path(url.removeprefix("file://"))
+    pages = [
+        Path(site["site_url"].removeprefix("file://"))
+        for key in keys
+        for site in context.get_docs_sites_urls(resource_identifier=key, site_name=DOCS_SITE)
+        if site.get("site_url")
+    ]
+    localise(index.parent, [index, *pages])
+    return index

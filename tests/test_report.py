@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from headless_chromium import chromium
 from pipeline_fixture import write_fixture
 
 from sftmart.paths import REPO_ROOT
@@ -19,8 +20,6 @@ from sftmart.report import REPORT_FILE, TITLE, write_report
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 REQUIRED_SECTIONS = ["overview", "funnel", "quarantine", "quality", "mix", "arms"]  # arms says when no arm ran
 
 
@@ -191,33 +190,7 @@ def test_untrusted_text_is_escaped(hostile_report):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        pytest.skip(
-            "headless browser test needs /usr/bin/chromium and /usr/bin/chromedriver "
-            "(apt-get install chromium chromium-driver)"
-        )
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-        "--window-size=1360,900",
-    ):
-        options.add_argument(arg)
-    # an explicit driver path keeps selenium-manager from looking anything up on the network
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    yield from chromium(tmp_path_factory.mktemp("chromium-profile"))
 
 
 def test_report_in_a_real_browser(warehouse, report, browser, tmp_path):
