@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from sftmart.cli_errors import no_warehouse, unbuilt_hint
+
 FORMATS = ("table", "csv", "json")
 # DuckDB settings of the connection: nothing outside the warehouse file, and no way to change that
 LOCKED_DOWN = {
@@ -46,6 +48,8 @@ def error_line(error: duckdb.Error) -> str:
     first = (str(error).strip().splitlines() or [type(error).__name__])[0]
     if isinstance(error, duckdb.PermissionException) or any(m in first for m in _REFUSAL_MARKS):
         return f"{REFUSED} ({first})"
+    if isinstance(error, duckdb.CatalogException) and "does not exist" in first:
+        return f"Error: {first} To build it, {unbuilt_hint()}; `show all tables` lists what is built."
     return f"Error: {error}"
 
 
@@ -73,7 +77,8 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str, fmt: str = "table", out=
 
 def shell(con: duckdb.DuckDBPyConnection, fmt: str, stream=None) -> None:
     """A minimal read-eval-print loop over `stream` (stdin): statements end with ';' and may span
-    lines; a failing statement prints DuckDB's error and the loop goes on."""
+    lines; a failing statement prints one line (see error_line) and the loop goes on, as after
+    Ctrl-C, which drops the statement being typed or run."""
     stream = stream or sys.stdin
     interactive = stream.isatty()
     if interactive:
@@ -82,7 +87,12 @@ def shell(con: duckdb.DuckDBPyConnection, fmt: str, stream=None) -> None:
     while True:
         if interactive:
             print("... " if pending else "sql> ", end="", flush=True)
-        line = stream.readline()
+        try:
+            line = stream.readline()
+        except KeyboardInterrupt:
+            print(flush=True)
+            pending = []
+            continue
         if not line or (not pending and line.strip() in (".quit", ".exit")):
             break
         pending.append(line)
@@ -92,11 +102,13 @@ def shell(con: duckdb.DuckDBPyConnection, fmt: str, stream=None) -> None:
                 run_query(con, statement, fmt)
             except duckdb.Error as error:
                 print(error_line(error), file=sys.stderr, flush=True)
+            except KeyboardInterrupt:
+                print("interrupted", file=sys.stderr, flush=True)
 
 
 def main(db_path: Path, query: str | None, fmt: str = "table") -> int:
     if not db_path.exists():
-        print(f"no warehouse at {db_path}: run `sftmart build` first (or set $SFTMART_DB)", file=sys.stderr)
+        print(f"sftmart: {no_warehouse(db_path)}", file=sys.stderr)
         return 1
     with connect(db_path) as con:
         if query:
