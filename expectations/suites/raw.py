@@ -4,7 +4,7 @@ Keys and non-null text are dbt tests (dbt_project/models/raw/_raw__models.yml); 
 are checked here, against the one list of them (sftmart.landing.REASON_CODES)."""
 
 from expectations.checks import SuiteDef, Target, in_set, zero
-from sftmart.landing.reasons import REASON_CODES
+from sftmart.landing.reasons import CHANGED_DURING_READ, REASON_CODES
 
 RAW = SuiteDef(
     layer="raw",
@@ -36,24 +36,29 @@ RAW = SuiteDef(
             kind="aggregate",
             description=(
                 "Per input file: landed + rejected rows against the units "
-                "sftmart.landing.reconcile(raw_root) counts in the input folder."
+                "sftmart.landing.reconcile(raw_root) counts in the input folder "
+                f"(a file that changed while it was landed is one {CHANGED_DURING_READ} row)."
             ),
             id_columns=["source_file"],
             inputs=["expected_units"],
-            sql="""with landed as (
+            # a file that changed while it was landed holds one row, whatever it holds now
+            sql=f"""with landed as (
                        select source_file,
                               count(*) filter (where status = 'landed') as n_landed,
-                              count(*) filter (where status = 'rejected') as n_rejected
-                       from raw.alpaca_cot_landing group by source_file)
-                   select coalesce(l.source_file, e.source_file) as source_file,
-                          coalesce(e.expected_units, 0) as expected_units,
-                          coalesce(l.n_landed, 0) as n_landed,
-                          coalesce(l.n_rejected, 0) as n_rejected,
-                          coalesce(l.n_landed, 0) + coalesce(l.n_rejected, 0)
-                              - coalesce(e.expected_units, 0) as units_difference,
-                          e.source_file is not null as file_in_input
-                   from landed as l
-                   full outer join _gx_expected_units as e using (source_file)
+                              count(*) filter (where status = 'rejected') as n_rejected,
+                              bool_or(reject_reason_code = '{CHANGED_DURING_READ}') as changed
+                       from raw.alpaca_cot_landing group by source_file),
+                   compared as (
+                       select coalesce(l.source_file, e.source_file) as source_file,
+                              case when l.changed then 1 else coalesce(e.expected_units, 0) end as expected_units,
+                              coalesce(l.n_landed, 0) as n_landed,
+                              coalesce(l.n_rejected, 0) as n_rejected,
+                              e.source_file is not null as file_in_input
+                       from landed as l
+                       full outer join _gx_expected_units as e using (source_file))
+                   select source_file, expected_units, n_landed, n_rejected,
+                          n_landed + n_rejected - expected_units as units_difference, file_in_input
+                   from compared
                    order by source_file""",
         ),
     ],
