@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import run_dbt
 from landing_oracle import count_units
 
 from sftmart.landing import files, land, parse, reconcile, window
@@ -253,3 +254,30 @@ def test_a_file_changed_after_it_was_landed_is_flagged_not_fatal(tmp_path, monke
     assert reconcile(raw, seen=seen) == {"a.jsonl": 5, "b.jsonl": 2}
     size = (raw / "a.jsonl").stat()
     assert seen == {"a.jsonl": (size.st_size, size.st_mtime_ns), "b.jsonl": (-1, -1)}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_through_dbt_a_file_changed_after_its_landing_warns_not_fails(tmp_path):
+    """The raw layer and its validation node in dbt: a file appended to after the landing passes
+    validate_raw with a warning row naming the check, and keeps the rows of the version landed
+    (the next landing reads it again: test_a_file_appended_to_while_it_is_landed_...)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.jsonl").write_bytes(jsonl(3))
+    (raw / "b.jsonl").write_bytes(jsonl(2, "b"))
+    db = tmp_path / "w.duckdb"
+    dbt_vars = {"raw_root": str(raw), "model_layer": False}
+    run_dbt("build", db, dbt_vars, "--select", "+validate_raw")
+    with open(raw / "a.jsonl", "ab") as fh:
+        fh.write(jsonl(2, "late"))
+    run_dbt("build", db, dbt_vars, "--select", "validate_raw")
+    with duckdb.connect(str(db), read_only=True) as con:
+        failed = con.execute(
+            """select severity, "column" from validation.validate_raw
+               where not success and validated_at = (select max(validated_at) from validation.validate_raw)"""
+        ).fetchall()
+        assert failed == [("warning", "changed_since_landed")]
+        assert con.execute("select count(*) from raw.alpaca_cot_landing where source_file = 'a.jsonl'").fetchone() == (
+            3,
+        )
