@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 BUILD_HINT = "run `sftmart build` first (or set $SFTMART_DB to a built warehouse)"
+UNBUILT_HINT = "run `sftmart build` (a build with --select leaves tables out)"
 BAD_FLAG_EXIT = 2  # argparse's own exit status for a usage error
 
 
@@ -84,11 +85,7 @@ def require_tables(warehouse: Path, *tables: str) -> None:
         have |= {f"{s}.{t}" for s, t in con.execute("select schema_name, view_name from duckdb_views()").fetchall()}
     missing = [t for t in tables if t not in have]
     if missing:
-        raise UserError(f"{warehouse} has no {', '.join(missing)}: {unbuilt_hint()}")
-
-
-def unbuilt_hint() -> str:
-    return "run `sftmart build` (a build with --select leaves tables out)"
+        raise UserError(f"{warehouse} has no {', '.join(missing)}: {UNBUILT_HINT}")
 
 
 def _duckdb_line(error: Exception, warehouse: Path) -> str:
@@ -99,7 +96,7 @@ def _duckdb_line(error: Exception, warehouse: Path) -> str:
     if isinstance(error, duckdb.CatalogException):
         name = re.search(r"with name (\S+) does not exist", first)
         what = name.group(1) if name else first
-        return f"{warehouse} has no table {what}: {unbuilt_hint()}"
+        return f"{warehouse} has no table {what}: {UNBUILT_HINT}"
     return f"cannot read the warehouse {warehouse} ({first}): {BUILD_HINT}"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from sftmart.cli_errors import no_warehouse, unbuilt_hint
+from sftmart.cli_errors import UNBUILT_HINT, no_warehouse
 
 FORMATS = ("table", "csv", "json")
 # DuckDB settings of the connection: nothing outside the warehouse file, and no way to change that
@@ -49,7 +49,7 @@ def error_line(error: duckdb.Error) -> str:
     if isinstance(error, duckdb.PermissionException) or any(m in first for m in _REFUSAL_MARKS):
         return f"{REFUSED} ({first})"
     if isinstance(error, duckdb.CatalogException) and "does not exist" in first:
-        return f"Error: {first} To build it, {unbuilt_hint()}; `show all tables` lists what is built."
+        return f"Error: {first} To build it, {UNBUILT_HINT}; `show all tables` lists what is built."
     return f"Error: {error}"
 
 
