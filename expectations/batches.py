@@ -47,12 +47,14 @@ def register_inputs(con, targets: dict, params: dict) -> tuple[list[str], str | 
 
     root = Path(params["raw_root"])
     # the build's own file-size cap and symlink rule, so a file the landing rejects unread
-    # counts as one unit on both sides
+    # counts as one unit on both sides; `seen`: the version of each file counted
+    seen: dict = {}
     expected = (
         reconcile(
             root,
             max_file_bytes=int(params.get("max_file_bytes") or 2_000_000_000),
             follow_external_symlinks=bool(params.get("follow_external_symlinks")),
+            seen=seen,
         )
         if root.is_dir()
         else {}
@@ -63,6 +65,8 @@ def register_inputs(con, targets: dict, params: dict) -> tuple[list[str], str | 
             {
                 "source_file": pd.Series(list(expected), dtype=object),
                 "expected_units": pd.Series(list(expected.values()), dtype="int64"),
+                "file_size": pd.Series([seen[f][0] for f in expected], dtype="Int64"),
+                "file_mtime_ns": pd.Series([seen[f][1] for f in expected], dtype="Int64"),
             }
         ),
     )

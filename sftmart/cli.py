@@ -17,14 +17,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
+from sftmart.cli_errors import OneLineParser, at_least_one, check_build, one_line_errors, parse_vars, require_tables
 from sftmart.experiment import ARMS, SELECT, experiment_vars, print_comparison
 from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, build_path, warehouse_path
 from sftmart.sql_shell import FORMATS
 
 # dbt selector of the validation nodes (and the results view over them), for --no-validate
 VALIDATION_NODES = "path:models/validation"
+FUNNEL = "marts.mart_pipeline_funnel"
+MIX = "marts.mart_training_mix"
 
 
 def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -> bool:
@@ -106,15 +107,12 @@ def print_funnel() -> None:
     from rich.table import Table
 
     with duckdb.connect(str(warehouse_path()), read_only=True) as con:
-        rows = con.execute("""
+        rows = con.execute(f"""
             select stage, lang, rows_in, rows_removed, rows_out, tokens_out
-            from marts.mart_pipeline_funnel order by stage_order, lang""").fetchall()
-        notes = con.execute(
-            "select stage, lang, note from marts.mart_pipeline_funnel where note is not null"
-        ).fetchall()
-        mix = con.execute("""select lang, count(*), sum(n_tokens) from marts.mart_training_mix
-                             group by 1 order by 1""").fetchall()
-    table = Table(title="Pipeline funnel (marts.mart_pipeline_funnel)")
+            from {FUNNEL} order by stage_order, lang""").fetchall()
+        notes = con.execute(f"select stage, lang, note from {FUNNEL} where note is not null").fetchall()
+        mix = con.execute(f"select lang, count(*), sum(n_tokens) from {MIX} group by 1 order by 1").fetchall()
+    table = Table(title=f"Pipeline funnel ({FUNNEL})")
     for column in ("stage", "lang", "rows in", "removed", "rows out", "tokens out"):
         table.add_column(column, justify="left" if column in ("stage", "lang") else "right")
     for row in rows:
@@ -125,13 +123,11 @@ def print_funnel() -> None:
         console.print(f"[yellow]{stage} {lang}: {note}[/yellow]")
     for lang, n, tokens in mix:
         console.print(f"training mix: {lang}: {n:,} samples, {tokens:,} tokens")
-    console.print(f'warehouse: {warehouse_path()}  (try: sftmart sql "select * from marts.mart_pipeline_funnel")')
+    console.print(f'warehouse: {warehouse_path()}  (try: sftmart sql "select * from {FUNNEL}")')
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="sftmart", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = OneLineParser(prog="sftmart", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build (and validate) the whole warehouse: one dbt build")
     build.add_argument("--raw-root", help="input folder (default: the bundled sample)")
@@ -149,7 +145,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     experiment.add_argument("--raw-root", help="input folder (default: the bundled sample)")
     experiment.add_argument("--vars", default="{}", help="extra dbt vars as JSON or YAML")
     experiment.add_argument("--arms", nargs="+", choices=ARMS, default=list(ARMS), help="arms (default: all)")
-    experiment.add_argument("--seeds", type=int, default=3, help="seeds per arm: 1..N (default 3)")
+    experiment.add_argument("--seeds", type=at_least_one, default=3, help="seeds per arm: 1..N (default 3)")
     experiment.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
     sub.add_parser("funnel", help="print the pipeline funnel of the last build")
     sub.add_parser("report", help="write the HTML pipeline report of the last build")
@@ -159,19 +155,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "funnel":
+        require_tables(warehouse_path(), FUNNEL, MIX)
         print_funnel()
         return 0
     if args.command == "report":
+        require_tables(warehouse_path(), FUNNEL)
         print(write_report())
         return 0
     if args.command == "sql":
         from sftmart.sql_shell import main as sql_main
 
         return sql_main(warehouse_path(), args.query, args.format)
-    dbt_vars = yaml.safe_load(args.vars) or {}  # JSON is YAML; dbt's own --vars takes both
+    dbt_vars = parse_vars(args.vars)
+    check_build(args.raw_root, warehouse_path())
     if args.command == "experiment":
         dbt_vars = experiment_vars(dbt_vars, args.arms, args.seeds)
         args.select, args.no_validate = SELECT, False

@@ -14,7 +14,7 @@ One job per module:
 
 * `files`       finding the input files (only regular files inside raw_root are read) and
                 opening them safely; sha256
-* `changes`     change detection against the previous landing table
+* `changes`     change detection against the previous landing table, and after reading
 * `records`     record checks and excerpts
 * `window`      decoded text over a file in bounded memory; the structural element scan
 * `json_array`  the `.json` parser (streamed array, or a single value)

@@ -2,10 +2,15 @@
 
 A file whose size and mtime match the previous table is not opened. If only the mtime changed
 and the sha256 of the content is the same, its old rows are kept too (with the new mtime).
-`unreadable_file` files are always retried and `file_too_large` ones re-judged against the
-current max_file_bytes; whatever the scan quarantined is re-judged every time (it is never
+`unreadable_file` and `changed_during_read` files are always retried and `file_too_large` ones
+re-judged against the current max_file_bytes; whatever the scan quarantined is re-judged every time (it is never
 read, so that costs nothing). Changing max_record_bytes needs a full refresh to re-judge files
 that did not change.
+
+`changed_under_landing` is the check after reading: a file whose size, mtime or inode is no
+longer what the scan found was appended to, truncated or replaced while it was landed, so its
+rows may be a fraction of either version; they are dropped for one `changed_during_read` row
+(sizes and sha256 before and after), and the next build reads the file again.
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ from dataclasses import dataclass, field
 
 from sftmart.landing import files
 from sftmart.landing.files import SUPPORTED_SUFFIXES, FileInfo
+from sftmart.landing.reasons import CHANGED_DURING_READ
 from sftmart.landing.sql import LANDING_COLUMNS
 from sftmart.landing.window import Progress
+
+RETRIED_CODES = ("unreadable_file", CHANGED_DURING_READ)  # never kept: read again every build
 
 
 @dataclass
@@ -97,7 +105,7 @@ def plan(found: list[FileInfo], prev: dict[str, PrevFile], max_file_bytes: int, 
                 out.reuse[f.rel] = f  # never read; still too large
             else:
                 to_hash.append(f)
-        elif p is not None and p.file_code != "unreadable_file" and p.size == f.size and p.mtime_ns == f.mtime_ns:
+        elif p is not None and p.file_code not in RETRIED_CODES and p.size == f.size and p.mtime_ns == f.mtime_ns:
             out.reuse[f.rel] = f
         elif f.size > max_file_bytes:
             if supported:
@@ -118,10 +126,48 @@ def plan(found: list[FileInfo], prev: dict[str, PrevFile], max_file_bytes: int, 
                 out.direct.append((f, "unreadable_file", f"the file could not be read: {e.strerror or e}"))
                 continue
         p = prev.get(f.rel)
-        if sha is not None and p is not None and p.file_code != "unreadable_file" and p.sha == sha and p.size == f.size:
+        if sha is not None and p is not None and p.file_code not in RETRIED_CODES and p.sha == sha and p.size == f.size:
             out.reuse[f.rel] = f  # touched, same content
             if bar is not None:
                 bar.total -= f.size
             continue
         out.parse.append((f, sha))
     return out
+
+
+def _moved(f: FileInfo) -> bool:
+    """The file at f.path is no longer the one the scan found (size, mtime, inode), or is gone."""
+    try:
+        st = os.stat(f.path)
+    except OSError:
+        return True
+    return (st.st_size, st.st_mtime_ns, (st.st_dev, st.st_ino)) != (f.size, f.mtime_ns, tuple(f.ident or ()))
+
+
+def changed_reason(f: FileInfo, sha_before: str) -> str:
+    """The quarantine sentence of a file that changed while it was landed: both versions."""
+    try:
+        size = os.stat(f.path).st_size
+        after = f"{size:,} bytes (sha256 {files.sha256_file(f.path)})"
+    except OSError as e:
+        after = f"no longer readable ({e.strerror or e})"
+    return (
+        f"the file changed while it was being landed: {f.size:,} bytes (sha256 {sha_before}) when it was "
+        f"found, {after} after it was read; none of its rows were landed, the next build reads it again"
+    )
+
+
+def changed_under_landing(
+    read: list[tuple[FileInfo, str | None, int]], reuse: dict[str, FileInfo], prev: dict[str, PrevFile]
+) -> list[tuple[FileInfo, int | None, str]]:
+    """(file, file id of its staged rows or None for kept rows, reason) of each file whose rows
+    depend on its content and which changed since the scan: the parsed ones `read` as
+    (file, sha256 when it was hashed, file id), and the kept ones in `reuse`."""
+    changed = []
+    for f, sha, file_id in read:
+        if sha is not None and os.path.splitext(f.rel)[1].lower() in SUPPORTED_SUFFIXES and _moved(f):
+            changed.append((f, file_id, changed_reason(f, sha)))
+    for rel, f in reuse.items():
+        if prev[rel].sha is not None and _moved(f):
+            changed.append((f, None, changed_reason(f, prev[rel].sha)))
+    return changed

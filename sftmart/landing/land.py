@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sftmart.landing import files
-from sftmart.landing.changes import plan, previous_state
+from sftmart.landing.changes import changed_under_landing, plan, previous_state
 from sftmart.landing.parse import reject_too_large_file
+from sftmart.landing.reasons import CHANGED_DURING_READ
 from sftmart.landing.sink import Sink
 from sftmart.landing.sql import landing_sql, reused_rows_sql, staged_rows_sql
 from sftmart.landing.tmpdir import make_stage_dir, tmp_root
@@ -55,10 +56,10 @@ def land(
 
     # 2. Parse what is new or changed into Parquet stages (in worker processes when it pays).
     ids = itertools.count(1)
-    jobs = [
-        (f.path, f.size, (next(ids), f.rel, f.collection, sha, f.size, f.mtime_ns), f.ident)
-        for f, sha in sorted(todo.parse, key=lambda t: t[0].rel)
-    ]
+    jobs, read = [], []  # read: (file, sha256, file id), for the check after reading
+    for f, sha in sorted(todo.parse, key=lambda t: t[0].rel):
+        read.append((f, sha, next(ids)))
+        jobs.append((f.path, f.size, (read[-1][2], f.rel, f.collection, sha, f.size, f.mtime_ns), f.ident))
     stage_dir = make_stage_dir(tmp_root(con))
     sink = Sink(os.path.join(stage_dir, "file_rejects.parquet"))
     for f, code, reason in todo.direct:
@@ -78,10 +79,20 @@ def land(
             if ctx[0] not in dropped:  # a file split into line ranges may fail in several
                 dropped.append(ctx[0])
                 sink.reject((next(ids),) + ctx[1:], None, None, "unreadable_file", reason, None)
+    # 3. A file that moved under the landing (appended to, truncated, replaced) keeps no rows:
+    # they may be a fraction of either version. One quarantine row; the next build reads it again.
+    for f, file_id, reason in changed_under_landing([r for r in read if r[2] not in dropped], todo.reuse, prev):
+        if file_id is None:
+            del todo.reuse[f.rel]
+        else:
+            dropped.append(file_id)
+        sink.reject(
+            (next(ids), f.rel, f.collection, None, f.size, f.mtime_ns), None, None, CHANGED_DURING_READ, reason, None
+        )
     sink.close()
     stage_paths = [stage.path for stage in stages if stage.rows] + ([sink.path] if sink.count else [])
 
-    # 3. The landing table: kept rows of the previous table + the staged rows.
+    # 4. The landing table: kept rows of the previous table + the staged rows.
     parts = []
     if todo.reuse:
         parts.append(reused_rows_sql(con, previous_table, prev, todo.reuse))

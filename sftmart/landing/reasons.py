@@ -24,4 +24,6 @@ REASON_CODES = (
     "not_a_regular_file",  # a FIFO, device, socket (or a link to one); never opened
     "symlink_outside_root",  # a link that leaves raw_root; never read
     "non_utf8_file_name",  # a name that is not UTF-8; never read
+    "changed_during_read",  # its size, mtime or inode moved while it was landed; none of its rows kept
 )
+CHANGED_DURING_READ = "changed_during_read"  # read again by the next build (sftmart.landing.changes)
