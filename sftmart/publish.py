@@ -84,7 +84,7 @@ class BuildLock:
         self._fh.flush()
 
     @classmethod
-    def inherited_from_env(cls, published: Path) -> "BuildLock | None":
+    def inherited_from_env(cls, published: Path) -> BuildLock | None:
         """The lock `sftmart build` took and handed down as descriptor $SFTMART_BUILD_LOCK_FD, when
         that descriptor is this warehouse's lock file and holds the lock; else None."""
         try:
@@ -186,7 +186,9 @@ def recover(published: Path) -> None:
         elif not _wal(published).exists():
             os.replace(aside, _wal(published))
         else:
-            raise PublishConflict(f"{published} has a write-ahead log and an older one set aside ({aside}); look at both")
+            raise PublishConflict(
+                f"{published} has a write-ahead log and an older one set aside ({aside}); look at both"
+            )
     _fsync_dir(published.parent)
 
 
