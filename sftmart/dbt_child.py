@@ -7,8 +7,10 @@ under the build lock the wrapper holds, and what the wrapper says afterwards is 
 - dbt runs in its own process group (a terminal's Ctrl-C reaches the wrapper only) with
   PR_SET_PDEATHSIG: when the wrapper dies, even by SIGKILL, the kernel sends dbt SIGTERM. The
   plugin (udfs.plugin) also publishes nothing once its parent is no longer the wrapper.
-- SIGTERM, SIGINT or SIGHUP to the wrapper ends dbt with SIGTERM (dbt stops at once, publishing
-  nothing) and the wrapper exits 128 + the signal's number.
+- SIGTERM, SIGINT or SIGHUP to the wrapper ends dbt with SIGTERM and the wrapper exits 128 + the
+  signal's number. dbt runs through this module's entry point, which handles SIGTERM in its main
+  thread (dbt-duckdb calls the plugin from worker threads): it stops at once, publishing nothing
+  more, and says whether the warehouse was published and where the copy is (udfs.plugin).
 - Afterwards "published" means the published file is another file than before (publishing renames
   the copy over it), and the build copy is named only if it still exists.
 """
@@ -66,9 +68,16 @@ def _die_with_parent(parent: int):
 
 
 def dbt_command(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -> list[str]:
-    dbt_script = Path(sys.executable).with_name("dbt")
-    launcher = [str(dbt_script)] if dbt_script.exists() else [sys.executable, "-m", "dbt.cli.main"]
-    args = [*launcher, command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
+    args = [
+        sys.executable,
+        "-m",
+        "sftmart.dbt_child",
+        command,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(PROFILES_DIR),
+    ]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     return args + (extra_args or [])
@@ -117,3 +126,19 @@ def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -
         lock.release()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _stop(signum, _frame) -> None:
+    plugin = sys.modules.get("udfs.plugin")
+    if plugin is None:
+        os.write(2, f"sftmart: dbt stopped by {signal.Signals(signum).name} before it opened the warehouse\n".encode())
+        os._exit(128 + signum)
+    plugin._Run.stopped(signum)
+
+
+if __name__ == "__main__":  # dbt, as `python -m dbt.cli.main`, with SIGTERM handled (see the module doc)
+    signal.signal(signal.SIGTERM, _stop)
+    from dbt.cli.main import cli
+
+    sys.argv[0] = "dbt"
+    cli()

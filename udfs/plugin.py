@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
@@ -91,16 +90,20 @@ class _Run:
             cls.lock = publish.BuildLock.inherited_from_env(published) or publish.BuildLock(published)
             cls.expected = publish.identity(published)
             cls.build = publish.prepare_build(published)
-            if threading.current_thread() is threading.main_thread():
-                signal.signal(signal.SIGTERM, cls.stopped)
         else:  # compile, docs, test, show: a snapshot of its own, beside any build in progress
             cls.build = publish.prepare_read_copy(published)
         return cls.build
 
     @classmethod
-    def stopped(cls, signum, _frame) -> None:
-        """SIGTERM (the wrapper's, or the kernel's when the wrapper died): stop at once, publishing
-        nothing more, and say truthfully where things stand (a publish may have just happened)."""
+    def stopped(cls, signum: int) -> None:
+        """SIGTERM to a dbt run of `sftmart build` (the wrapper's, or the kernel's when the wrapper
+        died; handled by sftmart.dbt_child's entry point): stop at once, publishing nothing more,
+        and say truthfully where things stand (a publish may have just happened)."""
+        if cls.published is None:
+            os.write(
+                2, f"sftmart: dbt stopped by {signal.Signals(signum).name} before it opened the warehouse\n".encode()
+            )
+            os._exit(128 + signum)
         now = publish.identity(cls.published)[0]
         before = cls.expected[0] if cls.expected else None
         if now is not None and (before is None or now[0] != before[0]):
