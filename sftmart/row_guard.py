@@ -57,9 +57,11 @@ def row_counts(path: Path) -> dict[str, int]:
 
 def shrunk(published: dict[str, int], built: dict[str, int], max_shrink_share: float) -> list[str]:
     """The guarded relations the build would empty, lose or shrink by more than `max_shrink_share`
-    of their published rows ('name: published -> built'); relations in MAY_SHRINK are left out."""
+    of their published rows ('name: published -> built'), earliest layer first (the cause comes
+    first); relations in MAY_SHRINK are left out."""
     found = []
-    for name, before in sorted(published.items()):
+    by_layer = sorted(published.items(), key=lambda item: (GUARDED_SCHEMAS.index(item[0].split(".")[0]), item[0]))
+    for name, before in by_layer:
         if before == 0 or name in MAY_SHRINK:
             continue
         after = built.get(name, 0)

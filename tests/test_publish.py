@@ -231,3 +231,13 @@ def test_commands_that_write_nothing_read_a_snapshot_beside_a_build(published):
         holder.kill()
         holder.wait()
     assert not any((db_path.parent / f"{db_path.name}.sftmart" / "read").iterdir())
+
+
+def test_the_row_guard_refuses_emptied_and_shrunk_relations_only():
+    from sftmart.row_guard import MAY_SHRINK, shrunk
+
+    published = {"marts.m": 10, "raw.r": 10, "raw.kept": 10, "raw.new": 0, "raw.gone": 4, "raw.rejected_records": 5}
+    built = {"marts.m": 4, "raw.r": 0, "raw.kept": 6, "raw.new": 0, "raw.rejected_records": 0, "raw.added": 3}
+    assert "raw.rejected_records" in MAY_SHRINK
+    assert shrunk(published, built, 0.5) == ["raw.gone: 4 -> 0 rows", "raw.r: 10 -> 0 rows", "marts.m: 10 -> 4 rows"]
+    assert shrunk(published, built, 1) == ["raw.gone: 4 -> 0 rows", "raw.r: 10 -> 0 rows"]  # empty never passes
