@@ -103,6 +103,8 @@ def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -
     previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     try:
         before = identity(published)[0]
+        for stale in (build_path(published), build_path(published).with_name(published.name + ".wal")):
+            stale.unlink(missing_ok=True)  # a copy left by an earlier run is not this run's to report
         env = dict(os.environ, SFTMART_DB=str(published), SFTMART_WRAPPER_PID=str(os.getpid()))
         env[LOCK_FD_ENV] = str(lock.descriptor())
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # torch threads that spin collapse on shared cores
