@@ -3,10 +3,12 @@
 A dbt run works on a private copy of the published file, `<warehouse>.sftmart/build/<name>` (the
 same file name, so the same catalog name in SQL), holding `<warehouse>.sftmart/build.lock` while
 it does. The run audits its own work (dbt data tests and the Great Expectations validation nodes
-of `dbt build`); its `on-run-end` hook says whether every node passed, and only then, after DuckDB
-has closed the copy, is the copy renamed over the published file: one atomic `rename`, so a reader
-sees the old warehouse or the new one, never half of either. A run that fails anywhere (a blocking
-expectation, a shrink guard, a crash, a full disk, a kill) leaves the published file exactly as it
+of `dbt build`); its `on-run-end` hook says whether every node passed and each layer it wrote was
+validated, and only then, after DuckDB has closed the copy and the row guard (sftmart.row_guard)
+found no table emptied or shrunk (udfs.plugin decides), is the copy renamed over the published
+file: one atomic `rename`, so a reader sees the old warehouse or the new one, never half of either.
+A run that fails anywhere (a blocking expectation, an unaudited command or selection, the row
+guard, a crash, a full disk, a kill) leaves the published file exactly as it
 was and its copy in the build folder to look at; the next run starts from a fresh copy.
 
 Readers never block a build: DuckDB's lock is taken on the copy, not on the published file.
