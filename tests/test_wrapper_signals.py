@@ -118,10 +118,18 @@ def test_a_killed_wrapper_ends_its_dbt_run_and_publishes_nothing(warehouse, tmp_
 
 
 def test_a_build_stopped_just_after_publishing_says_it_was_published(warehouse, tmp_path):
+    """First, without the suite's $SFTMART_PUBLISH_UNAUDITED, `--no-validate` publishes nothing and
+    says so; then with it, the same small selection publishes and is stopped right after."""
     published, raw_root, dbt_vars = warehouse
     before, log, flag = digest(published), tmp_path / "wrapper.log", tmp_path / "paused"
-    # a small selection that passes ($SFTMART_PUBLISH_UNAUDITED, the suite's default, lets it publish)
     args = ("--select", "alpaca_cot_landing", "--no-validate")
+    wrapper = start("build", published, raw_root, dbt_vars, log, *args, SFTMART_PUBLISH_UNAUDITED="0")
+    said = log.read_text() if wrapper.wait(timeout=600) is not None else ""
+    assert wrapper.returncode == 0 and digest(published) == before, said[-3000:]
+    copy = build_path(published.resolve())
+    assert f"the run was not published (see above). {published.resolve()} is unchanged; " in said
+    assert f"this run's tables are in {copy}." in said and "runs no audits" not in said
+    assert "the raw layer(s) were written without validate_raw passing" in said
     pause = {PAUSE_AT_ENV: "publish_replaced", PAUSE_FLAG_ENV: str(flag)}
     wrapper = start("build", published, raw_root, dbt_vars, log, *args, **pause)
     try:
