@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 from sftmart.cli_errors import OneLineParser, at_least_one, check_build, one_line_errors, parse_vars, require_tables
+from sftmart.dbt_child import run_dbt
 from sftmart.experiment import ARMS, SELECT, experiment_vars, print_comparison
-from sftmart.paths import DBT_PROJECT_DIR, PROFILES_DIR, build_path, warehouse_path
+from sftmart.paths import warehouse_path
 from sftmart.sql_shell import FORMATS
 
 # dbt selector of the validation nodes (and the results view over them), for --no-validate
@@ -28,25 +27,13 @@ FUNNEL = "marts.mart_pipeline_funnel"
 MIX = "marts.mart_training_mix"
 
 
-def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -> bool:
-    """Runs a dbt command against the sftmart project; True when it succeeded.
-
-    A child process, because dbt-duckdb keeps its database connection open for the life of the
-    process it runs in, and the funnel and the report that follow read the file."""
-    env = dict(os.environ, SFTMART_DB=str(warehouse_path()))
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # torch threads that spin collapse on shared cores
-    dbt_script = Path(sys.executable).with_name("dbt")
-    launcher = [str(dbt_script)] if dbt_script.exists() else [sys.executable, "-m", "dbt.cli.main"]
-    args = [*launcher, command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(PROFILES_DIR)]
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
-    return subprocess.run(args + (extra_args or []), env=env).returncode == 0
-
-
 def build_args(select: list[str] | None, validate: bool) -> list[str]:
-    """The selection arguments of the one `dbt build`."""
-    args = ["--select", *select] if select else []
-    return args if validate else args + ["--exclude", VALIDATION_NODES]
+    """The selection arguments of the one `dbt build`. A selection also runs every layer's
+    validation node, so what it publishes is audited; --no-validate leaves them out, and then the
+    run publishes nothing (macros/publish/publish_when_audited.sql): its tables stay in the copy."""
+    if not validate:
+        return (["--select", *select] if select else []) + ["--exclude", VALIDATION_NODES]
+    return ["--select", *select, VALIDATION_NODES] if select else []
 
 
 def prepare_assets(tokenizer: str) -> None:
@@ -136,7 +123,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     build.add_argument(
         "--no-validate",
         action="store_true",
-        help=f"leave out the Great Expectations validation nodes ({VALIDATION_NODES})",
+        help=f"leave out the Great Expectations validation nodes ({VALIDATION_NODES}); publishes nothing",
     )
     build.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
     experiment = sub.add_parser(
@@ -178,18 +165,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.raw_root:
         dbt_vars["raw_root"] = os.path.abspath(args.raw_root)
     prepare_assets(dbt_vars.get("tokenizer", ""))
+    return build_and_report(args, dbt_vars)
+
+
+def build_and_report(args: argparse.Namespace, dbt_vars: dict) -> int:
+    """The one `dbt build` (sftmart.dbt_child), then what this run itself did: its validation
+    summaries, and the funnel and the report when it published; one line on where things stand
+    when it did not (lost the lock, failed, was refused by the audits or stopped by a signal)."""
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    ok = run_dbt("build", dbt_vars, build_args(args.select, validate=not args.no_validate))
-    built = warehouse_path() if ok else build_path(warehouse_path().resolve())  # a failed run is not published
-    if built.exists():
-        print_validation(started, built)
-    if not ok:
-        print(
-            f"dbt build failed; the nodes downstream of the failure were skipped (see above). "
-            f"{warehouse_path()} is unchanged; this run's tables are in {built}.",
-            file=sys.stderr,
-        )
+    run = run_dbt("build", dbt_vars, build_args(args.select, validate=not args.no_validate))
+    if run.lock_error:
+        print(f"sftmart: {run.lock_error}. Nothing was built; {run.published} is unchanged.", file=sys.stderr)
         return 1
+    if run.stopped_by is not None:
+        print(f"sftmart {args.command} was stopped by {run.stopped_by.name}; {run.state()}.", file=sys.stderr)
+        return 128 + int(run.stopped_by)
+    built = run.published if run.was_published else run.copy
+    if built is not None:
+        print_validation(started, built)
+    if not run.was_published:
+        why = (
+            "dbt build failed; the nodes downstream of the failure were skipped"
+            if run.returncode
+            else "the run was not published"
+        )
+        print(f"{why} (see above). {run.state()}.", file=sys.stderr)
+        return 0 if args.no_validate and run.returncode == 0 else 1
     print_funnel()
     if args.command == "experiment":
         print_comparison(warehouse_path())

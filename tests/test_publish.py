@@ -17,7 +17,8 @@ from conftest import dbt_argv, run_dbt
 from pipeline_fixture import write_fixture
 
 from sftmart.paths import build_path, published_path, read_copy_path
-from sftmart.publish import BuildLock, BuildLockTimeout, prepare_build, publish
+from sftmart.publish import BuildLock, BuildLockTimeout, PublishConflict, identity, prepare_build, publish, recover
+from training.pause import PAUSE_AT_ENV, PAUSE_FLAG_ENV
 
 
 def file_digest(path) -> str:
@@ -47,6 +48,62 @@ def test_prepare_copies_and_publish_replaces(tmp_path):
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select count(*) from t").fetchall() == [(2,)]
     assert not build.exists()
+
+
+def _outside_writer_commits(published, value: int) -> None:
+    """A writer outside dbt commits a row and leaves it in the write-ahead log (no checkpoint)."""
+    with duckdb.connect(str(published)) as con:
+        con.execute("create table if not exists t (x int)")
+        con.execute("checkpoint")
+        con.execute("pragma disable_checkpoint_on_shutdown")
+        con.execute("insert into t values (?)", [value])
+    assert published.with_name(published.name + ".wal").exists()
+
+
+def _rows_of(path) -> set[int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {x for (x,) in con.execute("select x from t").fetchall()}
+
+
+@pytest.mark.parametrize("stage", ["publish_log_aside", "publish_replaced"])
+def test_a_publish_killed_at_any_step_loses_no_commit(tmp_path, stage):
+    """kill -9 between the steps of a publish: the published file with the outside writer's log
+    (before the copy is in place), or the new file, which holds that log's changes (after)."""
+    published = tmp_path / "w.duckdb"
+    _outside_writer_commits(published, 1)
+    before = identity(published)
+    build = prepare_build(published)
+    with duckdb.connect(str(build)) as con:
+        con.execute("insert into t values (2)")
+    flag = tmp_path / "paused"
+    script = f"from pathlib import Path; from sftmart.publish import publish; publish(Path({str(build)!r}), Path({str(published)!r}))"
+    env = dict(os.environ, **{PAUSE_AT_ENV: stage, PAUSE_FLAG_ENV: str(flag)})
+    child = subprocess.Popen([sys.executable, "-c", script], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not flag.exists():
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        child.kill()
+        child.wait()
+    recover(published)  # what the next build does first
+    assert _rows_of(published) == ({1} if stage == "publish_log_aside" else {1, 2})
+    if stage == "publish_log_aside":
+        assert identity(published) == before  # exactly the file and log it had
+    assert not list(tmp_path.glob("w.duckdb.wal.aside-*"))
+
+
+def test_a_publish_refuses_when_an_outside_writer_committed_during_the_build(tmp_path):
+    published = tmp_path / "w.duckdb"
+    _outside_writer_commits(published, 1)
+    expected = identity(published)
+    build = prepare_build(published)
+    duckdb.connect(str(build)).close()  # the build: its copied log replayed and checkpointed
+    _outside_writer_commits(published, 5)  # meanwhile
+    with pytest.raises(PublishConflict, match="changed while this run built"):
+        publish(build, published, expected)
+    assert _rows_of(published) == {1, 5} and _rows_of(build) == {1}
 
 
 def test_a_second_build_waits_then_names_the_holder(tmp_path):
@@ -174,3 +231,13 @@ def test_commands_that_write_nothing_read_a_snapshot_beside_a_build(published):
         holder.kill()
         holder.wait()
     assert not any((db_path.parent / f"{db_path.name}.sftmart" / "read").iterdir())
+
+
+def test_the_row_guard_refuses_emptied_and_shrunk_relations_only():
+    from sftmart.row_guard import MAY_SHRINK, shrunk
+
+    published = {"marts.m": 10, "raw.r": 10, "raw.kept": 10, "raw.new": 0, "raw.gone": 4, "raw.rejected_records": 5}
+    built = {"marts.m": 4, "raw.r": 0, "raw.kept": 6, "raw.new": 0, "raw.rejected_records": 0, "raw.added": 3}
+    assert "raw.rejected_records" in MAY_SHRINK
+    assert shrunk(published, built, 0.5) == ["raw.gone: 4 -> 0 rows", "raw.r: 10 -> 0 rows", "marts.m: 10 -> 4 rows"]
+    assert shrunk(published, built, 1) == ["raw.gone: 4 -> 0 rows", "raw.r: 10 -> 0 rows"]  # empty never passes

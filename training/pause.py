@@ -6,6 +6,9 @@ Stages (where `pause_at` is called):
   training   right after a checkpoint of an unfinished run is saved (training.train)
   merge      the merged guide model's weights staged, not yet published (training.models.merge_adapter)
   recording  the run trained (and merged), its row not yet in the warehouse (training.dag)
+  publish_log_aside  the published file's write-ahead log renamed aside, the copy not yet in place
+  publish_replaced   the copy renamed over the published file, the aside log not yet removed
+                     (both in sftmart.publish.publish)
 
 When it pauses it writes its pid to the file $SFTMART_PAUSE_FLAG (when set) and says so on stderr.
 """
@@ -17,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-PAUSE_STAGES = ("training", "merge", "recording")
+PAUSE_STAGES = ("training", "merge", "recording", "publish_log_aside", "publish_replaced")
 PAUSE_AT_ENV = "SFTMART_PAUSE_AT"
 PAUSE_FLAG_ENV = "SFTMART_PAUSE_FLAG"
 

@@ -1,18 +1,27 @@
 """dbt-duckdb plugin: registers sftmart's Python UDFs on every connection dbt opens, applies the
 DuckDB `settings` of its config once, has the warehouse written in smaller row groups
 (`row_group_size`), builds on a copy of the warehouse that is published only when the run passed
-(`write_audit_publish`, see sftmart.publish) after closing the warehouse at exit."""
+(`write_audit_publish`, see sftmart.publish) after closing the warehouse at exit.
+
+At exit a run publishes only when all of these hold: its on-run-end hook said 'publish' (a
+`dbt build` whose every node passed and which validated each layer it wrote, see
+macros/publish/publish_when_audited.sql); no table or view would be emptied or shrink past
+`max_shrink_share` (sftmart.row_guard, for any command and selection); the `sftmart build` that
+started it, if one did ($SFTMART_WRAPPER_PID), is still its parent; and the published file did not
+change during the run. Otherwise it prints one line saying why, naming the build copy to inspect."""
 
 import atexit
+import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.adapters.duckdb.plugins import BasePlugin
-from duckdb.sqltypes import BOOLEAN, VARCHAR
+from duckdb.sqltypes import BOOLEAN, DOUBLE, VARCHAR
 
-from sftmart import publish
+from sftmart import publish, row_guard
 from sftmart.paths import warehouse_of, warehouse_state_dir
 from udfs.registry import register_all
 
@@ -50,7 +59,8 @@ def reattach_with_row_group_size(conn, rows: int) -> None:
 
 # Scalar functions the plugin itself registers on the run's connection (besides udfs.registry's)
 CONNECTION_FUNCTIONS = ("sftmart_warehouse_state_dir", "sftmart_run_verdict")
-WRITING_COMMANDS = ("build", "run", "seed", "snapshot")  # the dbt commands whose passing runs publish
+WRITING_COMMANDS = ("build", "run", "seed", "snapshot")  # the dbt commands that build a copy under the lock
+WRAPPER_PID_ENV = "SFTMART_WRAPPER_PID"  # set by `sftmart build` for the dbt process it starts
 
 
 def _command() -> str | None:
@@ -69,22 +79,56 @@ class _Run:
     published: Path | None = None
     build: Path | None = None
     lock: "publish.BuildLock | None" = None
+    expected: tuple | None = None  # the published file's identity when the copy was made
     verdict: str = "the run ended before its on-run-end hook gave a verdict"
+    max_shrink_share: float = 0.0
 
     @classmethod
     def start(cls, published: Path) -> Path:
         cls.published = published
         if _command() in WRITING_COMMANDS:
-            cls.lock = publish.BuildLock(published)
+            cls.lock = publish.BuildLock.inherited_from_env(published) or publish.BuildLock(published)
+            cls.expected = publish.identity(published)
             cls.build = publish.prepare_build(published)
         else:  # compile, docs, test, show: a snapshot of its own, beside any build in progress
             cls.build = publish.prepare_read_copy(published)
         return cls.build
 
     @classmethod
-    def record_verdict(cls, verdict: str) -> bool:
-        cls.verdict = verdict
+    def stopped(cls, signum: int) -> None:
+        """SIGTERM to a dbt run of `sftmart build` (the wrapper's, or the kernel's when the wrapper
+        died; handled by sftmart.dbt_child's entry point): stop at once, publishing nothing more,
+        and say truthfully where things stand (a publish may have just happened)."""
+        if cls.published is None:
+            os.write(
+                2, f"sftmart: dbt stopped by {signal.Signals(signum).name} before it opened the warehouse\n".encode()
+            )
+            os._exit(128 + signum)
+        now = publish.identity(cls.published)[0]
+        before = cls.expected[0] if cls.expected else None
+        if now is not None and (before is None or now[0] != before[0]):
+            state = f"{cls.published} was published"
+        elif cls.build is not None and cls.build.exists():
+            state = f"{cls.published} is unchanged; this run's copy is {cls.build}"
+        else:
+            state = f"{cls.published} is unchanged"
+        os.write(2, f"sftmart: dbt stopped by {signal.Signals(signum).name}; {state}\n".encode())
+        os._exit(128 + signum)
+
+    @classmethod
+    def record_verdict(cls, verdict: str, max_shrink_share: float) -> bool:
+        cls.verdict, cls.max_shrink_share = verdict, float(max_shrink_share)
         return True
+
+    @classmethod
+    def final_verdict(cls) -> str:
+        """'publish', or why not: the hook's verdict, then the wrapper's life, then the row guard."""
+        wrapper = os.environ.get(WRAPPER_PID_ENV)
+        if cls.verdict != "publish":
+            return cls.verdict
+        if wrapper and str(os.getppid()) != wrapper:
+            return f"the sftmart command that started this run (pid {wrapper}) is gone"
+        return row_guard.refusal(cls.published, cls.build, cls.max_shrink_share) or "publish"
 
     @classmethod
     def finish(cls) -> None:
@@ -94,15 +138,18 @@ class _Run:
         if cls.lock is None:
             return
         try:
-            if cls.verdict == "publish":
-                publish.publish(cls.build, cls.published)
-                print(f"sftmart: published {cls.published}", file=sys.stderr)
-            else:
-                print(
-                    f"sftmart: not published ({cls.verdict}); {cls.published} is unchanged; "
-                    f"this run's copy is {cls.build}",
-                    file=sys.stderr,
-                )
+            try:
+                verdict = cls.final_verdict()
+                if verdict == "publish":
+                    publish.publish(cls.build, cls.published, cls.expected)
+                    print(f"sftmart: published {cls.published}", file=sys.stderr)
+                    return
+            except Exception as error:  # a conflict, an unreadable file: say it in one line
+                verdict = f"{type(error).__name__}: {error}"
+            print(
+                f"sftmart: not published ({verdict}); {cls.published} is unchanged; this run's copy is {cls.build}",
+                file=sys.stderr,
+            )
         finally:
             cls.lock.release()
             cls.lock = None
@@ -160,5 +207,7 @@ class Plugin(BasePlugin):
         conn.create_function("sftmart_warehouse_state_dir", lambda: state_dir, [], VARCHAR)
         if _Run.published is not None:
             attach_published(conn, _Run.published)
-            conn.create_function("sftmart_run_verdict", _Run.record_verdict, [VARCHAR], BOOLEAN, side_effects=True)
+            conn.create_function(
+                "sftmart_run_verdict", _Run.record_verdict, [VARCHAR, DOUBLE], BOOLEAN, side_effects=True
+            )
         register_all(conn)

@@ -1,19 +1,43 @@
-{#- on-run-end: the run's verdict for write-audit-publish, given to the plugin (udfs/plugin.py),
-    which publishes the build copy only when every node passed and the command writes (a `dbt
-    build` audits with its data tests and validation nodes; a `dbt run` publishes unaudited, as
-    dbt's own `run` would); otherwise the published warehouse stays as it was. -#}
+{#- on-run-end: the run's verdict for write-audit-publish, given to the plugin (udfs/plugin.py).
+    Only audited states are published: the verdict is 'publish' only for a `dbt build` in which every
+    node passed and, for each layer it wrote (raw, staging, intermediate, marts: every layer with a
+    models/validation/validate_<layer> node), that layer's validation node ran and passed. So
+    `dbt run`, `dbt seed`, `sftmart build --no-validate` and a `--select` that leaves out the
+    validation nodes of what it wrote publish nothing and say so, naming the build copy to inspect.
+    $SFTMART_PUBLISH_UNAUDITED=1 lifts the validation-node rule (the test suite's partial runs); the
+    plugin's row guard (sftmart/row_guard.py) applies to every run whatever this says. -#}
 {% macro publish_when_audited(results) %}
 {% if execute %}
-    {% set blocking = [] %}
+    {% set blocking, written, validated, audited = [], [], [], [] %}
+    {% for node in graph.nodes.values() if node.resource_type == 'model' and node.fqn[1] == 'validation' and node.name.startswith('validate_') %}
+        {% do audited.append(node.name[9:]) %}
+    {% endfor %}
     {% for result in results %}
         {% if result.status not in ('success', 'pass', 'warn', 'no-op') %}
             {% do blocking.append(result.node.name ~ ' ' ~ result.status) %}
+        {% elif result.node.resource_type in ('model', 'seed', 'snapshot') %}
+            {% if result.node.fqn[1] == 'validation' and result.node.name[9:] in audited %}
+                {% do validated.append(result.node.name[9:]) %}
+            {% elif result.node.config.schema in audited %}
+                {% do written.append(result.node.config.schema) %}
+            {% endif %}
         {% endif %}
     {% endfor %}
-    {% set verdict = 'publish' if not blocking else blocking | length ~ ' node(s) did not pass: ' ~ blocking[:5] | join(', ') %}
+    {% set unaudited = env_var('SFTMART_PUBLISH_UNAUDITED', '') in ('1', 'true') %}
+    {% set command = invocation_args_dict.get('which') %}
+    {% set missing = written | unique | reject('in', validated) | list %}
+    {% if blocking %}
+        {% set verdict = blocking | length ~ ' node(s) did not pass: ' ~ blocking[:5] | join(', ') %}
+    {% elif command != 'build' and not unaudited %}
+        {% set verdict = '`dbt ' ~ command ~ '` runs no audits; only a `dbt build` that validates each layer it writes publishes' %}
+    {% elif missing and not unaudited %}
+        {% set verdict = 'the ' ~ missing | join(', ') ~ ' layer(s) were written without validate_' ~ missing | join(', validate_') ~ ' passing; add path:models/validation to the selection' %}
+    {% else %}
+        {% set verdict = 'publish' %}
+    {% endif %}
     {% set has_wap = run_query("select count(*) from duckdb_functions() where function_name = 'sftmart_run_verdict'").columns[0].values()[0] %}
     {% if has_wap %}
-        {% do run_query("select sftmart_run_verdict(" ~ sql_literal(verdict) ~ ")") %}
+        {% do run_query("select sftmart_run_verdict(" ~ sql_literal(verdict) ~ ", " ~ checked_var('max_shrink_share') ~ ")") %}
     {% endif %}
 {% endif %}
 select 1

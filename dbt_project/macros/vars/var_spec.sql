@@ -74,7 +74,7 @@ max_shrink_share:
   type: number
   min: 0
   max: 1
-  doc: "a build that would shrink a published table by more than this share of its rows fails before publishing (an empty table always fails)"
+  doc: "a run that would shrink a published table or view by more than this share of its rows publishes nothing (an empty one never publishes)"
 model_layer:
   type: boolean
   doc: guide model, scoring, learnability filter and LoRA training; false = every candidate is learnable, nothing is trained
