@@ -9,7 +9,7 @@
     {% for lang, lang_budget, got, policy, note in rows %}
         {% if note and note.startswith('ratio held') %}
             {{ log("WARNING " ~ relation.identifier ~ ": " ~ note ~ " (see mart_pipeline_funnel)", info=True) }}
-        {% elif got < lang_budget * (1 - budget_tolerance()) %}
+        {% elif (got | float) < (lang_budget | float) * (1 - budget_tolerance()) %}
             {{ log("WARNING " ~ relation.identifier ~ ": '" ~ lang ~ "' ran out of candidates: " ~ got ~ " of "
                    ~ lang_budget | int ~ " budget tokens (ratio_policy " ~ policy
                    ~ ": budget not filled, the ratio drifts; see mart_pipeline_funnel)", info=True) }}

@@ -43,7 +43,9 @@ budgets as (
         l.pool_tokens,
         {{ sql_literal(token_budget) }}::bigint as requested_budget,
         floor(h.budget)::bigint as effective_budget,
-        floor(h.budget) * l.share as lang_budget,
+        -- a language that holds the budget takes its whole pool (floor() must not cut its last sample)
+        case when {{ sql_literal(ratio_policy) }} = 'hold' and l.share > 0 and l.pool_tokens / l.share <= h.budget
+             then l.pool_tokens else floor(h.budget) * l.share end as lang_budget,
         {{ sql_literal(ratio_policy) }} as ratio_policy,
         l.pool_tokens < {{ sql_literal(token_budget) }} * l.share as is_short,
         l.share > 0 and l.pool_tokens / l.share <= h.budget as is_limiting
@@ -59,7 +61,8 @@ select
                 || '-token ' || lang || ' share (ratio_policy fill: the ratio drifts)'
         when effective_budget < requested_budget and is_limiting and pool_tokens = 0
             then 'ratio held: ' || lang || ' ran out of candidates (none for its ' || round(100 * share, 1)
-                || '% share), so the budget shrinks to 0 tokens and every mix is empty (ratio_policy fill takes what there is)'
+                || '% share), so the budget shrinks to 0 tokens and every mix is empty (for one-language data set en_ratio to '
+                || case when lang = 'en' then '0' else '1' end || '; ratio_policy fill takes what there is)'
         when effective_budget < requested_budget and is_limiting
             then 'ratio held: ' || lang || ' ran out of candidates (the pool holds ' || pool_tokens || ' tokens of the '
                 || (requested_budget * share)::bigint || '-token ' || lang || ' share), so the budget shrinks from '
@@ -96,10 +99,11 @@ from budgets
       seeded random order (md5 of sample_id and seed). Ties break in the seeded order when a seed
       is given, then on sample_id.
     near_rank_band: with order_by and a seed, the draw order is seeded among near ranks: the pool in
-      order_by's order is cut into bands of this share of the language's budget (in tokens), drawn
-      band after band, each band in the seeded order. So a ranked arm keeps its ranking (bands of
-      0.3: the first 90% of the budget are the top-ranked samples whatever the seed) and its seed
-      still changes the draw (the last 10% are sampled from the next-ranked 30%).
+      order_by's order is cut into bands of this share of the language's budget (in tokens; at least
+      two average samples), drawn band after band, each band in the seeded order. So a ranked arm
+      keeps its ranking (bands of 0.3: the first 90% of the budget are the top-ranked samples
+      whatever the seed) and its seed still changes the draw (the last 10% are sampled from the
+      next-ranked 30%).
     count_by: the column counted against the budget (n_tokens; the competition kit's count is
       n_prompt_tokens).
     Returns the pool's columns. -#}
@@ -123,7 +127,8 @@ ranked_ as (
         floor(
             (sum(p.{{ count_by }}) over (partition by p.lang order by {{ order_by }}, p.sample_id
                                          rows between unbounded preceding and current row) - p.{{ count_by }})
-            / greatest(b.lang_budget * {{ sql_literal(near_rank_band) }}, 1)
+            / greatest(b.lang_budget * {{ sql_literal(near_rank_band) }},
+                       2 * avg(p.{{ count_by }}) over (partition by p.lang), 1)
         ) as near_rank_band_
     from {{ pool }} as p
     inner join budgets as b using (lang)
