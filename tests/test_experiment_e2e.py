@@ -82,7 +82,7 @@ def test_comparison_rows_and_the_printed_table(experiment):
     tokens = query(
         db,
         """select distinct c.real_tokens, c.counted_tokens, c.trained_tokens, c.n_dropped_over_length,
-                  (select avg(tokens_seen) from marts.training_runs as r join marts.mart_arm_adapters as a
+                  (select avg(r.tokens_seen) from marts.training_runs as r join marts.mart_arm_adapters as a
                    using (run_id) where a.arm = 'curated')
            from marts.mart_arm_comparison as c""",
     )
@@ -144,11 +144,14 @@ def test_english_only_data_builds_at_en_ratio_one(english_only):
     assert checked == [(True,)]
 
 
-def test_each_arm_seed_changes_its_draw(english_only):
+def test_each_random_arm_seed_changes_its_draw(english_only):
     draws = query(
         english_only,
         """select arm, list(sample_id order by sample_id) from marts.mart_arm_mixes group by arm, seed order by all""",
     )
-    for arm in ("curated", "random", "length"):
+    # random orders here (the model layer is off: the recipe's order is random); a ranked order (length,
+    # a ranked curated recipe) varies within its near-rank bands, which 3 samples of 8 barely have:
+    # test_mix_budget.py::test_a_ranked_draw_keeps_its_top_and_changes_with_the_seed shows it
+    for arm in ("curated", "random"):
         first, second = [d for a, d in draws if a == arm]
         assert first != second, arm

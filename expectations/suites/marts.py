@@ -5,7 +5,7 @@ the requested language ratio, and the funnel agrees with it.
 Keys, non-null columns and accepted values are dbt tests (dbt_project/models/marts/_marts__models.yml);
 traceability to the raw layer, the budget, the ratio and the funnel reconciliation are checked here."""
 
-from expectations.checks import Check, SuiteDef, Target, between, in_set, zero
+from expectations.checks import SuiteDef, Target, between, in_set, zero
 
 _UNTRACEABLE = """from {table} as m
                   anti join raw.alpaca_cot_records as r
