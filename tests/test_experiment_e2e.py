@@ -28,8 +28,10 @@ def experiment(tmp_path_factory):
     write_fixture(root / "raw")
     model_dir = make_tiny_model_dir(root / "tiny-model")
     dbt_vars = {"base_model": str(model_dir), "max_steps": 1, "train_batch_size": 4, "eval_generation_samples": 1}
-    # a random tiny guide learns nothing in one step: keep the top half per language, so no pool is empty
+    # a random tiny guide learns nothing in one step: keep the top half per language, so no pool is empty;
+    # a K-Center order, so the curated arm's seeds each start their own K-Center
     dbt_vars |= {"learnability_rule": "top_fraction"}
+    dbt_vars |= {"selection_recipe": [{"step": "learnability"}, {"step": "order", "by": "kcenter"}]}
     db_path = root / "warehouse.duckdb"
     args = [sys.executable, "-m", "sftmart.cli", "experiment", "--raw-root", str(root / "raw")]
     args += ["--vars", json.dumps(dbt_vars), "--arms", *ARMS, "--seeds", "2", "--no-report"]
@@ -55,6 +57,21 @@ def test_every_arm_draws_the_same_budget_and_ratio(experiment):
     for _, _, lang, counted, budget in per_arm:
         assert budget - smallest[lang] < counted <= budget  # never over the shared budget; no room for another
     assert query(db, "select count(distinct ratio_policy) from marts.int_mix_budget") == [(1,)]
+
+
+def test_each_curated_seed_starts_its_own_k_center(experiment):
+    db, _ = experiment
+    ranks = query(
+        db,
+        """select map_keys(seed_ranks), seed_ranks[1] = seed_ranks[2]
+           from marts.mart_selection_order where selection_rank is not null""",
+    )
+    assert ranks and all(sorted(keys) == [1, 2, 42] for keys, *_ in ranks)  # sample_seed 42, arm seeds 1, 2
+    assert not all(same for *_, same in ranks)  # another first centre, another K-Center order
+    draws = query(
+        db, "select seed, list(sample_id order by sample_id) from marts.mart_arm_mixes where arm = 'curated' group by 1"
+    )
+    assert len({tuple(d) for _, d in draws}) == 2
 
 
 def test_one_adapter_per_arm_and_seed_recorded_in_the_run_history(experiment):

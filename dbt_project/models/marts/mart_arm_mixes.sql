@@ -3,7 +3,8 @@
 -- from the same decontaminated candidate pool, so arms differ only in which samples they pick:
 --   curated  the training mix's sampler over curated_pool() in its order (curated_order_by(); a
 --            random order seeded by the arm seed, or the selection recipe's rank, drawn seeded among
---            near ranks: ratio_sample's near_rank_band, so the seed changes the draw);
+--            near ranks: ratio_sample's near_rank_band, so the seed changes the draw; kcenter's
+--            rank is K-Center's from the arm seed's start, mart_selection_order.seed_ranks);
 --   random   the ratio sampler over the whole candidate pool (no model filter);
 --   length   the longest responses first (seeded among near ranks as curated is; the strong simple
 --            baseline of "Long Is More for Alignment", Zhao et al. 2024);
@@ -35,7 +36,7 @@ budget as (
 
 {{ arm }}_{{ seed }} as (
     {%- if arm == 'curated' %}
-    {{ ratio_sample('curated', seed=seed, budgets='budget', order_by=curated_order_by(),
+    {{ ratio_sample('curated', seed=seed, budgets='budget', order_by=curated_order_by(seed),
                     near_rank_band=near_rank_band_share()) }}
     {%- elif arm == 'random' %}
     {{ ratio_sample('candidates', seed=seed, budgets='budget') }}
