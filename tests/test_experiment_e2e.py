@@ -68,10 +68,8 @@ def test_each_curated_seed_starts_its_own_k_center(experiment):
     )
     assert ranks and all(sorted(keys) == [1, 2, 42] for keys, *_ in ranks)  # sample_seed 42, arm seeds 1, 2
     assert not all(same for *_, same in ranks)  # another first centre, another K-Center order
-    draws = query(
-        db, "select seed, list(sample_id order by sample_id) from marts.mart_arm_mixes where arm = 'curated' group by 1"
-    )
-    assert len({tuple(d) for _, d in draws}) == 2
+    # (the curated draws are the same here: the 10M-token budget takes the whole curated pool, whatever
+    # the order; test_mix_budget.py shows a ranked draw changing with the seed)
 
 
 def test_one_adapter_per_arm_and_seed_recorded_in_the_run_history(experiment):
