@@ -9,7 +9,10 @@ comparison does not need.
 
 from __future__ import annotations
 
+import csv
+import sys
 from pathlib import Path
+from typing import TextIO
 
 COMPARISON = "marts.mart_arm_comparison"
 MIXES = "marts.mart_arm_mixes"
@@ -25,8 +28,13 @@ def experiment_vars(dbt_vars: dict, arms: list[str], seeds: int) -> dict:
     return dict(dbt_vars, arms=list(dict.fromkeys(arms)), arm_seeds=list(range(1, seeds + 1)))
 
 
+COLUMNS = ("arm", "eval set", "lang", "metric", "mean", "random", "delta", "95% CI", "seeds", "verdict")
+TOKEN_COLUMNS = ("arm", "seeds", "real tokens", "counted tokens", "trained tokens")
+
+
 def comparison_rows(db_path: Path) -> tuple[list[tuple], list[tuple]]:
-    """The comparison rows, and (arm, seeds, real tokens, counted tokens) per arm from the mixes."""
+    """The comparison rows, and per arm (arm, seeds, real, counted and trained tokens per seed): real
+    and counted from the mixes, trained from the arm's runs in training_runs (tokens_seen)."""
     import duckdb
 
     with duckdb.connect(str(db_path), read_only=True) as con:
@@ -35,20 +43,31 @@ def comparison_rows(db_path: Path) -> tuple[list[tuple], list[tuple]]:
                    n_seeds, verdict
             from {COMPARISON} order by metric, eval_set, lang, arm""").fetchall()
         tokens = con.execute(f"""
-            select arm, count(*), avg(real), avg(counted) from (
-                select arm, seed, sum(n_tokens) as real, sum(counted_tokens) as counted from {MIXES} group by all
-            ) group by arm order by arm""").fetchall()
+            with mixes as (
+                select arm, seed, sum(n_tokens) as real, sum(counted_tokens) as counted from {MIXES} group by all),
+            runs as (
+                select a.arm, a.seed, r.tokens_seen
+                from marts.mart_arm_adapters as a join marts.training_runs as r using (run_id))
+            select m.arm, count(*), avg(m.real), avg(m.counted), avg(r.tokens_seen)
+            from mixes as m left join runs as r using (arm, seed)
+            group by m.arm order by m.arm""").fetchall()
     return rows, tokens
 
 
-def print_comparison(db_path: Path) -> None:
+def print_comparison(db_path: Path, out: TextIO | None = None) -> None:
+    """The comparison as a rich table on a terminal; elsewhere (a log, CI, a pipe), where rich would
+    cut every cell to 80 columns, as CSV: the comparison rows, a blank line, the tokens per arm."""
+    out = out if out is not None else sys.stdout
+    rows, tokens = comparison_rows(db_path)
+    if not out.isatty():
+        _print_csv(rows, tokens, out)
+        return
     from rich.console import Console
     from rich.table import Table
 
-    rows, tokens = comparison_rows(db_path)
-    console = Console()
+    console = Console(file=out)
     table = Table(title=f"Arms against random ({COMPARISON}; 95% t interval of the paired difference over seeds)")
-    for column in ("arm", "eval set", "lang", "metric", "mean", "random", "delta", "95% CI", "seeds", "verdict"):
+    for column in COLUMNS:
         table.add_column(
             column, justify="left" if column in ("arm", "eval set", "lang", "metric", "verdict") else "right"
         )
@@ -58,13 +77,31 @@ def print_comparison(db_path: Path) -> None:
             arm, eval_set, lang, metric, _num(mean), _num(random_mean), _num(delta, "+"), interval, str(n), verdict
         )
     console.print(table)
-    for arm, n_seeds, real, counted in tokens:
+    for arm, n_seeds, real, counted, trained in tokens:
         over = f" ({real / counted:.2f}x what it counted)" if counted and real > counted * 1.0001 else ""
         console.print(
-            f"{arm}: {real:,.0f} real tokens per seed ({n_seeds} seeds), {counted:,.0f} counted against the budget{over}"
+            f"{arm}: {real:,.0f} real tokens per seed ({n_seeds} seeds), {counted:,.0f} counted against the budget"
+            f"{over}" + ("" if trained is None else f", {trained:,.0f} trained")
         )
     if not rows:
         console.print("[yellow]no comparison rows: no arm was evaluated (see the build log)[/yellow]")
+
+
+def _print_csv(rows: list[tuple], tokens: list[tuple], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c.replace(" ", "_") for c in COLUMNS[:7]] + ["ci_low", "ci_high", "seeds", "verdict"])
+    for arm, eval_set, lang, metric, mean, random_mean, delta, low, high, n, verdict in rows:
+        writer.writerow([arm, eval_set, lang, metric, *map(_full, (mean, random_mean, delta, low, high)), n, verdict])
+    out.write("\n")
+    writer.writerow([c.replace(" ", "_") for c in TOKEN_COLUMNS])
+    for arm, n_seeds, real, counted, trained in tokens:
+        writer.writerow([arm, n_seeds, *map(_full, (real, counted, trained))])
+    if not rows:
+        print("no comparison rows: no arm was evaluated (see the build log)", file=sys.stderr)
+
+
+def _full(value) -> str:
+    return "" if value is None else f"{value:.10g}"
 
 
 def _num(value, sign: str = "") -> str:

@@ -175,15 +175,12 @@ def test_marts_untraceable_and_duplicate_rows_block(warehouse, corrupt):
     assert "marts.mart_training_mix" in result.summary()
 
 
-def test_marts_budget_is_checked_with_the_given_vars_and_the_share_only_warns(warehouse, corrupt):
+def test_marts_budget_is_checked_against_int_mix_budget_and_the_share_only_warns(warehouse, corrupt):
     raw_root, db, _ = warehouse
-    # The mix was drawn for a 10M budget; validated against a 100-token budget it overshoots.
-    result = validate_warehouse(
-        "marts", db, raw_root=str(raw_root), dbt_vars={"token_budget": 100}, build_docs_site=False
-    )
-    budget = failed(
-        result, "expect_column_pair_values_a_to_be_greater_than_b", "lang_budget,tokens_without_largest_sample"
-    )
+    # The mix was drawn for int_mix_budget's budget; against a 100-token one per language it is over.
+    over = corrupt("update marts.int_mix_budget set lang_budget = 100")
+    result = validate_warehouse("marts", over, raw_root=str(raw_root), build_docs_site=False)
+    budget = failed(result, "expect_column_values_to_be_between", "tokens_over_budget")
     assert budget.severity == "error" and not result.passed
     assert {row["lang"] for row in budget.sample_rows} == {"en", "zh"}
     # Without the funnel's shortfall note the English share is judged, but a miss only warns.

@@ -65,3 +65,42 @@ def test_texts_holding_special_tokens_in_a_batch_keep_their_rows():
     tokenizer = load_tokenizer("default")
     expected = [None if t is None else len(tokenizer.encode(t, add_special_tokens=False).ids) for t in texts]
     assert count_tokens(pa.array(texts), pa.array(["default"])).to_pylist() == expected
+
+
+@pytest.mark.parametrize("bos", [False, True])
+def test_counts_plus_overhead_are_the_length_training_sees(tmp_path, bos):
+    """n_prompt + n_response + training_overhead (int_samples_tokenized.n_training_tokens, checked
+    against model_max_length) is the length of the example training/data.py builds, for a tokenizer
+    that adds nothing (SmolLM2) and for one that adds a BOS to each prompt."""
+    import json
+    import shutil
+
+    from lm_fixtures import make_tiny_model_dir
+
+    from training.data import encode_sample
+    from training.models import ModelSpec
+    from training.models import load_tokenizer as load_training_tokenizer
+    from udfs.tokens import training_overhead
+
+    model_dir = make_tiny_model_dir(tmp_path / "model")
+    if bos:
+        spec = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+        bos_token = {"id": "<|endoftext|>", "ids": [0], "tokens": ["<|endoftext|>"]}
+        spec["post_processor"] = {
+            "type": "TemplateProcessing",
+            "single": [
+                {"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}},
+                {"Sequence": {"id": "A", "type_id": 0}},
+            ],
+            "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+            "special_tokens": {"<|endoftext|>": bos_token},
+        }
+        shutil.copytree(model_dir, tmp_path / "bos-model")
+        model_dir = tmp_path / "bos-model"
+        (model_dir / "tokenizer.json").write_text(json.dumps(spec), encoding="utf-8")
+    path = str(model_dir)
+    tokenizer = load_training_tokenizer(ModelSpec(path=path))
+    assert training_overhead(path) == (2 if bos else 1)
+    for prompt, response in [("Add 17 and 8.", "17 + 8 = 25."), ("请解释。", "水很重要。"), ("Hi", "")]:
+        counted = token_counts([prompt, response], path)
+        assert sum(counted) + training_overhead(path) == len(encode_sample(tokenizer, prompt, response))

@@ -67,5 +67,5 @@ def test_compiled_project_passes(tmp_path):
     assert problems == []
     udf_callers = {c.name: c.udfs for c in report if c.udfs}
     assert udf_callers["int_records_lang_tagged"] == {"sftmart_detect_lang"}
-    assert udf_callers["int_samples_tokenized"] == {"sftmart_count_tokens"}
+    assert udf_callers["int_samples_tokenized"] == {"sftmart_count_tokens", "sftmart_training_overhead"}
     assert all(c.materialized != "view" for c in report if c.udfs)

@@ -183,7 +183,7 @@ CORRUPTIONS = {
             p, "marts/mart_training_mix.sql", "select * replace (n_tokens * 100 as n_tokens) from original_model"
         ),
         "gate",
-        ["marts.mart_training_mix", "tokens_without_largest_sample", '"lang": "en"'],
+        ["marts.mart_training_mix", "tokens_over_budget", '"lang": "en"'],
     ),
 }
 

@@ -122,3 +122,16 @@ def test_boundary_values_are_allowed(tmp_path):
         "lora_dropout": 0,
     }
     run_dbt("run-operation", tmp_path / "w.duckdb", right, "check_vars")
+
+
+def test_a_tokenizer_other_than_the_trained_models_is_refused(tmp_path):
+    """Budgets count with `tokenizer`, training tokenises with base_model's: while the model layer
+    trains they must be one ('default' follows base_model); with it off any tokenizer counts."""
+    other = {"tokenizer": str(tmp_path / "some-tokenizer"), "base_model": str(tmp_path / "some-model")}
+    out = run_dbt("run-operation", tmp_path / "w.duckdb", other, "check_vars", check=False)
+    assert "Wrong vars, nothing was built" in out
+    assert "var 'tokenizer' = " in out and "than base_model = " in out and "leave tokenizer 'default'" in out
+    assert not (tmp_path / "w.duckdb").exists()
+    same = {"tokenizer": other["base_model"], "base_model": other["base_model"]}
+    for allowed in (same, other | {"model_layer": False}, {"base_model": other["base_model"]}):
+        run_dbt("run-operation", tmp_path / "w.duckdb", allowed, "check_vars")

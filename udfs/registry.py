@@ -82,6 +82,14 @@ def udf_specs() -> list[UdfSpec]:
             "Number of tokens of a text under a tokenizer (text, tokenizer path or 'default')",
         ),
         UdfSpec(
+            "sftmart_training_overhead",
+            tokens.training_overheads,
+            [T.VARCHAR],
+            T.BIGINT,
+            "Tokens training adds to a sample beyond its prompt and response (special prefix + eos) "
+            "under a tokenizer (path or 'default')",
+        ),
+        UdfSpec(
             "sftmart_lm_scores",
             lm_scoring.lm_scores_udf,
             [lm_scoring.ITEM_LIST_TYPE, T.VARCHAR, T.VARCHAR, T.VARCHAR],

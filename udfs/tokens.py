@@ -78,3 +78,19 @@ def count_tokens(texts: pa.Array, specs: pa.Array) -> pa.Array:
 
 def token_counts(texts: list[str], spec: str = "default") -> list[int]:
     return count_tokens(pa.array(texts, pa.string()), pa.array([spec])).to_pylist()
+
+
+@lru_cache(maxsize=4)
+def training_overhead(spec: str) -> int:
+    """Tokens training adds to a sample beyond its prompt and response as counted here: the special
+    tokens the tokenizer puts around a prompt (training/data.py encodes the prompt with
+    add_special_tokens=True, e.g. a BOS) and the end-of-sequence token it appends to the response."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_tokenizer_dir(spec)), trust_remote_code=False)
+    return len(tokenizer("", add_special_tokens=True)["input_ids"]) + 1
+
+
+def training_overheads(specs: pa.Array) -> pa.Array:
+    """training_overhead of each tokenizer spec ('default' or a local path)."""
+    return pa.array([None if s is None else training_overhead(s or "default") for s in specs.to_pylist()], pa.int64())

@@ -12,15 +12,22 @@ select * from (values
 {%- endmacro %}
 
 {#- Each arm against `random`, per eval set, language and metric, from `results` (arm, seed, eval_set,
-    lang, metric, value) and the arms' mixes `mixes` (arm, seed, n_tokens, counted_tokens).
+    lang, metric, value), the arms' mixes `mixes` (arm, seed, lang, n_tokens, counted_tokens) and
+    their training runs `runs` (arm, seed, tokens_seen, n_dropped_over_length; none = no runs).
     The difference is PAIRED by seed: d_s = value(arm, s) - value(random, s) over the seeds both arms
     ran (the arm seed is also the training seed, so a pair shares LoRA initialisation and data order);
     delta_vs_random = mean(d), the 95% interval mean(d) +- t(0.975, n-1) * sd(d) / sqrt(n). With fewer
-    than two paired seeds there is no interval. verdict: 'no difference' when the interval covers 0,
+    than two paired seeds there is no interval. mean_value and random_mean are the means over those
+    same paired seeds (so delta_vs_random = mean_value - random_mean; over all the arm's seeds when no
+    random seed pairs with it). verdict: 'not comparable' when the arm's real tokens in some language
+    differ from random's by more than budget_tolerance() of random's (the kit, which counts prompt
+    tokens only, trains on more at another ratio), else 'no difference' when the interval covers 0,
     else 'better' or 'worse' (lower is better for nll and perplexity, higher for the rest).
-    real_tokens / counted_tokens: tokens per seed the arm trains on / counted against the budget
-    (the kit counts prompt tokens only, so real exceeds counted). -#}
-{% macro arm_comparison(results, mixes) -%}
+    Per seed, averaged over the arm's seeds: counted_tokens (counted against the budget), real_tokens
+    (in the mix), real_en_share (English share of real_tokens), trained_tokens (tokens_seen: every
+    non-padding token the training run put through the model, all epochs) and n_dropped_over_length
+    (rows training dropped as too long; 0, since the pool holds none). -#}
+{% macro arm_comparison(results, mixes, runs=none) -%}
 with per_seed as (
     select arm, seed, eval_set, lang, metric, avg(value) as value
     from {{ results }}
@@ -39,23 +46,63 @@ paired as (
 stats as (
     select
         arm, eval_set, lang, metric,
-        avg(value) as mean_value,
-        avg(random_value) as random_mean,
+        coalesce(avg(value) filter (where diff is not null), avg(value)) as mean_value,
+        avg(random_value) filter (where diff is not null) as random_mean,
         avg(diff) as delta_vs_random,
         stddev_samp(diff) as sd_diff,
-        count(diff) as n_seeds,
-        count(*) as n_arm_seeds
+        count(diff) as n_seeds
     from paired
     group by all
 ),
 
+mix_langs as (
+    select arm, seed, lang, sum(n_tokens) as real_tokens, sum(counted_tokens) as counted_tokens
+    from {{ mixes }}
+    group by all
+),
+
+arm_lang_tokens as (
+    -- per arm and language, the mean over the arm's seeds (a seed without that language counts 0)
+    select s.arm, l.lang, avg(coalesce(m.real_tokens, 0)) as real_tokens
+    from (select distinct arm, seed from mix_langs) as s
+    cross join (select distinct lang from mix_langs) as l
+    left join mix_langs as m using (arm, seed, lang)
+    group by all
+),
+
+comparability as (
+    select
+        a.arm,
+        bool_and(abs(a.real_tokens - coalesce(r.real_tokens, 0))
+                 <= {{ sql_literal(budget_tolerance()) }} * coalesce(r.real_tokens, 0)) as is_comparable
+    from arm_lang_tokens as a
+    left join arm_lang_tokens as r on r.arm = 'random' and r.lang = a.lang
+    group by a.arm
+),
+
 tokens as (
-    select arm, avg(real_tokens) as real_tokens, avg(counted_tokens) as counted_tokens
+    select
+        arm,
+        avg(real_tokens) as real_tokens,
+        avg(counted_tokens) as counted_tokens,
+        avg(en_tokens / nullif(real_tokens, 0)) as real_en_share
     from (
-        select arm, seed, sum(n_tokens) as real_tokens, sum(counted_tokens) as counted_tokens
-        from {{ mixes }} group by all
+        select arm, seed, sum(real_tokens) as real_tokens, sum(counted_tokens) as counted_tokens,
+               coalesce(sum(real_tokens) filter (where lang = 'en'), 0) as en_tokens
+        from mix_langs group by all
     ) as per_mix
     group by all
+),
+
+trained as (
+    {%- if runs is none %}
+    select null::varchar as arm, null::double as trained_tokens, null::double as n_dropped_over_length
+    where false
+    {%- else %}
+    select arm, avg(tokens_seen) as trained_tokens, avg(n_dropped_over_length) as n_dropped_over_length
+    from {{ runs }}
+    group by all
+    {%- endif %}
 ),
 
 t_table as (
@@ -87,6 +134,7 @@ select
     i.n_seeds,
     case
         when i.n_seeds = 0 then 'no random arm to compare'
+        when not coalesce(c.is_comparable, true) then 'not comparable'
         when i.n_seeds < 2 then 'one seed: no interval'
         when i.ci_low <= 0 and i.ci_high >= 0 then 'no difference'
         when (i.delta_vs_random < 0) = (i.metric in ('nll', 'perplexity')) then 'better'
@@ -94,8 +142,15 @@ select
     end as verdict,
     k.real_tokens,
     k.counted_tokens,
-    r.real_tokens as random_real_tokens
+    r.real_tokens as random_real_tokens,
+    k.real_en_share,
+    r.real_en_share as random_real_en_share,
+    tr.trained_tokens,
+    tr.n_dropped_over_length,
+    c.is_comparable
 from intervals as i
 left join tokens as k on k.arm = i.arm
 left join tokens as r on r.arm = 'random'
+left join comparability as c on c.arm = i.arm
+left join trained as tr on tr.arm = i.arm
 {%- endmacro %}

@@ -1,10 +1,11 @@
-"""Marts layer: the training mix is non-empty, traceable, free of duplicate texts, within its token
-budget per language and at the requested language ratio, and the funnel agrees with it.
+"""Marts layer: the training mix is non-empty, traceable, free of duplicate texts, every mix (the
+training mix and the experiment's arms) within its token budget per language, the training mix at
+the requested language ratio, and the funnel agrees with it.
 
 Keys, non-null columns and accepted values are dbt tests (dbt_project/models/marts/_marts__models.yml);
 traceability to the raw layer, the budget, the ratio and the funnel reconciliation are checked here."""
 
-from expectations.checks import Check, SuiteDef, Target, between, in_set, zero
+from expectations.checks import SuiteDef, Target, between, in_set, zero
 
 _UNTRACEABLE = """from {table} as m
                   anti join raw.alpaca_cot_records as r
@@ -63,25 +64,24 @@ MARTS = SuiteDef(
             table="marts.mart_training_mix",
             kind="aggregate",
             description=(
-                "Per language: the tokens the mix holds without its largest sample stay below "
-                "that language's share of token_budget (the mix overshoots by at most one sample)."
+                "Per mix (the training mix and every arm and seed of marts.mart_arm_mixes, counted the "
+                "arm's way) and language: the tokens it holds against that language's budget in "
+                "marts.int_mix_budget, which no mix exceeds (a language with share 0 has budget 0)."
             ),
-            id_columns=["lang"],
-            inputs=["params"],
-            sql="""with budgets as (
-                       select 'en' as lang, token_budget * en_ratio as lang_budget from _gx_params
+            id_columns=["mix", "lang"],
+            sql="""with mixes as (
+                       select 'training_mix' as mix, lang, n_tokens as counted_tokens from marts.mart_training_mix
                        union all
-                       select 'zh', token_budget * (1 - en_ratio) from _gx_params),
-                   mix as (
-                       select lang, count(*) as n_samples, sum(n_tokens) as mix_tokens,
-                              max(n_tokens) as largest_sample_tokens
-                       from marts.mart_training_mix group by lang)
-                   select b.lang, b.lang_budget, coalesce(m.n_samples, 0) as n_samples,
+                       select arm || '-' || seed, lang, counted_tokens from marts.mart_arm_mixes),
+                   names as (select distinct mix from mixes union select 'training_mix'),
+                   per_mix as (select mix, lang, count(*) as n_samples, sum(counted_tokens) as mix_tokens
+                               from mixes group by all)
+                   select n.mix, b.lang, b.lang_budget, coalesce(m.n_samples, 0) as n_samples,
                           coalesce(m.mix_tokens, 0) as mix_tokens,
-                          coalesce(m.largest_sample_tokens, 0) as largest_sample_tokens,
-                          coalesce(m.mix_tokens - m.largest_sample_tokens, 0)::double as tokens_without_largest_sample
-                   from budgets as b left join mix as m using (lang)
-                   order by b.lang""",
+                          (coalesce(m.mix_tokens, 0) - b.lang_budget)::double as tokens_over_budget
+                   from names as n cross join marts.int_mix_budget as b
+                   left join per_mix as m on m.mix = n.mix and m.lang = b.lang
+                   order by 1, 2""",
         ),
         Target(
             name="mix_language_share",
@@ -176,12 +176,11 @@ MARTS = SuiteDef(
             "n_untraceable",
             "Every candidate joins to raw.alpaca_cot_records on record_id = sample_id and source_file.",
         ),
-        Check(
+        between(
             "mix_budget",
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            {"column_A": "lang_budget", "column_B": "tokens_without_largest_sample", "or_equal": False},
-            "error",
-            "token_budget * ratio is exceeded by at most one sample per language.",
+            "tokens_over_budget",
+            hi=0,
+            notes="No mix exceeds its language's budget in int_mix_budget (token_budget * ratio, held or filled).",
         ),
         *[
             in_set("learnability_rows", f"{c}_is_finite", [True], f"{c} is finite where the model layer scored it.")

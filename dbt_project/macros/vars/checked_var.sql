@@ -97,6 +97,18 @@
 {%- endif -%}
 {%- endmacro %}
 
+{#- Problems between vars that are each allowed on their own. -#}
+{% macro var_conflicts() -%}
+{%- set problems = [] -%}
+{%- set tokenizer, base_model = var('tokenizer'), var('base_model') -%}
+{%- if var('model_layer') and tokenizer not in ('', 'default') and tokenizer != base_model -%}
+    {%- do problems.append("var 'tokenizer' = " ~ tojson(tokenizer) ~ " would count the budgets with another tokenizer"
+        ~ " than base_model = " ~ tojson(base_model) ~ " trains with, so no arm would train what it counts: leave"
+        ~ " tokenizer 'default' (it then counts with base_model's tokenizer) or set it to base_model's path") -%}
+{%- endif -%}
+{{ return(problems) }}
+{%- endmacro %}
+
 {#- on-run-start: every var given on the command line and every declared var, checked at once. -#}
 {% macro check_vars() -%}
 {%- set spec_all = var_spec() -%}
@@ -107,6 +119,9 @@
     {%- set problem = var_problem(name, spec_all) -%}
     {%- if problem -%}{%- do problems.append(problem) -%}{%- endif -%}
 {%- endfor -%}
+{%- if not problems -%}
+    {%- set problems = var_conflicts() -%}
+{%- endif -%}
 {%- if problems -%}
     {{ exceptions.raise_compiler_error("Wrong vars, nothing was built:\n  " ~ problems | join("\n  ")) }}
 {%- endif -%}

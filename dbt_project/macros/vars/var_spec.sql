@@ -51,7 +51,7 @@ minhash_seed:
   doc: MinHash permutation seed
 tokenizer:
   type: path
-  doc: "`default` = the SmolLM2-135M tokenizer, or a local Hugging Face tokenizer directory"
+  doc: "counts every token budget: `default` = base_model's tokenizer (SmolLM2-135M's when base_model is `default`), or a local Hugging Face tokenizer directory (refused while model_layer is on unless it is base_model's path, so budgets count what training tokenises)"
 count_response_tokens:
   type: boolean
   doc: false reproduces the competition kit, which counted prompt tokens only
@@ -64,7 +64,7 @@ en_ratio:
   type: number
   min: 0
   max: 1
-  doc: English share of the budget (the rest is Chinese)
+  doc: "English share of the budget (the rest is Chinese); one-language data: 1 (English only) or 0 (Chinese only)"
 sample_seed:
   type: integer
   min: 0
@@ -93,7 +93,7 @@ model_max_length:
   type: integer
   min: 16
   max: 1048576
-  doc: tokens per sample for scoring and training (longer ones are truncated)
+  doc: "tokens per sample (prompt with special tokens + response + eos, in the training tokenizer): longer samples leave the candidate pool (too_long_for_training), since training drops them, never truncates; scoring and evaluation cut longer inputs from the left of the prompt"
 trust_remote_code:
   type: boolean
   doc: let Hugging Face run a model directory's own code

@@ -2,12 +2,16 @@
 -- int_mix_budget (the training mix's, shrunk under ratio_policy hold so the ratio holds) at en_ratio
 -- from the same decontaminated candidate pool, so arms differ only in which samples they pick:
 --   curated  the training mix's sampler over curated_pool() in its order (curated_order_by(); a
---            random order seeded by the arm seed, or the selection recipe's rank, ties seeded);
+--            random order seeded by the arm seed, or the selection recipe's rank, drawn seeded among
+--            near ranks: ratio_sample's near_rank_band, so the seed changes the draw; kcenter's
+--            rank is K-Center's from the arm seed's start, mart_selection_order.seed_ranks);
 --   random   the ratio sampler over the whole candidate pool (no model filter);
---   length   the longest responses first (ties in a seeded order; the strong simple baseline of
---            "Long Is More for Alignment", Zhao et al. 2024), so its seeds differ only in training;
+--   length   the longest responses first (seeded among near ranks as curated is; the strong simple
+--            baseline of "Long Is More for Alignment", Zhao et al. 2024);
 --   kit      the FT-Data-Ranker kit's sampler: random order over the whole pool, but the budget is
 --            counted in prompt tokens only, so it trains on more real tokens than the budget says.
+-- No mix exceeds its budget and every fill ends within a few tokens of it (ratio_sample), so arms
+-- counted the same way train on the same tokens per language within 2%.
 -- counted_tokens is what the arm counted against the budget; n_tokens what it trains on.
 {%- set arms = checked_var('arms') | unique | list %}
 {%- set seeds = checked_var('arm_seeds') | unique | list %}
@@ -32,11 +36,13 @@ budget as (
 
 {{ arm }}_{{ seed }} as (
     {%- if arm == 'curated' %}
-    {{ ratio_sample('curated', seed=seed, budgets='budget', order_by=curated_order_by()) }}
+    {{ ratio_sample('curated', seed=seed, budgets='budget', order_by=curated_order_by(seed),
+                    near_rank_band=near_rank_band_share()) }}
     {%- elif arm == 'random' %}
     {{ ratio_sample('candidates', seed=seed, budgets='budget') }}
     {%- elif arm == 'length' %}
-    {{ ratio_sample('candidates', seed=seed, budgets='budget', order_by='p.n_response_tokens desc') }}
+    {{ ratio_sample('candidates', seed=seed, budgets='budget', order_by='p.n_response_tokens desc',
+                    near_rank_band=near_rank_band_share()) }}
     {%- elif arm == 'kit' %}
     {{ ratio_sample('candidates', seed=seed, budgets='budget', count_by='n_prompt_tokens') }}
     {%- endif %}

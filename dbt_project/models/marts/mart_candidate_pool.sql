@@ -1,6 +1,8 @@
 -- depends_on: {{ ref('validate_intermediate') }}
 -- Every sample that survived cleaning, language tagging, the quality filters, dedup and evaluation
--- decontamination (int_samples_decontaminated).
+-- decontamination (int_samples_decontaminated) and that training can take: no longer than
+-- model_max_length in the training tokenizer (int_samples_tokenized.fits_training; the others leave
+-- here with reason too_long_for_training, so no mix counts a sample training would drop).
 select
     t.sample_id,
     c.source_collection,
@@ -29,4 +31,4 @@ inner join {{ ref('int_records_cleaned') }} as c using (sample_id)
 inner join {{ ref('int_records_lang_tagged') }} as l using (sample_id)
 inner join {{ ref('int_records_quality_scored') }} as q using (sample_id)
 inner join {{ ref('int_samples_decontaminated') }} as d using (sample_id)
-where d.is_kept
+where d.is_kept and t.fits_training

@@ -1,7 +1,8 @@
 -- Rows (and characters, and tokens once counted) per stage and language, from the input files to
 -- the training mix, with the rows each stage removed and why.
 with stages (stage_order, stage) as (
-    -- the stage numbers are mart_record_outcomes.dropped_at_stage's
+    -- the stage numbers are mart_record_outcomes.dropped_at_stage's; candidate_pool removes the samples
+    -- training cannot take (too_long_for_training), so no mix counts them
     values (1, 'landed'), (2, 'cleaned'), (3, 'language_tagged'), (4, 'quality_filtered'),
            (5, 'exact_deduped'), (6, 'near_deduped'), (7, 'eval_decontaminated'), (8, 'candidate_pool'),
            (9, 'selected'), (10, 'training_mix')

@@ -22,6 +22,7 @@ select
         when not e.is_kept then 5
         when not n.is_kept then 6
         when not d.is_kept then 7
+        when not k.fits_training then 8
         when not coalesce(sel.is_selected, true) or so.drop_reason is not null then 9
         when m.sample_id is null then 10
     end as dropped_at_stage,
@@ -33,6 +34,7 @@ select
         when not e.is_kept then 'exact_duplicate'
         when not n.is_kept then 'near_duplicate'
         when not d.is_kept then 'eval_contamination'
+        when not k.fits_training then 'too_long_for_training'
         when not coalesce(sel.is_selected, true) or so.drop_reason is not null
             then coalesce(sel.drop_reason, so.drop_reason)
         when m.sample_id is null then 'not_sampled:budget_filled'

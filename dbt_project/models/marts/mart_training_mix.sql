@@ -1,15 +1,15 @@
 {{ config(post_hook="{{ log_mix_shortfall(this, ref('int_mix_budget')) }}") }}
 -- The ratio-balanced training mix, drawn from the curated pool (curated_pool()): each language fills
 -- its share of the budget in int_mix_budget (token_budget, shrunk under ratio_policy hold so the
--- ratio holds) in a seeded random order and stops at the first sample that reaches its share (so it
--- overshoots by at most one sample).
+-- ratio holds) in a seeded random order, or the recipe's rank seeded among near ranks, and never
+-- exceeds it: a sample that would overshoot is skipped for later ones that fit (ratio_sample).
 with curated as (
     {{ curated_pool() }}
 ),
 
 sampled as (
     {{ ratio_sample('curated', seed=checked_var('sample_seed'), budgets=ref('int_mix_budget'),
-                    order_by=curated_order_by()) }}
+                    order_by=curated_order_by(), near_rank_band=near_rank_band_share()) }}
 )
 
 select

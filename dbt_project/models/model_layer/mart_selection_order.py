@@ -5,7 +5,9 @@ language: selection_rank 1, 2, ... is the order the mix draws in (ratio_sample's
 - a column of mart_sample_selection, e.g. `ifd desc`: ranked by it, ties by sample_id;
 - kcenter: K-Center-Greedy (udfs/selection/kcenter.py) over the embeddings (centred per language,
   udfs/selection/vectors.py `centered`) until the language's
-  token share (token_budget x its ratio) is reached; the rest follow by sample_id;
+  token share (token_budget x its ratio) is reached; the rest follow by sample_id. Its first centre
+  is drawn with sample_seed (selection_rank) and, when the experiment has a curated arm, once more
+  with each arm seed (seed_ranks: seed -> rank), so each curated arm's seed changes its K-Center;
 - deita: the DEITA filter (udfs/selection/deita.py) visiting the rows best quality first (model
   quality score, then IFD, then sample_id) with the step's threshold (default 0.9, DEITA's); rows it
   rejects get drop_reason 'recipe:deita_too_similar' and leave the curated pool.
@@ -47,6 +49,8 @@ def model(dbt, session):
     tokens = table.column("n_tokens").to_numpy(zero_copy_only=False)
     rank = np.full(len(ids), -1, dtype=np.int64)
     reason = np.full(len(ids), None, dtype=object)
+    seeds = list(dict.fromkeys([config["sample_seed"], *(config["arm_seeds"] if "curated" in config["arms"] else [])]))
+    seed_ranks = {seed: np.full(len(ids), -1, dtype=np.int64) for seed in seeds} if by == "kcenter" else {}
     if by != "random":
         embeddings = None
         if by in ("kcenter", "deita"):
@@ -55,18 +59,31 @@ def model(dbt, session):
                 raise ValueError(f"order by {by}: candidates without an embedding (is the model layer off?)")
         for lang in sorted(set(langs.tolist())):
             where = np.flatnonzero(langs == lang)
-            rank[where] = _ranks(by, step, where, tokens, embeddings, config, lang, reason)
+            for seed, ranks in seed_ranks.items():  # kcenter: once per start seed, sample_seed's first
+                ranks[where] = _ranks(by, step, where, tokens, embeddings, config, lang, reason, seed)
+            rank[where] = (
+                seed_ranks[seeds[0]][where]
+                if seed_ranks
+                else _ranks(by, step, where, tokens, embeddings, config, lang, reason, seeds[0])
+            )
     return pa.table(
         {
             "sample_id": pa.array(ids, pa.string()),
             "lang": pa.array(langs, pa.string()),
             "selection_rank": pa.array(np.where(rank >= 0, rank, None), pa.int64()),
             "drop_reason": pa.array(reason, pa.string()),
+            "seed_ranks": pa.array(
+                [
+                    [(s, int(r[i])) for s, r in seed_ranks.items()] if seed_ranks and rank[i] >= 0 else None
+                    for i in range(len(ids))
+                ],
+                pa.map_(pa.int64(), pa.int64()),
+            ),
         }
     )
 
 
-def _ranks(by, step, where, tokens, embeddings, config, lang, reason):
+def _ranks(by, step, where, tokens, embeddings, config, lang, reason, seed):
     """Ranks (1-based) of the rows `where` of one language, best-first order as given."""
     ranks = np.arange(1, where.size + 1)
     if by not in ("kcenter", "deita"):
@@ -79,7 +96,7 @@ def _ranks(by, step, where, tokens, embeddings, config, lang, reason):
     if by == "kcenter":
         from udfs.selection.kcenter import kcenter_greedy
 
-        first = kcenter_greedy(x, tokens[where], share, seed=config["sample_seed"])
+        first = kcenter_greedy(x, tokens[where], share, seed=seed)
     else:
         from udfs.selection.deita import DEITA_THRESHOLD, deita_filter
 

@@ -10,6 +10,8 @@ def model(dbt, session):
     dbt.ref("mart_candidate_pool")
     dbt.ref("mart_sample_learnability")
     dbt.ref("mart_training_mix")
+    dbt.ref("int_mix_budget")
+    dbt.ref("mart_arm_mixes")
     dbt.ref("mart_pipeline_funnel")
     dbt.ref("mart_record_outcomes")
     dbt.ref("alpaca_cot_records")
