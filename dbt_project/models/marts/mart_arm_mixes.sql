@@ -8,8 +8,9 @@
 --            "Long Is More for Alignment", Zhao et al. 2024), so its seeds differ only in training;
 --   kit      the FT-Data-Ranker kit's sampler: random order over the whole pool, but the budget is
 --            counted in prompt tokens only, so it trains on more real tokens than the budget says.
--- counted_tokens is what the arm counted against the budget; n_tokens what it trains on.
-{%- set arms = checked_var('arms') | unique | list %}
+-- counted_tokens is what the arm counted against the budget; n_tokens what it trains on. No arm
+-- without an evaluation set (eval_root: none): the experiment is off.
+{%- set arms = checked_var('arms') | unique | list if evaluation_on() else [] %}
 {%- set seeds = checked_var('arm_seeds') | unique | list %}
 
 with candidates as (
