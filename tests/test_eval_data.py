@@ -180,10 +180,13 @@ def test_an_eval_root_without_evaluation_rows_fails_naming_it_and_publishes_noth
     from dbt_runs import Run
 
     raw_root, validated, _ = validated_warehouse
-    published = tmp_path / "published.duckdb"
+    published = tmp_path / "warehouse.duckdb"
     shutil.copyfile(validated, published)
     digest = hashlib.sha256(published.read_bytes()).hexdigest()
-    for kind, found in (("empty", "no input file"), ("all_rejected", "every input unit was rejected: broken_json: 2")):
+    for kind, found in (
+        ("empty", "no input file"),
+        ("all_rejected", "every input unit was rejected: broken_json: 1, truncated_file: 1"),
+    ):
         folder = eval_folder_without_rows(tmp_path / f"eval_{kind}", kind)
         dbt_vars = {"raw_root": str(raw_root), "eval_root": str(folder), "model_layer": False}
         target = tmp_path / f"target_{kind}"

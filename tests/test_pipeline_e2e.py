@@ -129,7 +129,7 @@ def test_a_record_a_stage_loses_gets_a_missing_reason_and_fails_the_build(built,
     wrap_sql_model(
         project, "model_layer/mart_sample_selection.sql", f"select * from original_model where sample_id <> '{lost}'"
     )
-    published = tmp_path / "published.duckdb"
+    published = tmp_path / "warehouse.duckdb"
     shutil.copyfile(db, published)
     digest = hashlib.sha256(published.read_bytes()).hexdigest()
     dbt_vars = {"raw_root": str(root), "model_layer": False}

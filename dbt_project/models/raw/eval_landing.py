@@ -56,6 +56,8 @@ def model(dbt, session):
     )
     if not landed.filter("status = 'landed'").limit(1).fetchall():
         rejects = landed.aggregate("reject_reason_code || ': ' || count(*)", "reject_reason_code").fetchall()
-        found = f"every input unit was rejected: {', '.join(r for (r,) in rejects)}" if rejects else "no input file"
+        found = (
+            f"every input unit was rejected: {', '.join(sorted(r for (r,) in rejects))}" if rejects else "no input file"
+        )
         raise ValueError(f"eval_root {str(folder)!r} yields no evaluation record ({found}): {hint}")
     return landed
