@@ -10,6 +10,15 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 PROFILES_DIR = REPO_ROOT / "profiles"
 BUNDLED_SAMPLE = REPO_ROOT / "sample_data" / "alpaca-cot"
 BUNDLED_EVAL = REPO_ROOT / "sample_data" / "eval"  # the evaluation set when eval_root is empty
+EVAL_OFF = "none"  # the eval_root that turns evaluation off (Jinja's side: macros/evaluation_on.sql)
+
+
+def eval_folder(eval_root: str) -> Path | None:
+    """The folder the var eval_root names: the bundled set when it is empty, None when it is
+    `none` (no evaluation set: evaluation and the experiment are off)."""
+    if eval_root == EVAL_OFF:
+        return None
+    return Path(eval_root) if eval_root else BUNDLED_EVAL
 
 
 def warehouse_path() -> Path:

@@ -155,3 +155,84 @@ def test_exact_and_near_copies_of_eval_rows_leave_the_pool(warehouse, tmp_path):
     )
     pool = query(warehouse, "select count(*), sum(n_tokens) from marts.mart_candidate_pool where lang = 'en'")
     assert funnel == [(7, 2, {"eval_contamination": 2}, pool[0][0], pool[0][1])]
+
+
+# --------------------------------------------------------------------------- no evaluation set (issue 24)
+
+
+def eval_folder_without_rows(root, kind: str):
+    """An eval_root that yields no evaluation record: an empty folder, or one of broken JSON only."""
+    root.mkdir()
+    if kind == "all_rejected":
+        (root / "qa-en").mkdir()
+        (root / "qa-en" / "broken.json").write_text('[{"instruction": "cut', encoding="utf-8")
+        (root / "qa-en" / "broken.jsonl").write_text('{"instruction": "cut\n', encoding="utf-8")
+    return root
+
+
+def test_an_eval_root_without_evaluation_rows_fails_naming_it_and_publishes_nothing(validated_warehouse, tmp_path):
+    """Empty, or every record rejected: the build stops at raw.eval_landing with the folder in its
+    message, and the published warehouse keeps its evaluation rows byte for byte."""
+    import hashlib
+    import shutil
+
+    from conftest import run_dbt
+    from dbt_runs import Run
+
+    raw_root, validated, _ = validated_warehouse
+    published = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(validated, published)
+    digest = hashlib.sha256(published.read_bytes()).hexdigest()
+    for kind, found in (
+        ("empty", "no input file"),
+        ("all_rejected", "every input unit was rejected: broken_json: 1, truncated_file: 1"),
+    ):
+        folder = eval_folder_without_rows(tmp_path / f"eval_{kind}", kind)
+        dbt_vars = {"raw_root": str(raw_root), "eval_root": str(folder), "model_layer": False}
+        target = tmp_path / f"target_{kind}"
+        log = run_dbt("build", published, dbt_vars, "--target-path", str(target), check=False)
+        assert (target / "run_results.json").exists(), log[-5000:]
+        run = Run(log, target)
+        assert run.status[run.node("eval_landing")] == "error", run.log[-3000:]
+        message = run.message[run.node("eval_landing")]
+        assert f"eval_root {str(folder)!r} yields no evaluation record ({found})" in message
+        assert "eval_root: none" in message  # what to do instead
+        assert run.status[run.node("mart_pipeline_funnel")] == "skipped"
+        assert hashlib.sha256(published.read_bytes()).hexdigest() == digest
+    landed = "select count(*) from raw.eval_landing where status = 'landed'"
+    assert query(published, landed) == query(validated, landed) != [(0,)]
+
+
+def test_eval_root_none_turns_evaluation_and_the_experiment_off(tmp_path):
+    """eval_root none: nothing is landed or decontaminated against (the leaked copies of evaluation
+    rows stay in the pool), no arm is drawn although one is asked for, and the funnel and the report
+    say that evaluation is off."""
+    from dbt_runs import dbt_build
+
+    from sftmart.report import write_report
+
+    expected = write_fixture(tmp_path / "raw")
+    db = tmp_path / "none.duckdb"
+    dbt_vars = {"raw_root": str(tmp_path / "raw"), "eval_root": "none", "model_layer": False}
+    run = dbt_build(db, tmp_path / "target", dbt_vars | {"arms": ["random"], "arm_seeds": [1]})
+    assert run.status[run.node("eval_landing")] == "success"
+    assert query(db, "select count(*) from raw.eval_landing") == [(0,)]
+    assert query(db, "select count(*) from staging.stg_eval__records") == [(0,)]
+    assert query(db, "select count(*) from intermediate.int_samples_decontaminated where not is_kept") == [(0,)]
+    pool = dict(query(db, "select lang, count(*) from marts.mart_candidate_pool group by 1"))
+    assert pool == {
+        "en": expected["pool"]["en"] + sum(expected["eval_contamination"].values()),
+        "zh": expected["pool"]["zh"],
+    }
+    assert query(db, "select count(*) from marts.mart_arm_mixes") == [(0,)]
+    assert query(db, "select count(*) from marts.int_models_to_evaluate") == [(0,)]
+    notes = query(
+        db, "select lang, note from marts.mart_pipeline_funnel where stage = 'eval_decontaminated' order by lang"
+    )
+    assert [lang for lang, _ in notes] == ["en", "zh"]
+    assert all("evaluation is off (eval_root: none)" in note and "checked nothing" in note for _, note in notes)
+    assert query(db, "select count(*) from marts.mart_pipeline_funnel where note like '%evaluation is off%'") == [(2,)]
+    page = write_report(db, tmp_path / "report").read_text(encoding="utf-8")
+    assert 'data-evaluation="off"' in page and "<code>eval_root: none</code>" in page  # the experiment section
+    assert "evaluation is off (eval_root: none)" in page  # the funnel's note
+    assert "Evaluation set</dt><dd>off (eval_root: none)" in page  # the overview

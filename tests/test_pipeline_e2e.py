@@ -108,6 +108,43 @@ def test_funnel_reconciles_from_input_to_mix(built):
     assert tokens == query(db, "select sum(n_tokens) from marts.mart_training_mix")
 
 
+def test_a_record_a_stage_loses_gets_a_missing_reason_and_fails_the_build(built, tmp_path):
+    """Outcome reasons never guess (issue 22): in a patched copy of the project whose
+    mart_sample_selection loses one selected candidate, that record's outcome is missing_selected
+    (it used to fall through to not_sampled:budget_filled), and the test on it stops the build
+    before it publishes. The normal build has no missing_ reason and the test passed."""
+    import hashlib
+    import re
+    import shutil
+
+    from dbt_runs import copy_project, dbt_build, wrap_sql_model
+
+    from sftmart.paths import build_path
+
+    root, db, _, log = built
+    missing = "select count(*) from marts.mart_record_outcomes where drop_reason like 'missing%'"
+    assert query(db, missing) == [(0,)] and re.search(r"PASS no_missing_record_outcomes\b", log)
+    [lost] = query(db, "select min(sample_id) from marts.mart_sample_selection where is_selected")[0]
+    project = copy_project(tmp_path / "project")
+    wrap_sql_model(
+        project, "model_layer/mart_sample_selection.sql", f"select * from original_model where sample_id <> '{lost}'"
+    )
+    published = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(db, published)
+    digest = hashlib.sha256(published.read_bytes()).hexdigest()
+    dbt_vars = {"raw_root": str(root), "model_layer": False}
+    run = dbt_build(
+        published, tmp_path / "target", dbt_vars, "--select", "mart_sample_selection+", project_dir=project, check=False
+    )
+    assert run.status[run.test("no_missing_record_outcomes")] == "fail", run.log[-3000:]
+    outcomes = query(
+        build_path(published),
+        "select sample_id, dropped_at_stage, drop_reason from marts.mart_record_outcomes where drop_reason like 'missing%'",
+    )
+    assert outcomes == [(lost, 9, "missing_selected")]
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == digest  # nothing published
+
+
 def test_budget_is_filled_per_language_never_over_and_seeded(built):
     root, db, _, _ = built
     pool = dict(query(db, "select lang, sum(n_tokens) from marts.mart_candidate_pool group by 1"))

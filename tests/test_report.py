@@ -128,6 +128,14 @@ def test_optional_sections_render_when_their_tables_exist(warehouse, tmp_path):
     assert "Learnable" in learn
 
 
+def test_overview_names_the_evaluation_set(report):
+    """An evaluated warehouse: its evaluation set in the overview, and no "evaluation is off" (the
+    report of an eval_root none build: tests/test_eval_data.py)."""
+    page = report.read_text(encoding="utf-8")
+    assert "<dt>Evaluation set</dt><dd>122 records in 5 sets</dd>" in page  # the bundled 120 + 2 of broken/
+    assert 'data-evaluation="off"' not in page and "eval_root: none" not in page
+
+
 def test_cli_prints_the_report_path(warehouse, tmp_path):
     db_path, _ = warehouse
     done = subprocess.run(

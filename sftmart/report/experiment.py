@@ -12,7 +12,8 @@ def arms(wh: Warehouse) -> dict:
     """Context of arms.html.j2; `ran` is false when no experiment arm was evaluated."""
     values = queries.arm_values(wh)
     if not values:
-        return dict(ran=False, table=queries.EVAL_RESULTS)
+        evaluation = queries.evaluation_set(wh)
+        return dict(ran=False, table=queries.EVAL_RESULTS, evaluation_off=bool(evaluation) and not evaluation[0])
     panels: dict[str, list[tuple]] = {}
     for metric, eval_set, lang, arm, seed, value in values:
         panels.setdefault(metric, []).append((f"{eval_set} · {lang}", arm, seed, float(value)))

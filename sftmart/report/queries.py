@@ -21,6 +21,8 @@ SCORED = "intermediate.int_records_quality_scored"
 FUNNEL = "marts.mart_pipeline_funnel"
 POOL = "marts.mart_candidate_pool"
 MIX = "marts.mart_training_mix"
+EVAL_LANDING = "raw.eval_landing"
+EVAL_RECORDS = "staging.stg_eval__records"
 # Read by name (a view over the validation nodes' histories), in `marts` when it is there.
 DQ_RESULTS = ("data_quality_results", "marts")
 LEARNABILITY_COLUMNS = {"h_base", "h_guide", "lang"}
@@ -41,6 +43,17 @@ def landing_totals(wh: Warehouse) -> tuple | None:
                count(*) filter (where status = 'rejected'), max(loaded_at),
                count(distinct source_file)
         from {LANDING}""")
+
+
+def evaluation_set(wh: Warehouse) -> tuple | None:
+    """(landed evaluation records, evaluable records, eval sets), or None without the evaluation
+    tables. No landed record means the build said `eval_root: none`: an eval_root that lands none
+    fails the build (dbt_project/models/raw/eval_landing.py)."""
+    if not (wh.has(EVAL_LANDING) and wh.has(EVAL_RECORDS)):
+        return None
+    return wh.one(f"""
+        select (select count(*) from {EVAL_LANDING} where status = 'landed'), count(*), count(distinct eval_set)
+        from {EVAL_RECORDS}""")
 
 
 def rows_and_tokens_by_lang(wh: Warehouse, table: str) -> list[tuple] | None:

@@ -27,6 +27,7 @@ QUALITY_STAT_LABELS = {
     "max_line_length": ("longest line (characters)", True),
 }
 TOP_REJECT_FILES = 15
+EVALUATION_OFF = "off (eval_root: none): no evaluation set, nothing evaluated or compared"
 TOP_MIX_SOURCES = 20
 
 
@@ -54,6 +55,11 @@ def overview(wh: Warehouse, db_path: Path) -> dict:
         card("Input units", units, "records + rejected files", "input_units")
         card("Landed", landed, pct(landed, units) + " of input", "landed")
         card("Rejected (quarantine)", rejected, pct(rejected, units) + " of input", "rejected")
+    evaluation = queries.evaluation_set(wh)
+    if evaluation:
+        landed_eval, n_eval, n_sets = evaluation
+        value = f"{fmt(n_eval)} records in {fmt(n_sets)} sets" if landed_eval else EVALUATION_OFF
+        facts.append(dict(label="Evaluation set", value=value))
     pool = queries.rows_and_tokens_by_lang(wh, queries.POOL)
     if pool is not None:
         card("Candidate pool", sum(n for _, n, _ in pool), tokens(pool), "pool")

@@ -182,7 +182,7 @@ max_steps:
   doc: cap on optimiser steps (null = none; the bundled-sample run sets it to stay quick)
 eval_root:
   type: path
-  doc: "held-out evaluation files (same shapes as `raw_root`; records may carry `options` and `answer`); empty = the bundled `sample_data/eval`"
+  doc: "held-out evaluation files (same shapes as `raw_root`; records may carry `options` and `answer`); empty = the bundled `sample_data/eval`; a folder that yields no evaluation record fails the build; `none` = no evaluation set: evaluation and the experiment are off (the funnel and the report say so)"
 eval_generation_samples:
   type: integer
   min: 0

@@ -12,8 +12,9 @@
 --            counted in prompt tokens only, so it trains on more real tokens than the budget says.
 -- No mix exceeds its budget and every fill ends within a few tokens of it (ratio_sample), so arms
 -- counted the same way train on the same tokens per language within 2%.
--- counted_tokens is what the arm counted against the budget; n_tokens what it trains on.
-{%- set arms = checked_var('arms') | unique | list %}
+-- counted_tokens is what the arm counted against the budget; n_tokens what it trains on. No arm
+-- without an evaluation set (eval_root: none): the experiment is off.
+{%- set arms = checked_var('arms') | unique | list if evaluation_on() else [] %}
 {%- set seeds = checked_var('arm_seeds') | unique | list %}
 
 with candidates as (

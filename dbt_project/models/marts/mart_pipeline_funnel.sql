@@ -48,6 +48,18 @@ shortfalls as (
     select 10 as stage_order, lang, note
     from {{ ref('int_mix_budget') }}
     where note is not null
+    {%- if not evaluation_on() %}
+    union all
+    -- eval_root none (macros/evaluation_on.sql): said on every language that reaches decontamination
+    select distinct
+        s.stage_order,
+        o.lang,
+        'evaluation is off (eval_root: none): no evaluation set, so decontamination checked nothing '
+        || 'and no model or experiment arm is evaluated' as note
+    from stages as s
+    inner join outcomes as o on o.last_stage >= s.stage_order
+    where s.stage = 'eval_decontaminated'
+    {%- endif %}
 )
 
 select

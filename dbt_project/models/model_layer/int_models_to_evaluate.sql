@@ -1,14 +1,16 @@
 -- The models mart_eval_results evaluates: the base model, the final adapter and every experiment
 -- arm's adapter (one per arm and seed), with the training run (training_runs.run_id; null for the base
--- model). Adapters that were not trained (model layer off) are left out.
+-- model). Adapters that were not trained (model layer off) are left out; no model at all without an
+-- evaluation set (eval_root: none, macros/evaluation_on.sql).
+{%- set evaluated = sql_literal(evaluation_on()) %}
 with final_adapter as (
     select run_id, adapter_path from {{ ref('mart_final_adapter') }}
-    where adapter_path is not null
+    where adapter_path is not null and {{ evaluated }}
 ),
 
 arm_adapters as (
     select arm, seed, run_id, adapter_path from {{ ref('mart_arm_adapters') }}
-    where adapter_path is not null
+    where adapter_path is not null and {{ evaluated }}
 )
 
 select
@@ -17,7 +19,7 @@ select
     null::integer as seed,
     null::varchar as run_id,
     null::varchar as adapter_path
-where {{ sql_literal(checked_var('model_layer')) }}
+where {{ sql_literal(checked_var('model_layer')) }} and {{ evaluated }}
 
 union all
 

@@ -4,7 +4,10 @@ sftmart/landing/reasons.py. Records may carry multiple-choice `options` and `ans
 (sftmart/landing/choices.py), kept as `options` (JSON) and `answer_index` (0-based).
 
 Incremental by file exactly like alpaca_cot_landing (see its docstring); an empty eval_root
-lands the bundled set in sample_data/eval.
+lands the bundled set in sample_data/eval. A folder that yields no landed record (empty, missing,
+or every record rejected) fails the build before anything publishes: every later comparison would
+be made on no evaluation rows. `eval_root: none` lands nothing: evaluation and the experiment are
+off, and the funnel and the report say so.
 """
 
 
@@ -30,21 +33,31 @@ def model(dbt, session):
         },
     )
     import json
-    import os
 
     from sftmart.landing import land
-    from sftmart.paths import BUNDLED_EVAL
+    from sftmart.landing.sql import empty_select
+    from sftmart.paths import eval_folder
 
     dbt_vars = json.loads(dbt.config.get("vars_json"))
-    eval_root = dbt_vars["eval_root"] or str(BUNDLED_EVAL)
-    if not os.path.isdir(eval_root):
-        raise FileNotFoundError(f"eval_root {eval_root!r} is not a directory")
-    return land(
+    folder = eval_folder(dbt_vars["eval_root"])
+    if folder is None:  # eval_root: none
+        return session.sql(empty_select())
+    hint = "put evaluation files there, or set eval_root: none to turn evaluation and the experiment off"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"eval_root {str(folder)!r} is not a directory: {hint}")
+    landed = land(
         session,
-        raw_root=eval_root,
+        raw_root=str(folder),
         previous_table=repr(dbt.this) if dbt.is_incremental else None,
         max_record_bytes=dbt_vars["max_record_bytes"],
         max_file_bytes=dbt_vars["max_file_bytes"],
         show_progress=True,
         follow_external_symlinks=dbt_vars["follow_external_symlinks"],
     )
+    if not landed.filter("status = 'landed'").limit(1).fetchall():
+        rejects = landed.aggregate("reject_reason_code || ': ' || count(*)", "reject_reason_code").fetchall()
+        found = (
+            f"every input unit was rejected: {', '.join(sorted(r for (r,) in rejects))}" if rejects else "no input file"
+        )
+        raise ValueError(f"eval_root {str(folder)!r} yields no evaluation record ({found}): {hint}")
+    return landed
