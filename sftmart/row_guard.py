@@ -31,6 +31,11 @@ MAY_SHRINK = {
     "marts.training_runs": "training runs: none without the model layer",
 }
 
+# Features a user can turn off by a var, and the word in the names of the relations each then
+# leaves empty: `eval_root: none` (no evaluation set) empties raw.eval_landing, the eval staging and
+# intermediate models and mart_eval_results; the publish hook says which are off this run.
+TURNED_OFF = {"eval": "eval"}
+
 
 def row_counts(path: Path) -> dict[str, int]:
     """{schema.name: rows} of every table and view of the guarded schemas in the DuckDB file `path`
@@ -55,14 +60,17 @@ def row_counts(path: Path) -> dict[str, int]:
         return counts
 
 
-def shrunk(published: dict[str, int], built: dict[str, int], max_shrink_share: float) -> list[str]:
+def shrunk(
+    published: dict[str, int], built: dict[str, int], max_shrink_share: float, turned_off: tuple[str, ...] = ()
+) -> list[str]:
     """The guarded relations the build would empty, lose or shrink by more than `max_shrink_share`
     of their published rows ('name: published -> built'), earliest layer first (the cause comes
-    first); relations in MAY_SHRINK are left out."""
+    first); relations in MAY_SHRINK, and those of a feature in `turned_off`, are left out."""
+    words = [TURNED_OFF[feature] for feature in turned_off]
     found = []
     by_layer = sorted(published.items(), key=lambda item: (GUARDED_SCHEMAS.index(item[0].split(".")[0]), item[0]))
     for name, before in by_layer:
-        if before == 0 or name in MAY_SHRINK:
+        if before == 0 or name in MAY_SHRINK or any(word in name.split(".")[1] for word in words):
             continue
         after = built.get(name, 0)
         if after == 0 or after < before * (1 - max_shrink_share):
@@ -70,11 +78,13 @@ def shrunk(published: dict[str, int], built: dict[str, int], max_shrink_share: f
     return found
 
 
-def refusal(published_file: Path, build_file: Path, max_shrink_share: float) -> str | None:
+def refusal(
+    published_file: Path, build_file: Path, max_shrink_share: float, turned_off: tuple[str, ...] = ()
+) -> str | None:
     """Why the build copy must not replace the published file, or None when no table shrinks."""
     if not published_file.exists():
         return None
-    found = shrunk(row_counts(published_file), row_counts(build_file), max_shrink_share)
+    found = shrunk(row_counts(published_file), row_counts(build_file), max_shrink_share, turned_off)
     if not found:
         return None
     shown = "; ".join(found[:4]) + (f"; and {len(found) - 4} more" if len(found) > 4 else "")

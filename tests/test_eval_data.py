@@ -203,16 +203,21 @@ def test_an_eval_root_without_evaluation_rows_fails_naming_it_and_publishes_noth
     assert query(published, landed) == query(validated, landed) != [(0,)]
 
 
-def test_eval_root_none_turns_evaluation_and_the_experiment_off(tmp_path):
+def test_eval_root_none_turns_evaluation_and_the_experiment_off(tmp_path, validated_warehouse):
     """eval_root none: nothing is landed or decontaminated against (the leaked copies of evaluation
     rows stay in the pool), no arm is drawn although one is asked for, and the funnel and the report
-    say that evaluation is off."""
+    say that evaluation is off. Built over a warehouse that had an evaluation set: the row guard
+    lets the evaluation tables the user turned off empty, and the build publishes."""
+    import shutil
+
     from dbt_runs import dbt_build
 
     from sftmart.report import write_report
 
     expected = write_fixture(tmp_path / "raw")
     db = tmp_path / "none.duckdb"
+    shutil.copyfile(validated_warehouse[1], db)
+    assert query(db, "select count(*) > 0 from raw.eval_landing") == [(True,)]
     dbt_vars = {"raw_root": str(tmp_path / "raw"), "eval_root": "none", "model_layer": False}
     run = dbt_build(db, tmp_path / "target", dbt_vars | {"arms": ["random"], "arm_seeds": [1]})
     assert run.status[run.node("eval_landing")] == "success"

@@ -241,3 +241,11 @@ def test_the_row_guard_refuses_emptied_and_shrunk_relations_only():
     assert "raw.rejected_records" in MAY_SHRINK
     assert shrunk(published, built, 0.5) == ["raw.gone: 4 -> 0 rows", "raw.r: 10 -> 0 rows", "marts.m: 10 -> 4 rows"]
     assert shrunk(published, built, 1) == ["raw.gone: 4 -> 0 rows", "raw.r: 10 -> 0 rows"]  # empty never passes
+    # eval_root: none turns evaluation off: its relations may empty, the others are still guarded
+    published, built = {"raw.eval_landing": 9, "staging.stg_eval__records": 3, "raw.r": 10}, {"raw.r": 0}
+    assert shrunk(published, built, 0.5, ("eval",)) == ["raw.r: 10 -> 0 rows"]
+    assert shrunk(published, built, 0.5) == [
+        "raw.eval_landing: 9 -> 0 rows",
+        "raw.r: 10 -> 0 rows",
+        "staging.stg_eval__records: 3 -> 0 rows",
+    ]

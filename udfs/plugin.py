@@ -82,6 +82,7 @@ class _Run:
     expected: tuple | None = None  # the published file's identity when the copy was made
     verdict: str = "the run ended before its on-run-end hook gave a verdict"
     max_shrink_share: float = 0.0
+    turned_off: tuple[str, ...] = ()  # features the run's vars turned off (row_guard.TURNED_OFF)
 
     @classmethod
     def start(cls, published: Path) -> Path:
@@ -116,8 +117,9 @@ class _Run:
         os._exit(128 + signum)
 
     @classmethod
-    def record_verdict(cls, verdict: str, max_shrink_share: float) -> bool:
+    def record_verdict(cls, verdict: str, max_shrink_share: float, turned_off: str = "") -> bool:
         cls.verdict, cls.max_shrink_share = verdict, float(max_shrink_share)
+        cls.turned_off = tuple(feature for feature in turned_off.split(",") if feature)
         return True
 
     @classmethod
@@ -128,7 +130,7 @@ class _Run:
             return cls.verdict
         if wrapper and str(os.getppid()) != wrapper:
             return f"the sftmart command that started this run (pid {wrapper}) is gone"
-        return row_guard.refusal(cls.published, cls.build, cls.max_shrink_share) or "publish"
+        return row_guard.refusal(cls.published, cls.build, cls.max_shrink_share, cls.turned_off) or "publish"
 
     @classmethod
     def finish(cls) -> None:
@@ -208,6 +210,6 @@ class Plugin(BasePlugin):
         if _Run.published is not None:
             attach_published(conn, _Run.published)
             conn.create_function(
-                "sftmart_run_verdict", _Run.record_verdict, [VARCHAR, DOUBLE], BOOLEAN, side_effects=True
+                "sftmart_run_verdict", _Run.record_verdict, [VARCHAR, DOUBLE, VARCHAR], BOOLEAN, side_effects=True
             )
         register_all(conn)
