@@ -23,38 +23,41 @@ import pyarrow as pa
 from numba import njit
 
 from udfs.arrow_text import next_code_point, string_array, utf8_buffers, valid_mask
-from udfs.text_stats.charsets import ALNUM
+from udfs.text_stats.charsets import ALNUM, CJK
 from udfs.text_stats.hashing import mix64, ngram_hashes
 from udfs.text_stats.tables import tables
 
 NGRAM_WORDS = 13  # lm-evaluation-harness / GPT-3
 NGRAM_CHARS = 20  # 'zh': characters; see the module docstring
+WORDS, CHARS, MIXED = 0, 1, 2  # token modes: words, every letter/digit, words with each CJK character apart
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)
 
 
 @njit(cache=True, nogil=True)
-def _tokens(data, start, end, char_class, lowercase, per_char, out):
-    """Hashes of the tokens of data[start:end] into out (words, or each letter/digit when
-    per_char); returns how many."""
+def _tokens(data, start, end, char_class, lowercase, mode, out):
+    """Hashes of the tokens of data[start:end] into out (mode WORDS, CHARS or MIXED); returns how
+    many."""
     n = 0
     h = FNV_OFFSET
     in_word = False
     i = start
     while i < end:
         cp, i = next_code_point(data, i)
-        if char_class[cp] & ALNUM:
-            if per_char:
-                out[n] = mix64((FNV_OFFSET ^ np.uint64(lowercase[cp])) * FNV_PRIME)
-                n += 1
-            else:
-                h = (h ^ np.uint64(lowercase[cp])) * FNV_PRIME
-                in_word = True
-        elif in_word:
+        cls = char_class[cp]
+        alone = mode == CHARS or (mode == MIXED and cls & CJK)
+        if cls & ALNUM and not alone:
+            h = (h ^ np.uint64(lowercase[cp])) * FNV_PRIME
+            in_word = True
+            continue
+        if in_word:
             out[n] = mix64(h)
             n += 1
             h = FNV_OFFSET
             in_word = False
+        if cls & ALNUM:
+            out[n] = mix64((FNV_OFFSET ^ np.uint64(lowercase[cp])) * FNV_PRIME)
+            n += 1
     if in_word:
         out[n] = mix64(h)
         n += 1
@@ -62,7 +65,7 @@ def _tokens(data, start, end, char_class, lowercase, per_char, out):
 
 
 @njit(cache=True, nogil=True)
-def _all_ngrams(data, offsets, is_zh, valid, char_class, lowercase, n_words, n_chars, out, out_offsets):
+def _all_ngrams(data, offsets, modes, valid, char_class, lowercase, n_words, n_chars, out, out_offsets):
     """Every row's n-gram hashes, concatenated into out; out_offsets[r + 1] is where row r's end."""
     longest = 1
     for r in range(len(offsets) - 1):
@@ -72,8 +75,8 @@ def _all_ngrams(data, offsets, is_zh, valid, char_class, lowercase, n_words, n_c
     m = 0
     for r in range(len(offsets) - 1):
         if valid[r]:
-            count = _tokens(data, offsets[r], offsets[r + 1], char_class, lowercase, is_zh[r], tokens)
-            k = ngram_hashes(tokens[:count], n_chars if is_zh[r] else n_words, grams)
+            count = _tokens(data, offsets[r], offsets[r + 1], char_class, lowercase, modes[r], tokens)
+            k = ngram_hashes(tokens[:count], n_chars if modes[r] == CHARS else n_words, grams)
             if k > 0:
                 distinct = np.unique(grams[:k])
                 out[m : m + len(distinct)] = distinct
@@ -82,20 +85,25 @@ def _all_ngrams(data, offsets, is_zh, valid, char_class, lowercase, n_words, n_c
     return m
 
 
-def ngram_hashes_of(texts, langs, n_words: int = NGRAM_WORDS, n_chars: int = NGRAM_CHARS) -> pa.ListArray:
+def ngram_hashes_of(
+    texts, langs=None, n_words: int = NGRAM_WORDS, n_chars: int = NGRAM_CHARS, mode: int | None = None
+) -> pa.ListArray:
     """list<int64> of the distinct n-gram hashes of each text (word n-grams, character n-grams
-    where lang is 'zh'); null text -> null, a text shorter than n -> empty list."""
+    where lang is 'zh'; every row in `mode` when given); null text -> null, a text shorter than n
+    -> empty list."""
     texts = string_array(texts)
-    langs = string_array(langs)
     data, offsets = utf8_buffers(texts)
     lookup = tables()
-    is_zh = np.array([lang == "zh" for lang in langs.to_pylist()], dtype=np.bool_)
+    if mode is None:
+        modes = np.array([CHARS if lang == "zh" else WORDS for lang in string_array(langs).to_pylist()], np.int64)
+    else:
+        modes = np.full(len(texts), mode, dtype=np.int64)
     valid = valid_mask(texts)
     # at most one n-gram per byte of text
     out = np.empty(max(1, int(offsets[-1] - offsets[0])), dtype=np.uint64)
     out_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     m = _all_ngrams(
-        data, offsets, is_zh, valid, lookup.char_class, lookup.lowercase, n_words, n_chars, out, out_offsets
+        data, offsets, modes, valid, lookup.char_class, lookup.lowercase, n_words, n_chars, out, out_offsets
     )
     values = pa.array(out[:m].view(np.int64), type=pa.int64())
     mask = pa.array(~valid) if texts.null_count else None
@@ -105,3 +113,11 @@ def ngram_hashes_of(texts, langs, n_words: int = NGRAM_WORDS, n_chars: int = NGR
 def ngram_hashes_udf(texts: pa.Array, langs: pa.Array) -> pa.ListArray:
     """DuckDB arrow UDF `sftmart_ngram_hashes(text, lang)`: ngram_hashes_of with the rule's n."""
     return ngram_hashes_of(texts, langs)
+
+
+def token_hashes_udf(texts: pa.Array) -> pa.ListArray:
+    """DuckDB arrow UDF `sftmart_token_hashes(text)`: the distinct hashes of a text's tokens,
+    words with each CJK character a token of its own (whatever the language), lowercased and
+    hashed as the n-grams' words are. Decontamination's options rule joins on them to find the
+    candidate rows before it compares texts."""
+    return ngram_hashes_of(texts, n_words=1, mode=MIXED)

@@ -82,6 +82,13 @@ def udf_specs() -> list[UdfSpec]:
             "Distinct hashes of a text's word 13-grams ('zh': character 20-grams) for decontamination (text, lang)",
         ),
         UdfSpec(
+            "sftmart_token_hashes",
+            ngrams.token_hashes_udf,
+            [T.VARCHAR],
+            duckdb.list_type(T.BIGINT),
+            "Distinct hashes of a text's lowercased words, each CJK character a word (decontamination)",
+        ),
+        UdfSpec(
             "sftmart_count_tokens",
             tokens.count_tokens,
             [T.VARCHAR, T.VARCHAR],

@@ -5,6 +5,7 @@
 --                 cleaned, lowercased, letters and digits only); question_hash its md5;
 --   band_keys     MinHash LSH band keys under the near-dedup's settings;
 --   option_keys   multiple-choice options, each normalised like the question (null when none);
+--   option_token_hashes  the options' word hashes (sftmart_token_hashes), to find candidate rows;
 --   option_list_pattern  the options in order, with at most one label character (a letter or
 --                 digit: "(B)", "2.") between two of them, as an RE2 pattern over a normalised
 --                 text; null when there are no options or when the options together are shorter
@@ -40,6 +41,8 @@ select
         {{ sql_literal(checked_var('minhash_seed')) }}
     ) as band_keys,
     case when len(option_keys) > 0 then option_keys end as option_keys,
+    case when len(option_keys) > 0 then sftmart_token_hashes(array_to_string(options, chr(10))) end
+        as option_token_hashes,
     case when strlen(array_to_string(option_keys, '')) >= {{ min_option_list_bytes }}
         then array_to_string(option_keys, '[a-z0-9]?') end as option_list_pattern
 from keyed

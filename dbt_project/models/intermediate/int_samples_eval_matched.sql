@@ -13,8 +13,9 @@
 --   near_record   a shared MinHash LSH band key of the whole record under the near-dedup's
 --                 settings, which is how near-dedup links two samples.
 -- The pool's n-grams are hashed per row and probed against the (small) evaluation n-gram table as
--- they stream: they are never stored. The options rule compares each pool text with each
--- multiple-choice record (a nested-loop join; evaluation sets are small).
+-- they stream: they are never stored. The options rule first finds, per multiple-choice record,
+-- the pool rows holding its option token that the fewest rows hold (sftmart_token_hashes: every
+-- option is in a matching text, so each of its tokens is), and compares only those texts.
 {{ config(materialized='table') }}
 with survivors as (
     select n.sample_id, n.lang, c.exact_hash, c.sample_text, c.instruction, c.input
@@ -39,26 +40,58 @@ question as (
     inner join eval_keys as e on md5({{ question_key('s.instruction', 's.input') }}) = e.question_hash
 ),
 
-pool_keys as (
-    select sample_id, sftmart_exact_key(sample_text) as text_key from survivors
-),
-
 choices as (
-    select eval_id, eval_set, question_key, option_keys, option_list_pattern
+    select eval_id, eval_set, question_key, option_keys, option_list_pattern, option_token_hashes
     from eval_keys
     where option_keys is not null
 ),
 
+choice_tokens as (
+    select distinct unnest(option_token_hashes) as token_hash from choices
+),
+
+pool_choice_tokens as materialized (
+    -- the pool's tokens that occur in some option (streamed through the semi join, not stored)
+    select p.sample_id, p.token_hash
+    from (select sample_id, unnest(sftmart_token_hashes(sample_text)) as token_hash from survivors) as p
+    semi join choice_tokens as t using (token_hash)
+),
+
+anchors as (
+    -- per multiple-choice record, its option token in the fewest pool rows: every row the rule
+    -- can match has it, so only those rows are compared with the record's texts
+    select c.eval_id, arg_min(t.token_hash, t.n_rows) as token_hash
+    from (select eval_id, unnest(option_token_hashes) as token_hash from choices) as c
+    inner join (select token_hash, count(*) as n_rows from pool_choice_tokens group by all) as t using (token_hash)
+    group by c.eval_id
+),
+
+candidate_pairs as (
+    select p.sample_id, a.eval_id
+    from anchors as a
+    inner join pool_choice_tokens as p using (token_hash)
+),
+
+option_candidates as (
+    select k.sample_id, c.*, k.text_key
+    from (
+        select sample_id, sftmart_exact_key(sample_text) as text_key
+        from survivors
+        semi join candidate_pairs using (sample_id)
+    ) as k
+    inner join candidate_pairs as p using (sample_id)
+    inner join choices as c using (eval_id)
+),
+
 options as (
-    select p.sample_id, e.eval_id, e.eval_set, 'options' as match_kind
-    from pool_keys as p
-    inner join choices as e
-        on (
-            e.question_key <> ''
-            and contains(p.text_key, e.question_key)
-            and list_bool_and(list_transform(e.option_keys, lambda k: contains(p.text_key, k)))
-        )
-        or (e.option_list_pattern is not null and regexp_matches(p.text_key, e.option_list_pattern))
+    select sample_id, eval_id, eval_set, 'options' as match_kind
+    from option_candidates
+    where (
+        question_key <> ''
+        and contains(text_key, question_key)
+        and list_bool_and(list_transform(option_keys, lambda k: contains(text_key, k)))
+    )
+    or (option_list_pattern is not null and regexp_matches(text_key, option_list_pattern))
 ),
 
 pool_ngrams as (
