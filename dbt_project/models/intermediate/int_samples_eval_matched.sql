@@ -6,7 +6,8 @@
 --                 lowercased, letters and digits only), whatever the answer;
 --   options       a multiple-choice record's question and all its options occur in the training
 --                 text (normalised the same way), or its option list does, in order, with at most
---                 one label character between options (int_eval_records_keyed);
+--                 one label character between options (int_eval_records_keyed); the options'
+--                 rarest word must occur as a whole word (each CJK character is a word);
 --   ngram13       the training text (prompt and response) shares an n-gram with the evaluation
 --                 prompt or reference: word 13-grams, Chinese character 20-grams
 --                 (int_eval_ngrams_hashed, udfs/ngrams.py);
