@@ -238,3 +238,21 @@ def test_evaluation_rows_are_cleaned_like_training_rows(warehouse):
             where prompt like '%{STUDY_EVAL["instruction"]}%'""",
     )
     assert study == planted()[5][0]["output"]
+
+
+def test_ngram_hashes_ignore_case_and_punctuation_and_need_n_tokens():
+    from udfs.ngrams import NGRAM_CHARS, NGRAM_WORDS, ngram_hashes_udf, token_hashes_udf
+
+    words = [f"word{i}" for i in range(NGRAM_WORDS + 1)]
+    plain = " ".join(words)
+    noisy = "  ".join(w.upper() + ("," if i % 3 else "") for i, w in enumerate(words))
+    zh = "波长较短的蓝光被空气分子散射得比其他颜色更厉害"
+    got = ngram_hashes_udf(
+        [plain, noisy, " ".join(words[:-2]), None, zh, "，".join(zh), zh[: NGRAM_CHARS - 1]],
+        ["en", "en", "en", "en", "zh", "zh", "zh"],
+    ).to_pylist()
+    assert len(got[0]) == 2 and got[0] == got[1]  # two 13-grams, the same under case and punctuation
+    assert got[2] == [] and got[3] is None  # 12 words: no 13-gram; null stays null
+    assert len(got[4]) == len(zh) - NGRAM_CHARS + 1 and got[4] == got[5] and got[6] == []
+    tokens = token_hashes_udf(["Carbon dioxide", "CARBON-dioxide!", "老虎、麻雀"]).to_pylist()
+    assert sorted(tokens[0]) == sorted(tokens[1]) and len(tokens[2]) == 4
