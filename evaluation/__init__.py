@@ -3,7 +3,7 @@ scored with lm-evaluation-harness, computed by a small evaluator of our own.
 
 Why not lm-evaluation-harness itself: it is built around named tasks and the `datasets` library,
 and its loglikelihood requests tokenise context and continuation together. Here the evaluation
-sets are local files landed into the warehouse (`staging.stg_eval__records`), everything runs
+sets are local files landed into the warehouse (`intermediate.int_eval_records_filtered`), everything runs
 offline on CPU, and a response is tokenised exactly as the scoring and the training code tokenise
 it (prompt and response apart, then concatenated; udfs/lm_scoring/sequences.py). The metrics follow
 lm-eval's definitions and are tested against hand-computed values (tests/test_evaluation.py):

@@ -1,5 +1,5 @@
 """mart_eval_results as a node of the dbt DAG: `evaluate_model` for every row of
-int_models_to_evaluate on the rows of stg_eval__records, in-process or on a Ray cluster as the
+int_models_to_evaluate on the rows of int_eval_records_filtered, in-process or on a Ray cluster as the
 `compute` var says (evaluation/models_run.py)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def eval_results_node(con, models, eval_records, settings_json: str) -> pa.Table
         return SCHEMA.empty_table()
     rows = eval_records.order("eval_id").to_arrow_table().to_pylist()
     if not rows:
-        raise ValueError("mart_eval_results: stg_eval__records is empty; eval_root holds no evaluation rows")
+        raise ValueError("mart_eval_results: int_eval_records_filtered is empty; eval_root holds no evaluation rows")
     cache = str(warehouse_state_dir(warehouse_of(con)) / "eval_cache.sqlite")
     evaluated = evaluate_models(
         spec_json(settings),

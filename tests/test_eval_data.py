@@ -1,5 +1,5 @@
 """Evaluation data (issue 11): eval_root landed by the training data's landing code, the
-stg_eval__records interface, its quarantine, and decontamination of the candidate pool.
+int_eval_records_filtered interface, its quarantine, and decontamination of the candidate pool.
 
 Reads the session's `validated_warehouse` (raw_root: pipeline_fixture.write_fixture, which leaks
 an exact and a near copy of two bundled evaluation records into the training data; eval_root:
@@ -69,7 +69,7 @@ def test_eval_rows_use_the_landing_code_and_keep_options_and_answers(warehouse, 
     # the broken file's two good multiple-choice records reach the interface, answers normalised
     mc = query(
         warehouse,
-        """select options, answer_index from staging.stg_eval__records
+        """select options, answer_index from intermediate.int_eval_records_filtered
            where eval_set = 'broken' order by answer_index""",
     )
     assert mc == [(["apple", "chair"], 0), (["3", "4", "5"], 1)]
@@ -80,14 +80,14 @@ def test_the_interface_columns_and_languages(warehouse, validated_warehouse):
         query(
             warehouse,
             "select column_name, data_type from information_schema.columns "
-            "where table_name = 'stg_eval__records' order by ordinal_position",
+            "where table_name = 'int_eval_records_filtered' order by ordinal_position",
         )
         == INTERFACE
     )
     per_set = query(
         warehouse,
         """select eval_set, lang, count(*), count(options), bool_and(prompt like '%### %')
-           from staging.stg_eval__records group by all order by 1""",
+           from intermediate.int_eval_records_filtered group by all order by 1""",
     )
     assert per_set == [
         ("broken", "en", 2, 2, True),
@@ -100,25 +100,25 @@ def test_the_interface_columns_and_languages(warehouse, validated_warehouse):
     prompts = dict(
         query(
             warehouse,
-            """select eval_set, any_value(prompt) from staging.stg_eval__records
+            """select eval_set, any_value(prompt) from intermediate.int_eval_records_filtered
                where eval_set in ('qa-en', 'qa-zh') group by 1""",
         )
     )
     assert prompts["qa-en"].startswith("Below is an instruction") and prompts["qa-en"].endswith("### Response:\n")
     assert prompts["qa-zh"].startswith("以下是描述任务的指令") and prompts["qa-zh"].endswith("### 回答:\n")
     run = validated_warehouse[2]
-    tests = [u for u in run.manifest["child_map"][run.node("stg_eval__records")] if u.startswith("test.")]
+    tests = [u for u in run.manifest["child_map"][run.node("int_eval_records_filtered")] if u.startswith("test.")]
     assert len(tests) >= 4 and all(run.status[u] == "pass" for u in tests)
 
 
 def test_bad_eval_records_are_quarantined_with_reasons(warehouse):
     quarantine = query(
-        warehouse, "select reason, detail from staging.stg_eval__quarantine where eval_set = 'broken' order by 1"
+        warehouse, "select reason, detail from intermediate.int_eval_records_quarantined where eval_set = 'broken' order by 1"
     )
     expected = sorted([reason for _, reason in EVAL_BROKEN if reason] + ["rejected:broken_json"])
     assert [reason for reason, _ in quarantine] == expected
     assert all(detail for _, detail in quarantine)
-    assert query(warehouse, "select count(*) from staging.stg_eval__quarantine where eval_set <> 'broken'") == [(0,)]
+    assert query(warehouse, "select count(*) from intermediate.int_eval_records_quarantined where eval_set <> 'broken'") == [(0,)]
     # the landing's rejects are also in the raw quarantine, with the GX raw suite's reason codes
     codes = query(warehouse, "select reject_reason_code from raw.eval_rejected_records order by 1")
     assert codes == [(r.removeprefix("rejected:"),) for r in expected if r.startswith("rejected:")]
@@ -128,14 +128,18 @@ def test_exact_and_near_copies_of_eval_rows_leave_the_pool(warehouse, tmp_path):
     expected = write_fixture(tmp_path / "raw")["eval_contamination"]
     matches = query(
         warehouse,
-        """select c.instruction, d.match_kind, r.prompt
+        """select c.instruction, d.match_kind, r.prompt, d.match_kinds
            from intermediate.int_samples_decontaminated as d
            join intermediate.int_records_cleaned as c using (sample_id)
-           join staging.stg_eval__records as r on r.eval_id = d.matched_eval_id
+           join intermediate.int_eval_records_filtered as r on r.eval_id = d.matched_eval_id
            where not d.is_kept order by d.match_kind""",
     )
-    assert [(ins, kind) for ins, kind, _ in matches] == [(LEAK_EXACT.upper(), "exact"), (LEAK_NEAR, "near")]
-    assert {kind: 1 for _, kind, _ in matches} == expected
+    assert [(ins, kind) for ins, kind, _, _ in matches] == [
+        (LEAK_EXACT.upper(), "exact_record"),
+        (LEAK_NEAR, "question"),
+    ]
+    assert {kind: 1 for _, kind, _, _ in matches} == expected
+    assert "near_record" in matches[1][3]  # the near copy is also a MinHash near duplicate
     assert LEAK_EXACT in matches[0][2] and LEAK_NEAR in matches[1][2]  # the eval row each one copies
     assert query(
         warehouse,
@@ -150,11 +154,12 @@ def test_exact_and_near_copies_of_eval_rows_leave_the_pool(warehouse, tmp_path):
     assert outcomes == [(7, "en", sum(expected.values()))]
     funnel = query(
         warehouse,
-        """select stage_order, rows_removed, removed_by_reason, rows_out, tokens_out
+        """select stage_order, rows_removed, removed_by_reason, rows_out, tokens_out, removed_by_detail
            from marts.mart_pipeline_funnel where stage = 'eval_decontaminated' and lang = 'en'""",
     )
     pool = query(warehouse, "select count(*), sum(n_tokens) from marts.mart_candidate_pool where lang = 'en'")
-    assert funnel == [(7, 2, {"eval_contamination": 2}, pool[0][0], pool[0][1])]
+    details = {f"{kind}:qa-en": n for kind, n in expected.items()}
+    assert funnel == [(7, 2, {"eval_contamination": 2}, pool[0][0], pool[0][1], details)]
 
 
 # --------------------------------------------------------------------------- no evaluation set (issue 24)

@@ -43,7 +43,7 @@ def _arrow_adapter(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
 
 def udf_specs() -> list[UdfSpec]:
     """All UDFs, imported lazily so that importing the registry stays cheap."""
-    from udfs import encoders, lang, lm_scoring, minhash, text_stats, tokens
+    from udfs import encoders, lang, lm_scoring, minhash, ngrams, text_stats, tokens
 
     return [
         UdfSpec(
@@ -73,6 +73,20 @@ def udf_specs() -> list[UdfSpec]:
             [T.VARCHAR, T.VARCHAR, T.INTEGER, T.DOUBLE, T.BIGINT],
             duckdb.list_type(T.UBIGINT),
             "MinHash LSH band keys (text, lang, num_perm, threshold, seed)",
+        ),
+        UdfSpec(
+            "sftmart_ngram_hashes",
+            ngrams.ngram_hashes_udf,
+            [T.VARCHAR, T.VARCHAR],
+            duckdb.list_type(T.BIGINT),
+            "Distinct hashes of a text's word 13-grams ('zh': character 20-grams) for decontamination (text, lang)",
+        ),
+        UdfSpec(
+            "sftmart_token_hashes",
+            ngrams.token_hashes_udf,
+            [T.VARCHAR],
+            duckdb.list_type(T.BIGINT),
+            "Distinct hashes of a text's lowercased words, each CJK character a word (decontamination)",
         ),
         UdfSpec(
             "sftmart_count_tokens",

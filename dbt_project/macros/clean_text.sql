@@ -58,3 +58,75 @@ list_filter([
   {%- endfor %}
 ], lambda rule: rule is not null)
 {%- endmacro %}
+
+{#- The cleaning of text fields, as CTEs appended to a `with` list, so that training records
+    (int_records_cleaned) and evaluation records (int_eval_records_cleaned) are cleaned by one
+    definition. Reads the CTE `source` (every column kept) and ends in the CTE `stepped`, which adds
+    per field f: f_before (the input), f_has_literal_newlines, f_unescaped (literal \n sequences made
+    newlines when they outnumber real ones), f_prepared (NFC), f_needs_steps, f_stepped (after the
+    cleaning steps) and f_cleaned (f_stepped with spaces and newlines trimmed from both ends); and
+    had_literal_newlines for the row. -#}
+{% macro cleaning_ctes(fields, source) -%}
+newline_flags as (
+    select
+        *,
+        {% for f in fields %}
+        {{ has_literal_newlines(f) }} as {{ f }}_has_literal_newlines,
+        {% endfor %}
+    from {{ source }}
+),
+
+unescaped as (
+    select
+        *,
+        {% for f in fields %}
+        {{ f }} as {{ f }}_before,
+        case when {{ f }}_has_literal_newlines then replace({{ f }}, '\n', chr(10)) else {{ f }} end
+            as {{ f }}_unescaped,
+        {% endfor %}
+        (
+            {% for f in fields -%}
+            {{ f }}_has_literal_newlines{{ ' or' if not loop.last }}
+            {% endfor -%}
+        ) as had_literal_newlines
+    from newline_flags
+),
+
+prepared as (
+    select
+        *,
+        {% for f in fields %}
+        nfc_normalize({{ f }}_unescaped) as {{ f }}_prepared,
+        {% endfor %}
+    from unescaped
+),
+
+flagged as (
+    select
+        *,
+        {% for f in fields %}
+        -- one scan decides whether the (slower) chain of cleaning steps is needed at all
+        regexp_matches({{ f }}_prepared, '{{ any_cleaning_pattern() }}') as {{ f }}_needs_steps,
+        {% endfor %}
+    from prepared
+),
+
+steps_applied as (
+    select
+        *,
+        {% for f in fields %}
+        case when {{ f }}_needs_steps then {{ apply_cleaning_steps(f ~ '_prepared') }}
+             else {{ f }}_prepared end as {{ f }}_stepped,
+        {% endfor %}
+    from flagged
+),
+
+stepped as (
+    select
+        *,
+        {% for f in fields %}
+        {{ trim_ends(f ~ '_stepped', ["' '", 'chr(10)']) }} as {{ f }}_cleaned,
+        {% endfor %}
+    from steps_applied
+)
+{%- endmacro %}

@@ -6,62 +6,7 @@ with staged as (
     select * from {{ ref('stg_alpaca_cot__records') }}
 ),
 
-newline_flags as (
-    select
-        *,
-        {% for f in fields %}
-        {{ has_literal_newlines(f) }} as {{ f }}_has_literal_newlines,
-        {% endfor %}
-    from staged
-),
-
-unescaped as (
-    select
-        sample_id,
-        source_collection,
-        source_file,
-        template_lang,
-        {% for f in fields %}
-        {{ f }} as {{ f }}_before,
-        case when {{ f }}_has_literal_newlines then replace({{ f }}, '\n', chr(10)) else {{ f }} end
-            as {{ f }}_unescaped,
-        {% endfor %}
-        (
-            {% for f in fields -%}
-            {{ f }}_has_literal_newlines{{ ' or' if not loop.last }}
-            {% endfor -%}
-        ) as had_literal_newlines
-    from newline_flags
-),
-
-prepared as (
-    select
-        *,
-        {% for f in fields %}
-        nfc_normalize({{ f }}_unescaped) as {{ f }}_prepared,
-        {% endfor %}
-    from unescaped
-),
-
-flagged as (
-    select
-        *,
-        {% for f in fields %}
-        -- one scan decides whether the (slower) chain of cleaning steps is needed at all
-        regexp_matches({{ f }}_prepared, '{{ any_cleaning_pattern() }}') as {{ f }}_needs_steps,
-        {% endfor %}
-    from prepared
-),
-
-stepped as (
-    select
-        *,
-        {% for f in fields %}
-        case when {{ f }}_needs_steps then {{ apply_cleaning_steps(f ~ '_prepared') }}
-             else {{ f }}_prepared end as {{ f }}_stepped,
-        {% endfor %}
-    from flagged
-),
+{{ cleaning_ctes(fields, 'staged') }},
 
 cleaned as (
     select
@@ -70,7 +15,7 @@ cleaned as (
         source_file,
         template_lang,
         {% for f in fields %}
-        {{ trim_ends(f ~ '_stepped', ["' '", 'chr(10)']) }} as {{ f }},
+        {{ f }}_cleaned as {{ f }},
         {{ f }}_before,
         {% endfor %}
         list_concat(

@@ -43,6 +43,21 @@ reasons as (
     group by all
 ),
 
+details as (
+    -- finer than the reason where a stage records one (eval_contamination: '<rule>:<eval set>')
+    select
+        dropped_at_stage as stage_order,
+        lang,
+        map(list(drop_detail order by drop_detail), list(n order by drop_detail)) as removed_by_detail
+    from (
+        select dropped_at_stage, lang, drop_detail, count(*) as n
+        from outcomes
+        where drop_detail is not null
+        group by all
+    ) as per_detail
+    group by all
+),
+
 shortfalls as (
     -- the mix's budget notes (int_mix_budget: a short language, and what ratio_policy did about it)
     select 10 as stage_order, lang, note
@@ -65,9 +80,11 @@ shortfalls as (
 select
     c.*,
     coalesce(r.removed_by_reason, map()) as removed_by_reason,
-    s.note
+    s.note,
+    coalesce(dt.removed_by_detail, map()) as removed_by_detail
 from counts as c
 left join reasons as r using (stage_order, lang)
 left join shortfalls as s using (stage_order, lang)
+left join details as dt using (stage_order, lang)
 where c.rows_in > 0 or s.note is not null
 order by c.stage_order, c.lang

@@ -50,7 +50,9 @@ select
         when so.sample_id is null then 'missing_selected'
         when so.drop_reason is not null then so.drop_reason
         when m.sample_id is null then 'not_sampled:budget_filled'
-    end as drop_reason
+    end as drop_reason,
+    -- which decontamination rule and evaluation set removed it (int_samples_eval_matched)
+    case when not d.is_kept then d.match_kind || ':' || d.matched_eval_set end as drop_detail
 from landing as l
 left join cleaned as c on c.sample_id = l.record_id
 left join {{ ref('int_records_lang_tagged') }} as t on t.sample_id = l.record_id

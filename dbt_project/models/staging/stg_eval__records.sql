@@ -1,14 +1,15 @@
--- The evaluation records other nodes consume: one row per evaluable record of eval_root (English
--- or Chinese, instruction and reference present), prompt built with the training data's Alpaca
--- template, options and the 0-based answer index for multiple-choice records.
-{{ config(materialized='table') }}
+-- depends_on: {{ ref('validate_raw') }}
+-- Every landed evaluation record, renamed and cast: nothing is trimmed, cleaned or tagged here
+-- (int_eval_records_cleaned does that, with the training data's cleaning).
 select
-    eval_id,
-    eval_set,
-    lang,
-    prompt,
-    output as response,
+    record_id as eval_id,
+    source_collection as eval_set,
+    source_file,
+    coalesce(line_number, record_index) as position,
+    instruction,
+    coalesce(input, '') as input,
+    output,
     cast(options as varchar[]) as options,
     cast(answer_index as integer) as answer_index
-from {{ ref('stg_eval__tagged') }}
-where exclusion_reason is null
+from {{ ref('eval_landing') }}
+where status = 'landed'

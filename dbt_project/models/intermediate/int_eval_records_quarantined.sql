@@ -1,4 +1,4 @@
--- Every evaluation unit that does not reach stg_eval__records, and why: the landing's rejects
+-- Every evaluation unit that does not reach int_eval_records_filtered, and why: the landing's rejects
 -- (reason codes of sftmart/landing/reasons.py) and landed records that cannot be evaluated
 -- (empty instruction or reference, a language other than English or Chinese).
 select
@@ -17,14 +17,14 @@ select
     eval_set,
     source_file,
     position,
-    'staging' as stage,
+    'cleaned' as stage,
     exclusion_reason as reason,
     case
         when lang is not null and exclusion_reason like 'language_not_kept:%'
             then 'language tagged ' || lang || ' (confidence ' || round(lang_score, 2) || ')'
                 || '; only en and zh are evaluated'
-        else 'the instruction or the reference is empty after trimming'
+        else 'the instruction or the reference is empty after cleaning'
     end as detail,
     left(sample_text, 200) as excerpt
-from {{ ref('stg_eval__tagged') }}
+from {{ ref('int_eval_records_cleaned') }}
 where exclusion_reason is not null
