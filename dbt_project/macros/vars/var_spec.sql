@@ -183,6 +183,9 @@ max_steps:
 eval_root:
   type: path
   doc: "held-out evaluation files (same shapes as `raw_root`; records may carry `options` and `answer`); empty = the bundled `sample_data/eval`"
+target_root:
+  type: path
+  doc: "a few examples of the task the user cares about (same shapes as `raw_root`), landed like the evaluation set; they never train and steer target-aware selection (`order by: dsir`); empty = no target"
 eval_generation_samples:
   type: integer
   min: 0
