@@ -1,0 +1,89 @@
+"""Hashed n-gram features for DSIR (Xie et al. 2023, "Data Selection for Language Models via
+Importance Resampling"): the DuckDB arrow UDF `sftmart_dsir_ngram_buckets(text)`.
+
+A text's features are the hash buckets of its unigrams and bigrams, exactly as the authors'
+package `data-selection` (`data_selection.hashed_ngram_dsir.get_ngram_counts`, n=2) makes them:
+the text is lowercased (Python's str.lower), split into word runs and runs of other non-space
+characters (nltk's WordPunctTokenizer, `\\w+|[^\\w\\s]+`, whose `\\w` is the `regex` module's:
+letters, marks, decimal and letter numbers, connector punctuation, joiners), and every unigram `w` and bigram `w1 + ' ' + w2` goes to
+bucket `int(sha256(utf-8).hexdigest(), 16) % NUM_BUCKETS`.
+
+Chinese has no spaces, so a word run of Chinese would be a whole clause: here every Han character
+is a token of its own (character unigrams and bigrams), whatever the row's language tag. Text
+without Han characters gets the package's features bucket for bucket.
+
+The counting and the weights are SQL over this UDF's output (the int_dsir_* models).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+NUM_BUCKETS = 10000  # the package's default num_buckets
+RESULT_TYPE = pa.list_(pa.uint32())
+
+# RE2 (Arrow) spelling of nltk's `\w` (the `regex` module's Unicode word characters).
+_WORD_RUN = r"([\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}\x{200C}\x{200D}]+)"
+_HAN_CHAR = r"(\p{Han})"
+_CACHE_LIMIT = 4_000_000  # n-gram -> bucket entries kept across calls (Zipf: most repeat)
+_bucket_cache: dict[str, int] = {}
+
+
+def bucket(ngram: str) -> int:
+    """The package's hash_buckets(ngram, NUM_BUCKETS)."""
+    found = _bucket_cache.get(ngram)
+    if found is None:
+        if len(_bucket_cache) >= _CACHE_LIMIT:
+            _bucket_cache.clear()
+        found = int.from_bytes(hashlib.sha256(ngram.encode("utf-8")).digest(), "big") % NUM_BUCKETS
+        _bucket_cache[ngram] = found
+    return found
+
+
+def tokens(texts: pa.Array) -> pa.ListArray:
+    """Per text its tokens (lowercased word runs, other non-space runs, Han characters alone)."""
+    lowered = pa.array([t.lower() if t is not None else None for t in texts.to_pylist()], pa.string())
+    spaced = pc.replace_substring_regex(lowered, _WORD_RUN, r" \1 ")
+    spaced = pc.replace_substring_regex(spaced, _HAN_CHAR, r" \1 ")
+    return pc.utf8_split_whitespace(pc.utf8_trim_whitespace(spaced))
+
+
+def ngram_buckets(texts: pa.Array) -> pa.Array:
+    """list<uint32> per text: the bucket of each of its unigrams, then of each of its bigrams
+    (one entry per occurrence; null text -> null)."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if texts.type != pa.string():
+        texts = texts.cast(pa.string())
+    rows = len(texts)
+    lists = tokens(texts)
+    flat = pc.list_flatten(lists)
+    parent = pc.list_parent_indices(lists).to_numpy()
+    kept = pc.not_equal(flat, "")  # an empty or all-space text splits into one empty string
+    flat, parent = flat.filter(kept), parent[kept.to_numpy(zero_copy_only=False)]
+    encoded = pc.dictionary_encode(flat)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    words = encoded.dictionary.to_pylist()
+    word_buckets = np.fromiter((bucket(w) for w in words), dtype=np.uint32, count=len(words))
+    unigram = word_buckets[codes]
+
+    same_row = parent[:-1] == parent[1:]
+    pairs = codes[:-1][same_row] * max(len(words), 1) + codes[1:][same_row]
+    unique_pairs, inverse = np.unique(pairs, return_inverse=True)
+    width = max(len(words), 1)
+    pair_buckets = np.fromiter(
+        (bucket(words[p // width] + " " + words[p % width]) for p in unique_pairs.tolist()),
+        dtype=np.uint32,
+        count=len(unique_pairs),
+    )
+    bigram = pair_buckets[inverse.reshape(-1)]
+
+    row_of = np.concatenate([parent, parent[:-1][same_row]])
+    values = np.concatenate([unigram, bigram])[np.argsort(row_of, kind="stable")]
+    offsets = np.zeros(rows + 1, dtype=np.int32)
+    np.cumsum(np.bincount(row_of, minlength=rows), out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.uint32()), mask=texts.is_null())
