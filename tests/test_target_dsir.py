@@ -43,8 +43,8 @@ VARS = {
     "en_ratio": 0.9,
     "ratio_policy": "fill",  # the four Chinese rows cannot fill their share: they all go in
     "sample_seed": 1,
-    "arms": ["random"],
-    "arm_seeds": [1],
+    "arms": ["random", "target_dsir"],
+    "arm_seeds": [1, 2],
     "selection_recipe": [{"step": "order", "by": "dsir"}],
 }
 
@@ -219,6 +219,9 @@ def test_features_are_the_package_features_and_chinese_is_split_into_characters(
 # ------------------------------------------------------------------ the `order by: dsir` recipe step
 
 
+ARM_POOL = "marts.mart_arm_mixes join marts.mart_candidate_pool using (sample_id)"
+
+
 def aqua_share(db, table: str, where: str = "") -> float:
     rows = dict(query(db, f"select source_collection = {TARGET_SUBSET!r}, count(*) from {table} {where} group by all"))
     return rows.get(True, 0) / sum(rows.values())
@@ -227,11 +230,7 @@ def aqua_share(db, table: str, where: str = "") -> float:
 def test_the_dsir_mix_draws_mostly_the_target_subset_and_random_does_not(built):
     db = built[0]
     dsir_share = aqua_share(db, "marts.mart_training_mix", "where lang = 'en'")
-    random_share = aqua_share(
-        db,
-        "marts.mart_arm_mixes join marts.mart_candidate_pool using (sample_id)",
-        "where arm = 'random' and mart_arm_mixes.lang = 'en'",
-    )
+    random_share = aqua_share(db, ARM_POOL, "where arm = 'random' and mart_arm_mixes.lang = 'en'")
     assert dsir_share >= 0.9 and random_share <= 0.5, (dsir_share, random_share)
     # the order is the Gumbel top-k: the mix is the largest draw keys, in the language's share
     [(en_budget,)] = query(db, "select lang_budget from marts.int_mix_budget where lang = 'en'")
@@ -257,7 +256,7 @@ def test_same_budget_and_ratio_as_random(built):
         """with mixes as (
                select 'dsir' as mix, lang, n_tokens from marts.mart_training_mix
                union all
-               select 'random', lang, n_tokens from marts.mart_arm_mixes where arm = 'random'
+               select arm || seed, lang, n_tokens from marts.mart_arm_mixes
            )
            select m.mix, m.lang, sum(m.n_tokens) - max(m.n_tokens) < b.lang_budget, sum(m.n_tokens) >= b.lang_budget,
                   b.pool_tokens
@@ -265,32 +264,23 @@ def test_same_budget_and_ratio_as_random(built):
            group by m.mix, m.lang, b.lang_budget, b.pool_tokens order by 1, 2""",
     )
     # English fills its share and overshoots by at most one sample; Chinese (fill) takes its whole pool
-    assert [r[:4] for r in per_lang] == [
-        ("dsir", "en", True, True),
-        ("dsir", "zh", True, False),
-        ("random", "en", True, True),
-        ("random", "zh", True, False),
-    ]
+    mixes = ["dsir", "random1", "random2", "target_dsir1", "target_dsir2"]
+    assert [r[:4] for r in per_lang] == [(m, lang, True, lang == "en") for m in mixes for lang in ("en", "zh")]
     zh = query(db, "select count(*) from marts.mart_training_mix where lang = 'zh'")
     assert zh == [(len(ZH_POOL),)]
 
 
-def test_another_seed_changes_the_draw(built, tmp_path):
-    """DSIR's log weights over whole texts are far apart (several nats between neighbours), so the
-    Gumbel draw is close to the top-k: seed 2 changes the mix at its margin only."""
-    import shutil
-
-    from conftest import run_dbt
-
-    db, _, dbt_vars = built
-    first = {s for (s,) in query(db, "select sample_id from marts.mart_training_mix")}
-    keys_1 = dict(query(db, "select sample_id, draw_key from marts.int_dsir_pool_weights"))
-    copy = tmp_path / "w.duckdb"
-    shutil.copy(db, copy)
-    nodes = "int_dsir_pool_weights mart_selection_order int_mix_budget mart_training_mix"
-    run_dbt("run", copy, {**dbt_vars, "sample_seed": 2}, "--select", nodes)
-    second = {s for (s,) in query(copy, "select sample_id from marts.mart_training_mix")}
-    keys_2 = dict(query(copy, "select sample_id, draw_key from marts.int_dsir_pool_weights"))
-    assert keys_1.keys() == keys_2.keys() and all(keys_1[s] != keys_2[s] for s in keys_1)
-    assert second != first
-    assert aqua_share(copy, "marts.mart_training_mix", "where lang = 'en'") >= 0.9
+def test_the_target_dsir_arm_is_the_dsir_draw_and_a_seed_changes_it(built):
+    """The arm at seed 1 draws what `order by: dsir` draws at sample_seed 1 (the pool is the curated
+    pool here: no filter step). DSIR's log weights over whole texts lie several nats apart, so the
+    Gumbel draw is close to the top-k: another seed moves its margin only."""
+    db = built[0]
+    mix = {s for (s,) in query(db, "select sample_id from marts.mart_training_mix")}
+    arms = query(db, "select seed, list(sample_id) from marts.mart_arm_mixes where arm = 'target_dsir' group by 1")
+    draws = {seed: set(ids) for seed, ids in arms}
+    assert draws[1] == mix
+    assert draws[2] != draws[1]
+    arm_2 = aqua_share(db, ARM_POOL, "where arm = 'target_dsir' and seed = 2 and mart_arm_mixes.lang = 'en'")
+    assert arm_2 >= 0.9
+    random_draws = query(db, "select seed, list(sample_id) from marts.mart_arm_mixes where arm = 'random' group by 1")
+    assert len({frozenset(ids) for _, ids in random_draws}) == 2

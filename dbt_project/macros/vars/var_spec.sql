@@ -202,7 +202,7 @@ ratio_policy:
   doc: "hold = when a language cannot fill its share, the budget shrinks until the ratio holds; fill = take what there is (the ratio drifts)"
 arms:
   type: list
-  items: {type: enum, values: [curated, random, length, kit]}
+  items: {type: enum, values: [curated, random, length, kit, target_dsir]}
   doc: "experiment arms trained and evaluated at the mix's budget and ratio (`sftmart experiment`); empty = none"
 arm_seeds:
   type: list

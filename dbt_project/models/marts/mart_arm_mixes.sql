@@ -7,7 +7,10 @@
 --   length   the longest responses first (ties in a seeded order; the strong simple baseline of
 --            "Long Is More for Alignment", Zhao et al. 2024), so its seeds differ only in training;
 --   kit      the FT-Data-Ranker kit's sampler: random order over the whole pool, but the budget is
---            counted in prompt tokens only, so it trains on more real tokens than the budget says.
+--            counted in prompt tokens only, so it trains on more real tokens than the budget says;
+--   target_dsir  DSIR toward target_root over the whole pool: the largest log importance weights
+--            plus a Gumbel variate seeded by the arm seed (int_dsir_pool_weights), so seed 1 with
+--            sample_seed 1 draws what `order by: dsir` draws from the same pool.
 -- counted_tokens is what the arm counted against the budget; n_tokens what it trains on.
 {%- set arms = checked_var('arms') | unique | list %}
 {%- set seeds = checked_var('arm_seeds') | unique | list %}
@@ -20,6 +23,18 @@ with candidates as (
 
 curated as (
     {{ curated_pool() }}
+),
+{%- endif %}
+
+{%- if 'target_dsir' in arms %}
+{%- if checked_var('target_root') == '' %}
+{{ exceptions.raise_compiler_error("arm target_dsir draws toward target examples: set target_root to a folder of them") }}
+{%- endif %}
+
+target_dsir_candidates as (
+    select c.*, w.log_importance_weight
+    from candidates as c
+    inner join {{ ref('int_dsir_pool_weights') }} as w using (sample_id)
 ),
 {%- endif %}
 
@@ -39,6 +54,9 @@ budget as (
     {{ ratio_sample('candidates', seed=seed, budgets='budget', order_by='p.n_response_tokens desc') }}
     {%- elif arm == 'kit' %}
     {{ ratio_sample('candidates', seed=seed, budgets='budget', count_by='n_prompt_tokens') }}
+    {%- elif arm == 'target_dsir' %}
+    {{ ratio_sample('target_dsir_candidates', budgets='budget',
+                    order_by='p.log_importance_weight + ' ~ seeded_gumbel('p.sample_id', seed) ~ ' desc') }}
     {%- endif %}
 ),
 {%- endfor %}
