@@ -29,24 +29,58 @@ RESULT_TYPE = pa.list_(pa.uint32())
 # RE2 (Arrow) spelling of nltk's `\w` (the `regex` module's Unicode word characters).
 _WORD_RUN = r"([\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}\x{200C}\x{200D}]+)"
 _HAN_CHAR = r"(\p{Han})"
-_CACHE_LIMIT = 4_000_000  # n-gram -> bucket entries kept across calls (Zipf: most repeat)
-_bucket_cache: dict[str, int] = {}
+_CACHE_LIMIT = 2_000_000  # bigrams whose bucket is kept across calls (Zipf: most repeat)
 
 
 def bucket(ngram: str) -> int:
     """The package's hash_buckets(ngram, NUM_BUCKETS)."""
-    found = _bucket_cache.get(ngram)
-    if found is None:
-        if len(_bucket_cache) >= _CACHE_LIMIT:
-            _bucket_cache.clear()
-        found = int.from_bytes(hashlib.sha256(ngram.encode("utf-8")).digest(), "big") % NUM_BUCKETS
-        _bucket_cache[ngram] = found
-    return found
+    return int.from_bytes(hashlib.sha256(ngram.encode("utf-8")).digest(), "big") % NUM_BUCKETS
+
+
+class _Seen:
+    """What earlier calls hashed: a global id and bucket per token, a bucket per pair of ids."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}
+        self.words: list[str] = []
+        self.word_buckets = np.zeros(0, dtype=np.uint32)
+        self.pairs: dict[int, int] = {}
+
+    def token_ids(self, words: list[str]) -> np.ndarray:
+        if len(self.pairs) > _CACHE_LIMIT:
+            self.__init__()
+        new = [w for w in dict.fromkeys(words) if w not in self.ids]
+        for w in new:
+            self.ids[w] = len(self.words)
+            self.words.append(w)
+        if new:
+            added = np.fromiter((bucket(w) for w in new), dtype=np.uint32, count=len(new))
+            self.word_buckets = np.concatenate([self.word_buckets, added])
+        return np.fromiter((self.ids[w] for w in words), dtype=np.int64, count=len(words))
+
+    def pair_buckets(self, keys: np.ndarray) -> np.ndarray:
+        """Buckets of the bigrams `first id << 32 | second id`."""
+        pairs, words = self.pairs, self.words
+        out = []
+        for key in keys.tolist():
+            found = pairs.get(key)
+            if found is None:
+                found = pairs[key] = bucket(words[key >> 32] + " " + words[key & 0xFFFFFFFF])
+            out.append(found)
+        return np.array(out, dtype=np.uint32)
+
+
+_seen = _Seen()
 
 
 def tokens(texts: pa.Array) -> pa.ListArray:
     """Per text its tokens (lowercased word runs, other non-space runs, Han characters alone)."""
-    lowered = pa.array([t.lower() if t is not None else None for t in texts.to_pylist()], pa.string())
+    # Arrow's lowercasing equals Python's on ASCII; other texts take Python's (İ, final sigma, ...)
+    other = pc.invert(pc.fill_null(pc.string_is_ascii(texts), True))
+    lowered = pc.utf8_lower(texts)
+    if pc.any(other).as_py():
+        python_lower = [t.lower() for t in texts.filter(other).to_pylist()]
+        lowered = pc.replace_with_mask(lowered, other, pa.array(python_lower, pa.string()))
     spaced = pc.replace_substring_regex(lowered, _WORD_RUN, r" \1 ")
     spaced = pc.replace_substring_regex(spaced, _HAN_CHAR, r" \1 ")
     return pc.utf8_split_whitespace(pc.utf8_trim_whitespace(spaced))
@@ -66,21 +100,12 @@ def ngram_buckets(texts: pa.Array) -> pa.Array:
     kept = pc.not_equal(flat, "")  # an empty or all-space text splits into one empty string
     flat, parent = flat.filter(kept), parent[kept.to_numpy(zero_copy_only=False)]
     encoded = pc.dictionary_encode(flat)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    words = encoded.dictionary.to_pylist()
-    word_buckets = np.fromiter((bucket(w) for w in words), dtype=np.uint32, count=len(words))
-    unigram = word_buckets[codes]
+    ids = _seen.token_ids(encoded.dictionary.to_pylist())[encoded.indices.to_numpy(zero_copy_only=False)]
+    unigram = _seen.word_buckets[ids]
 
     same_row = parent[:-1] == parent[1:]
-    pairs = codes[:-1][same_row] * max(len(words), 1) + codes[1:][same_row]
-    unique_pairs, inverse = np.unique(pairs, return_inverse=True)
-    width = max(len(words), 1)
-    pair_buckets = np.fromiter(
-        (bucket(words[p // width] + " " + words[p % width]) for p in unique_pairs.tolist()),
-        dtype=np.uint32,
-        count=len(unique_pairs),
-    )
-    bigram = pair_buckets[inverse.reshape(-1)]
+    unique_pairs, inverse = np.unique((ids[:-1][same_row] << 32) | ids[1:][same_row], return_inverse=True)
+    bigram = _seen.pair_buckets(unique_pairs)[inverse.reshape(-1)]
 
     row_of = np.concatenate([parent, parent[:-1][same_row]])
     values = np.concatenate([unigram, bigram])[np.argsort(row_of, kind="stable")]
