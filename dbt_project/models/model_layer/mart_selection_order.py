@@ -47,6 +47,11 @@ def model(dbt, session):
     if by == "dsir":
         if not config["target_root"]:
             raise ValueError("order by dsir draws toward target examples: set target_root to a folder of them")
+        if not dbt.ref("int_target_records").limit(1).fetchall():
+            raise ValueError(
+                f"order by dsir: target_root {config['target_root']!r} holds no usable target example"
+                " (intermediate.int_target_quarantine says why)"
+            )
         selected = selected.join(dsir, "sample_id", how="left")
     if by in ("kcenter", "deita"):
         scores = dbt.ref("mart_base_scores").select("sample_id, embedding")
