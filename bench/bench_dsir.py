@@ -55,12 +55,14 @@ def write_warehouse(db: Path, rows: int, target_rows: int) -> None:
             "output": [r["output"] for _, r in source],
         }
     )
+    reps = -(-rows // len(source))
     con.execute(f"""
         create table marts.mart_candidate_pool as
         with numbered as (select *, row_number() over () - 1 as k from src)
-        select printf('%016x', i) as sample_id, n.lang, n.instruction, n.input, n.output || ' ' || i as output
-        from range({rows}) as r (i)
-        join numbered as n on n.k = i % (select count(*) from src)""")
+        select printf('%016x', j * {len(source)} + k) as sample_id, lang, instruction, input,
+               output || ' ' || (j * {len(source)} + k) as output
+        from numbered cross join range({reps}) as r (j)
+        where j * {len(source)} + k < {rows}""")
     targets = [
         (f"t{i}", "en", "\n".join(x for x in (r["instruction"], r["input"], r["output"]) if x))
         for i, r in enumerate(aqua[-target_rows:])

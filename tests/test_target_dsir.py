@@ -284,3 +284,14 @@ def test_the_target_dsir_arm_is_the_dsir_draw_and_a_seed_changes_it(built):
     assert arm_2 >= 0.9
     random_draws = query(db, "select seed, list(sample_id) from marts.mart_arm_mixes where arm = 'random' group by 1")
     assert len({frozenset(ids) for _, ids in random_draws}) == 2
+
+
+def test_features_are_the_same_when_duckdb_calls_from_two_threads(real_en):
+    """The cross-call cache is shared: two threads at once give what one thread gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [text_of(r["instruction"], r["output"]) for r in real_en[:6000]]
+    batches = [pa.array(texts[i : i + 500]) for i in range(0, len(texts), 500)]
+    with ThreadPoolExecutor(2) as pool:
+        parallel = list(pool.map(ngram_buckets, batches))
+    assert all(a.equals(ngram_buckets(b)) for a, b in zip(parallel, batches))

@@ -18,6 +18,7 @@ The counting and the weights are SQL over this UDF's output (the int_dsir_* mode
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import numpy as np
 import pyarrow as pa
@@ -71,6 +72,7 @@ class _Seen:
 
 
 _seen = _Seen()
+_seen_lock = threading.Lock()  # DuckDB calls the UDF from several threads at once
 
 
 def tokens(texts: pa.Array) -> pa.ListArray:
@@ -100,12 +102,13 @@ def ngram_buckets(texts: pa.Array) -> pa.Array:
     kept = pc.not_equal(flat, "")  # an empty or all-space text splits into one empty string
     flat, parent = flat.filter(kept), parent[kept.to_numpy(zero_copy_only=False)]
     encoded = pc.dictionary_encode(flat)
-    ids = _seen.token_ids(encoded.dictionary.to_pylist())[encoded.indices.to_numpy(zero_copy_only=False)]
-    unigram = _seen.word_buckets[ids]
-
+    words, codes = encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
     same_row = parent[:-1] == parent[1:]
-    unique_pairs, inverse = np.unique((ids[:-1][same_row] << 32) | ids[1:][same_row], return_inverse=True)
-    bigram = _seen.pair_buckets(unique_pairs)[inverse.reshape(-1)]
+    with _seen_lock:
+        ids = _seen.token_ids(words)[codes]
+        unigram = _seen.word_buckets[ids]
+        unique_pairs, inverse = np.unique((ids[:-1][same_row] << 32) | ids[1:][same_row], return_inverse=True)
+        bigram = _seen.pair_buckets(unique_pairs)[inverse.reshape(-1)]
 
     row_of = np.concatenate([parent, parent[:-1][same_row]])
     values = np.concatenate([unigram, bigram])[np.argsort(row_of, kind="stable")]
