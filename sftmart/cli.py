@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sftmart.cli_errors import OneLineParser, at_least_one, check_build, one_line_errors, parse_vars, require_tables
 from sftmart.dbt_child import run_dbt
-from sftmart.experiment import ARMS, SELECT, experiment_vars, print_comparison
+from sftmart.experiment import ARMS, SELECT, TARGET_ARMS, experiment_vars, print_comparison
 from sftmart.paths import warehouse_path
 from sftmart.sql_shell import FORMATS
 
@@ -131,7 +131,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     experiment.add_argument("--raw-root", help="input folder (default: the bundled sample)")
     experiment.add_argument("--vars", default="{}", help="extra dbt vars as JSON or YAML")
-    experiment.add_argument("--arms", nargs="+", choices=ARMS, default=list(ARMS), help="arms (default: all)")
+    experiment.add_argument(
+        "--arms", nargs="+", choices=ARMS + TARGET_ARMS, default=list(ARMS), help="arms (default: all but target_dsir)"
+    )
     experiment.add_argument("--seeds", type=at_least_one, default=3, help="seeds per arm: 1..N (default 3)")
     experiment.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
     sub.add_parser("funnel", help="print the pipeline funnel of the last build")

@@ -19,7 +19,10 @@ GUARDED_SCHEMAS = ("raw", "staging", "intermediate", "marts", "validation")
 MAY_SHRINK = {
     "raw.rejected_records": "the quarantine: a clean input has none",
     "raw.eval_rejected_records": "the evaluation quarantine: a clean evaluation set has none",
-    "staging.stg_eval__quarantine": "the evaluation quarantine: a clean evaluation set has none",
+    "intermediate.int_eval_records_quarantined": "the evaluation quarantine: a clean evaluation set has none",
+    "intermediate.int_samples_eval_matched": "training rows that copy an evaluation row: a clean pool has none",
+    "raw.target_rejected_records": "the target quarantine: clean target examples have none",
+    "intermediate.int_target_quarantine": "the target quarantine: clean target examples have none",
     "intermediate.int_records_cleaning_diff": "what cleaning changed: a clean input has none",
     "intermediate.int_duplicate_clusters": "duplicates found: an input without any has none",
     "marts.mart_semantic_duplicate_clusters": "semantic duplicates found: none without the model layer",
@@ -31,10 +34,11 @@ MAY_SHRINK = {
     "marts.training_runs": "training runs: none without the model layer",
 }
 
-# Features a user can turn off by a var, and the word in the names of the relations each then
+# Features a user can turn off by a var, and the words in the names of the relations each then
 # leaves empty: `eval_root: none` (no evaluation set) empties raw.eval_landing, the eval staging and
-# intermediate models and mart_eval_results; the publish hook says which are off this run.
-TURNED_OFF = {"eval": "eval"}
+# intermediate models and mart_eval_results; an empty `target_root` the target examples and DSIR's
+# tables. The publish hook says which are off this run.
+TURNED_OFF = {"eval": ("eval",), "target": ("target", "dsir")}
 
 
 def row_counts(path: Path) -> dict[str, int]:
@@ -66,7 +70,7 @@ def shrunk(
     """The guarded relations the build would empty, lose or shrink by more than `max_shrink_share`
     of their published rows ('name: published -> built'), earliest layer first (the cause comes
     first); relations in MAY_SHRINK, and those of a feature in `turned_off`, are left out."""
-    words = [TURNED_OFF[feature] for feature in turned_off]
+    words = [word for feature in turned_off for word in TURNED_OFF[feature]]
     found = []
     by_layer = sorted(published.items(), key=lambda item: (GUARDED_SCHEMAS.index(item[0].split(".")[0]), item[0]))
     for name, before in by_layer:

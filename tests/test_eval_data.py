@@ -113,12 +113,15 @@ def test_the_interface_columns_and_languages(warehouse, validated_warehouse):
 
 def test_bad_eval_records_are_quarantined_with_reasons(warehouse):
     quarantine = query(
-        warehouse, "select reason, detail from intermediate.int_eval_records_quarantined where eval_set = 'broken' order by 1"
+        warehouse,
+        "select reason, detail from intermediate.int_eval_records_quarantined where eval_set = 'broken' order by 1",
     )
     expected = sorted([reason for _, reason in EVAL_BROKEN if reason] + ["rejected:broken_json"])
     assert [reason for reason, _ in quarantine] == expected
     assert all(detail for _, detail in quarantine)
-    assert query(warehouse, "select count(*) from intermediate.int_eval_records_quarantined where eval_set <> 'broken'") == [(0,)]
+    assert query(
+        warehouse, "select count(*) from intermediate.int_eval_records_quarantined where eval_set <> 'broken'"
+    ) == [(0,)]
     # the landing's rejects are also in the raw quarantine, with the GX raw suite's reason codes
     codes = query(warehouse, "select reject_reason_code from raw.eval_rejected_records order by 1")
     assert codes == [(r.removeprefix("rejected:"),) for r in expected if r.startswith("rejected:")]

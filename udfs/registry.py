@@ -43,7 +43,7 @@ def _arrow_adapter(fn: Callable[..., pa.Array]) -> Callable[..., pa.Array]:
 
 def udf_specs() -> list[UdfSpec]:
     """All UDFs, imported lazily so that importing the registry stays cheap."""
-    from udfs import encoders, lang, lm_scoring, minhash, ngrams, text_stats, tokens
+    from udfs import dsir, encoders, lang, lm_scoring, minhash, ngrams, text_stats, tokens
 
     return [
         UdfSpec(
@@ -87,6 +87,13 @@ def udf_specs() -> list[UdfSpec]:
             [T.VARCHAR],
             duckdb.list_type(T.BIGINT),
             "Distinct hashes of a text's lowercased words, each CJK character a word (decontamination)",
+        ),
+        UdfSpec(
+            "sftmart_dsir_ngram_buckets",
+            dsir.ngram_buckets,
+            [T.VARCHAR],
+            duckdb.list_type(T.UINTEGER),
+            "DSIR hashed unigram + bigram features: one bucket per n-gram occurrence (data-selection's hashing)",
         ),
         UdfSpec(
             "sftmart_count_tokens",

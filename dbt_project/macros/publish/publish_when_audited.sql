@@ -37,8 +37,8 @@
     {% endif %}
     {% set has_wap = run_query("select count(*) from duckdb_functions() where function_name = 'sftmart_run_verdict'").columns[0].values()[0] %}
     {% if has_wap %}
-        {#- a feature the user turned off (eval_root: none) may empty its own tables -#}
-        {% set turned_off = [] if evaluation_on() else ['eval'] %}
+        {#- a feature the user turned off (eval_root: none, no target_root) may empty its own tables -#}
+        {% set turned_off = ([] if evaluation_on() else ['eval']) + ([] if checked_var('target_root') else ['target']) %}
         {% do run_query("select sftmart_run_verdict(" ~ sql_literal(verdict) ~ ", " ~ checked_var('max_shrink_share') ~ ", " ~ sql_literal(turned_off | join(',')) ~ ")") %}
     {% endif %}
 {% endif %}

@@ -9,7 +9,10 @@
 --   length   the longest responses first (seeded among near ranks as curated is; the strong simple
 --            baseline of "Long Is More for Alignment", Zhao et al. 2024);
 --   kit      the FT-Data-Ranker kit's sampler: random order over the whole pool, but the budget is
---            counted in prompt tokens only, so it trains on more real tokens than the budget says.
+--            counted in prompt tokens only, so it trains on more real tokens than the budget says;
+--   target_dsir  DSIR toward target_root over the whole pool: the largest log importance weights
+--            plus a Gumbel variate seeded by the arm seed (int_dsir_pool_weights), so seed 1 with
+--            sample_seed 1 draws what `order by: dsir` draws from the same pool.
 -- No mix exceeds its budget and every fill ends within a few tokens of it (ratio_sample), so arms
 -- counted the same way train on the same tokens per language within 2%.
 -- counted_tokens is what the arm counted against the budget; n_tokens what it trains on. No arm
@@ -25,6 +28,18 @@ with candidates as (
 
 curated as (
     {{ curated_pool() }}
+),
+{%- endif %}
+
+{%- if 'target_dsir' in arms %}
+{%- if checked_var('target_root') == '' %}
+{{ exceptions.raise_compiler_error("arm target_dsir draws toward target examples: set target_root to a folder of them") }}
+{%- endif %}
+
+target_dsir_candidates as (
+    select c.*, w.log_importance_weight
+    from candidates as c
+    inner join {{ ref('int_dsir_pool_weights') }} as w using (sample_id)
 ),
 {%- endif %}
 
@@ -46,6 +61,9 @@ budget as (
                     near_rank_band=near_rank_band_share()) }}
     {%- elif arm == 'kit' %}
     {{ ratio_sample('candidates', seed=seed, budgets='budget', count_by='n_prompt_tokens') }}
+    {%- elif arm == 'target_dsir' %}
+    {{ ratio_sample('target_dsir_candidates', budgets='budget',
+                    order_by='p.log_importance_weight + ' ~ seeded_gumbel('p.sample_id', seed) ~ ' desc') }}
     {%- endif %}
 ),
 {%- endfor %}

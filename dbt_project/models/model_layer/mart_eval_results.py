@@ -9,5 +9,8 @@ def model(dbt, session):
     from evaluation.node import eval_results_node
 
     return eval_results_node(
-        session, dbt.ref("int_models_to_evaluate"), dbt.ref("int_eval_records_filtered"), dbt.config.get("eval_settings")
+        session,
+        dbt.ref("int_models_to_evaluate"),
+        dbt.ref("int_eval_records_filtered"),
+        dbt.config.get("eval_settings"),
     )

@@ -8,6 +8,9 @@ language: selection_rank 1, 2, ... is the order the mix draws in (ratio_sample's
   token share (token_budget x its ratio) is reached; the rest follow by sample_id. Its first centre
   is drawn with sample_seed (selection_rank) and, when the experiment has a curated arm, once more
   with each arm seed (seed_ranks: seed -> rank), so each curated arm's seed changes its K-Center;
+- dsir: DSIR importance resampling toward the target examples (target_root): the largest
+  Gumbel-perturbed log importance weights first (int_dsir_pool_weights.draw_key, seeded by
+  sample_seed), a draw without replacement proportional to the weights; needs model scores of no kind;
 - deita: the DEITA filter (udfs/selection/deita.py) visiting the rows best quality first (model
   quality score, then IFD, then sample_id) with the step's threshold (default 0.9, DEITA's); rows it
   rejects get drop_reason 'recipe:deita_too_similar' and leave the curated pool.
@@ -33,13 +36,25 @@ def model(dbt, session):
         "lang, "
         + (
             by
-            if by not in ("random", "kcenter", "deita")
+            if by not in ("random", "kcenter", "deita", "dsir")
+            else "draw_key desc"
+            if by == "dsir"
             else "model_quality_score desc nulls last, ifd desc nulls last"
         )
         + ", sample_id"
     )
     selected = dbt.ref("mart_sample_selection").filter("is_selected")
     columns = "sample_id, lang, n_tokens"
+    dsir = dbt.ref("int_dsir_pool_weights").select("sample_id, draw_key")
+    if by == "dsir":
+        if not config["target_root"]:
+            raise ValueError("order by dsir draws toward target examples: set target_root to a folder of them")
+        if not dbt.ref("int_target_records").limit(1).fetchall():
+            raise ValueError(
+                f"order by dsir: target_root {config['target_root']!r} holds no usable target example"
+                " (intermediate.int_target_quarantine says why)"
+            )
+        selected = selected.join(dsir, "sample_id", how="left")
     if by in ("kcenter", "deita"):
         scores = dbt.ref("mart_base_scores").select("sample_id, embedding")
         selected, columns = selected.join(scores, "sample_id", how="left"), columns + ", embedding"

@@ -1,0 +1,53 @@
+"""Lands every target-example file under `target_root` (a few examples of the task the user
+cares about) with the training data's landing code (sftmart.landing.land), exactly as
+eval_landing lands the evaluation set: one row per record, landed or rejected with a reason from
+sftmart/landing/reasons.py. Incremental by file like alpaca_cot_landing.
+
+An empty target_root means no target: the landing table is empty (an empty folder landed).
+"""
+
+
+def model(dbt, session):
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="merge",
+        unique_key="record_id",
+        on_schema_change="sync_all_columns",
+        merge_clauses={
+            "when_matched": [
+                {
+                    "action": "update",
+                    "mode": "by_name",
+                    "condition": "(DBT_INTERNAL_SOURCE.loaded_at is distinct from DBT_INTERNAL_DEST.loaded_at"
+                    " or DBT_INTERNAL_SOURCE.file_mtime_ns is distinct from DBT_INTERNAL_DEST.file_mtime_ns)",
+                }
+            ],
+            "when_not_matched": [
+                {"action": "insert", "mode": "by_name"},
+                {"by": "source", "action": "delete"},
+            ],
+        },
+    )
+    import json
+    import os
+    import tempfile
+
+    from sftmart.landing import land
+
+    dbt_vars = json.loads(dbt.config.get("vars_json"))
+    target_root = dbt_vars["target_root"]
+    root = target_root or tempfile.mkdtemp(prefix="sftmart-no-target-")
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"target_root {target_root!r} is not a directory")
+    landed = land(
+        session,
+        raw_root=root,
+        previous_table=repr(dbt.this) if dbt.is_incremental else None,
+        max_record_bytes=dbt_vars["max_record_bytes"],
+        max_file_bytes=dbt_vars["max_file_bytes"],
+        show_progress=bool(target_root),
+        follow_external_symlinks=dbt_vars["follow_external_symlinks"],
+    )
+    if not target_root:
+        os.rmdir(root)  # scanned already: the landing reads its own stages, never the folder again
+    return landed
