@@ -68,8 +68,12 @@ def write_roots(base: Path) -> tuple[Path, Path]:
         (raw / subset).mkdir(parents=True)
         rows = cot(subset)[:POOL_PER_SUBSET]
         (raw / subset / "part-0.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    # copies of two target examples in the pool, as they are: decontamination must remove them
+    (raw / "copies").mkdir()
+    (raw / "copies" / "part-0.json").write_text(json.dumps(cot(TARGET_SUBSET)[TARGET_ROWS][:1]), encoding="utf-8")
     (raw / "alpaca-zh").mkdir()
     lines = [json.dumps({"instruction": i, "input": "", "output": o}, ensure_ascii=False) for i, o in ZH_POOL]
+    lines.append(json.dumps({"instruction": ZH_TARGET[0], "input": "", "output": ZH_TARGET[1]}, ensure_ascii=False))
     (raw / "alpaca-zh" / "part-0.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (target / TARGET_SUBSET).mkdir(parents=True)
     rows = cot(TARGET_SUBSET)[TARGET_ROWS]
@@ -114,6 +118,31 @@ def test_target_rows_land_tagged_with_rejects_quarantined(built):
     assert [c for (c,) in cols][:3] == ["target_id", "lang", "sample_text"]
     overlap = run.test("target_rows_overlap_the_evaluation_set")
     assert run.status[overlap] == "pass"
+
+
+def test_pool_rows_that_copy_a_target_example_never_train(built):
+    """Target rows are decontaminated like evaluation rows (int_heldout_records_unioned): the two
+    copies planted in the pool leave it as eval_contamination under the target set (exact_record),
+    and so do pool rows that restate a target question (AQuA repeats questions with other numbers:
+    ngram13), all of them from the target's subset."""
+    db, _, _ = built
+    planted = query(
+        db,
+        f"""select o.lang, o.drop_reason, o.drop_detail from marts.mart_record_outcomes as o
+            join raw.alpaca_cot_records as r on r.record_id = o.sample_id
+            where r.source_collection = 'copies' or r.instruction = '{ZH_TARGET[0]}' order by o.lang""",
+    )
+    assert planted == [
+        ("en", "eval_contamination", "exact_record:target"),
+        ("zh", "eval_contamination", "exact_record:target"),
+    ]
+    collections = query(
+        db,
+        """select distinct r.source_collection from marts.mart_record_outcomes as o
+           join raw.alpaca_cot_records as r on r.record_id = o.sample_id
+           where o.drop_detail like '%:target' order by 1""",
+    )
+    assert collections == [("alpaca-zh",), (TARGET_SUBSET,), ("copies",)]
 
 
 def test_a_target_row_that_is_an_evaluation_row_fails_the_build(built, tmp_path):
@@ -240,13 +269,16 @@ def test_the_dsir_mix_draws_mostly_the_target_subset_and_random_does_not(built):
            join marts.mart_candidate_pool as p using (sample_id) where w.lang = 'en'
            order by w.draw_key desc, w.sample_id""",
     )
-    cumulative, expected = 0, set()
+    # the fill never exceeds the share and skips a sample that would overshoot; the ranked draw keeps
+    # its top (ratio_sample's near-rank bands: the first 90% of the share are the top keys)
+    cumulative, top = 0, set()
     for sample_id, n in keys:
-        if cumulative >= en_budget:
+        if cumulative + n > 0.85 * en_budget:
             break
-        expected.add(sample_id)
+        top.add(sample_id)
         cumulative += n
-    assert {s for (s,) in query(db, "select sample_id from marts.mart_training_mix where lang = 'en'")} == expected
+    mix = dict(query(db, "select sample_id, n_tokens from marts.mart_training_mix where lang = 'en'"))
+    assert top <= set(mix) and sum(mix.values()) <= en_budget
 
 
 def test_same_budget_and_ratio_as_random(built):
@@ -258,12 +290,12 @@ def test_same_budget_and_ratio_as_random(built):
                union all
                select arm || seed, lang, n_tokens from marts.mart_arm_mixes
            )
-           select m.mix, m.lang, sum(m.n_tokens) - max(m.n_tokens) < b.lang_budget, sum(m.n_tokens) >= b.lang_budget,
+           select m.mix, m.lang, sum(m.n_tokens) <= b.lang_budget, sum(m.n_tokens) >= 0.98 * b.lang_budget,
                   b.pool_tokens
            from mixes as m join marts.int_mix_budget as b using (lang)
            group by m.mix, m.lang, b.lang_budget, b.pool_tokens order by 1, 2""",
     )
-    # English fills its share and overshoots by at most one sample; Chinese (fill) takes its whole pool
+    # English fills its share within 2% and never over; Chinese (fill) takes its whole pool
     mixes = ["dsir", "random1", "random2", "target_dsir1", "target_dsir2"]
     assert [r[:4] for r in per_lang] == [(m, lang, True, lang == "en") for m in mixes for lang in ("en", "zh")]
     zh = query(db, "select count(*) from marts.mart_training_mix where lang = 'zh'")
@@ -271,17 +303,18 @@ def test_same_budget_and_ratio_as_random(built):
 
 
 def test_the_target_dsir_arm_is_the_dsir_draw_and_a_seed_changes_it(built):
-    """The arm at seed 1 draws what `order by: dsir` draws at sample_seed 1 (the pool is the curated
-    pool here: no filter step). DSIR's log weights over whole texts lie several nats apart, so the
-    Gumbel draw is close to the top-k: another seed moves its margin only."""
+    """The arm at seed 1 draws nearly what `order by: dsir` draws at sample_seed 1 (the pool is the
+    curated pool here: no filter step; the training mix draws its ranked order in near-rank bands,
+    the arm by the Gumbel keys alone). DSIR's log weights over whole texts lie several nats apart,
+    so the Gumbel draw is close to the top-k: another seed moves its margin only."""
     db = built[0]
     mix = {s for (s,) in query(db, "select sample_id from marts.mart_training_mix")}
     arms = query(db, "select seed, list(sample_id) from marts.mart_arm_mixes where arm = 'target_dsir' group by 1")
     draws = {seed: set(ids) for seed, ids in arms}
-    assert draws[1] == mix
+    assert len(draws[1] & mix) >= 0.85 * len(mix), (len(draws[1] & mix), len(mix))
     assert draws[2] != draws[1]
     arm_2 = aqua_share(db, ARM_POOL, "where arm = 'target_dsir' and seed = 2 and mart_arm_mixes.lang = 'en'")
-    assert arm_2 >= 0.9
+    assert arm_2 >= 0.85  # the last tenth of the share is drawn from the next-ranked 30% (near-rank bands)
     random_draws = query(db, "select seed, list(sample_id) from marts.mart_arm_mixes where arm = 'random' group by 1")
     assert len({frozenset(ids) for _, ids in random_draws}) == 2
 

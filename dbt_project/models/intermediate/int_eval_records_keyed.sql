@@ -1,4 +1,5 @@
--- One row per evaluable evaluation record with every key decontamination compares the training
+-- One row per held-out record (int_heldout_records_unioned: evaluation records and target examples)
+-- with every key decontamination compares the training
 -- pool against (int_samples_eval_matched):
 --   exact_hash    the whole record's exact-dedup key (md5), as int_records_cleaned computes it;
 --   question_key  the normalised question (macros/decontamination.sql: instruction and input,
@@ -14,9 +15,8 @@
 {{ config(materialized='table') }}
 {% set min_option_list_bytes = 16 %}
 with records as (
-    select r.eval_id, r.eval_set, c.lang, c.instruction, c.input, c.sample_text, c.options
-    from {{ ref('int_eval_records_cleaned') }} as c
-    inner join {{ ref('int_eval_records_filtered') }} as r using (eval_id)
+    select eval_id, eval_set, lang, instruction, input, sample_text, options
+    from {{ ref('int_heldout_records_unioned') }}
 ),
 
 keyed as (

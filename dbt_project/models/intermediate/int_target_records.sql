@@ -1,7 +1,7 @@
--- The target examples other nodes read (DSIR's target model, the target/eval overlap check,
--- evaluation decontamination): one row per English or Chinese target example with an instruction
--- and an output. Its first three columns (target_id, lang, sample_text) line up with the
--- evaluation rows decontamination reads (eval_id, lang, sample_text).
+-- The target examples other nodes read (DSIR's target model, the target/eval overlap check, and
+-- decontamination, through int_heldout_records_unioned): one row per English or Chinese target
+-- example with an instruction and an output. Its first three columns (target_id, lang, sample_text)
+-- line up with the evaluation rows.
 select
     target_id,
     lang,
@@ -10,6 +10,8 @@ select
     source_file,
     position,
     prompt,
+    instruction,
+    input,
     output as response,
     exact_hash
 from {{ ref('int_target_records_tagged') }}

@@ -1,16 +1,24 @@
--- Every landed target example, trimmed, with the training data's Alpaca prompt, sample text, exact
--- key hash (as evaluation decontamination computes it), language (sftmart_detect_lang on the first
--- 200 characters, the training data's rule) and, when it cannot serve as a target, why.
-with texts as (
+-- Every landed target example cleaned exactly as training and evaluation records are
+-- (macros/clean_text.sql's cleaning_ctes), with the training data's Alpaca prompt, sample text,
+-- exact key hash (as decontamination computes it), language (sftmart_detect_lang on the first 200
+-- characters, the training data's rule) and, when it cannot serve as a target, why.
+{% set fields = ['instruction', 'input', 'output'] %}
+with staged as (
+    select * from {{ ref('stg_target__records') }}
+),
+
+{{ cleaning_ctes(fields, 'staged') }},
+
+texts as (
     select
         target_id,
         target_set,
         source_file,
         position,
-        {{ trim_ends('instruction') }} as instruction,
-        {{ trim_ends('input') }} as input,
-        {{ trim_ends('output') }} as output
-    from {{ ref('stg_target__records') }}
+        {% for f in fields %}
+        {{ f }}_cleaned as {{ f }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from stepped
 ),
 
 templated as (

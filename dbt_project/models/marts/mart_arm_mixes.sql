@@ -11,8 +11,9 @@
 --   kit      the FT-Data-Ranker kit's sampler: random order over the whole pool, but the budget is
 --            counted in prompt tokens only, so it trains on more real tokens than the budget says;
 --   target_dsir  DSIR toward target_root over the whole pool: the largest log importance weights
---            plus a Gumbel variate seeded by the arm seed (int_dsir_pool_weights), so seed 1 with
---            sample_seed 1 draws what `order by: dsir` draws from the same pool.
+--            plus a Gumbel variate seeded by the arm seed (int_dsir_pool_weights), drawn seeded
+--            among near ranks as curated is (DSIR's weights lie nats apart, so the Gumbel keys alone
+--            barely move with the seed).
 -- No mix exceeds its budget and every fill ends within a few tokens of it (ratio_sample), so arms
 -- counted the same way train on the same tokens per language within 2%.
 -- counted_tokens is what the arm counted against the budget; n_tokens what it trains on. No arm
@@ -62,8 +63,9 @@ budget as (
     {%- elif arm == 'kit' %}
     {{ ratio_sample('candidates', seed=seed, budgets='budget', count_by='n_prompt_tokens') }}
     {%- elif arm == 'target_dsir' %}
-    {{ ratio_sample('target_dsir_candidates', budgets='budget',
-                    order_by='p.log_importance_weight + ' ~ seeded_gumbel('p.sample_id', seed) ~ ' desc') }}
+    {{ ratio_sample('target_dsir_candidates', seed=seed, budgets='budget',
+                    order_by='p.log_importance_weight + ' ~ seeded_gumbel('p.sample_id', seed) ~ ' desc',
+                    near_rank_band=near_rank_band_share()) }}
     {%- endif %}
 ),
 {%- endfor %}

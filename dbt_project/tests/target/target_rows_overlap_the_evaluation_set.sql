@@ -1,11 +1,11 @@
 {{ config(severity='error') }}
--- A target example that is also an evaluation row (the same exact-dedup key of the sample text, as
--- evaluation decontamination matches them) would let the held-out score measure memorised target
+-- A target example that is also an evaluation row (the same exact-dedup key of the cleaned sample text,
+-- as evaluation decontamination matches them) would let the held-out score measure memorised target
 -- data: the build fails and lists every such pair, where each one is.
 with eval_keys as (
     select t.eval_id, t.eval_set, t.source_file, t.position, md5(sftmart_exact_key(t.sample_text)) as exact_hash
-    from {{ ref('stg_eval__tagged') }} as t
-    semi join {{ ref('stg_eval__records') }} as r using (eval_id)
+    from {{ ref('int_eval_records_cleaned') }} as t
+    semi join {{ ref('int_eval_records_filtered') }} as r using (eval_id)
 )
 
 select
