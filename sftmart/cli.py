@@ -15,10 +15,18 @@ import os
 import sys
 from pathlib import Path
 
-from sftmart.cli_errors import OneLineParser, at_least_one, check_build, one_line_errors, parse_vars, require_tables
+from sftmart.cli_errors import (
+    OneLineParser,
+    UserError,
+    at_least_one,
+    check_build,
+    one_line_errors,
+    parse_vars,
+    require_tables,
+)
 from sftmart.dbt_child import run_dbt
 from sftmart.experiment import ARMS, SELECT, TARGET_ARMS, experiment_vars, print_comparison
-from sftmart.paths import warehouse_path
+from sftmart.paths import EVAL_OFF, warehouse_path
 from sftmart.sql_shell import FORMATS
 
 # dbt selector of the validation nodes (and the results view over them), for --no-validate
@@ -162,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     dbt_vars = parse_vars(args.vars)
     check_build(args.raw_root, warehouse_path())
     if args.command == "experiment":
+        if dbt_vars.get("eval_root") == EVAL_OFF:
+            raise UserError(
+                "sftmart experiment compares arms on an evaluation set, and eval_root: none turns it off: "
+                "give eval_root a folder of held-out records (or leave it empty for the bundled set)"
+            )
         dbt_vars = experiment_vars(dbt_vars, args.arms, args.seeds)
         args.select, args.no_validate = SELECT, False
     if args.raw_root:

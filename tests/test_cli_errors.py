@@ -125,3 +125,12 @@ def test_the_issue_s_funnel_as_a_process(tmp_path):
         f"sftmart: no warehouse at {tmp_path / 'nowhere.duckdb'}: run `sftmart build` first "
         "(or set $SFTMART_DB to a built warehouse)"
     ]
+
+
+def test_an_experiment_without_an_evaluation_set(warehouses, monkeypatch, capsys):
+    """Issue 24: eval_root none turns the experiment off; asking for one says so, builds nothing."""
+    missing, _, _ = warehouses
+    monkeypatch.setenv("SFTMART_DB", str(missing))
+    _, err = one_line(["experiment", "--vars", "{eval_root: none}"], capsys)
+    assert "eval_root: none turns it off" in err and "give eval_root a folder" in err
+    assert not missing.exists()
