@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-length", type=int, default=1024)
     parser.add_argument("--rtol", type=float, default=1e-5, help="max relative loss / gradient difference")
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("--seed", type=int, default=0, help="which rows are drawn (bench_scoring.load_samples)")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)
 
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    prompts, responses = load_samples(args.source, args.n)
+    prompts, responses = load_samples(args.source, args.n, seed=args.seed)
     spec = ModelSpec(device="cpu", dtype="float32")
     model, tokenizer = load_model_and_tokenizer(spec)
     model, _ = prepare_model(model, TrainConfig(max_length=args.max_length))
@@ -178,7 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         f"loss rel diff {agreement['loss_max_rel_diff']:.1e} over {args.check_batches} micro-batch(es), "
         f"grad rel diff {agreement['grad_max_rel_diff']:.1e}"
     )
-    results = {"n_rows": len(rows), "n_tokens": n_tokens, "batch_size": args.batch_size, **agreement, "orders": {}}
+    results = {
+        "seed": args.seed,
+        "n_rows": len(rows),
+        "n_tokens": n_tokens,
+        "batch_size": args.batch_size,
+        **agreement,
+        "orders": {},
+    }
     timed(model, examples, orders[pairs[0][0]][0], "packed", pad)  # warm-up
     for order, baseline in pairs:
         batches = orders[order]
