@@ -41,6 +41,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every)
     parser.add_argument("--gradient-checkpointing", action="store_true")
+    parser.add_argument("--padded", action="store_true", help="right-padded micro-batches instead of packed ones")
     parser.add_argument("--limit", type=int, help="train on the first N rows (by sample_id) only")
     parser.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         checkpoint_every=args.checkpoint_every,
         gradient_checkpointing=args.gradient_checkpointing,
+        packed=not args.padded,
     )
     rows = read_mart(db, args.mart, limit=args.limit)
     if not rows:

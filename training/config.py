@@ -42,9 +42,12 @@ class TrainConfig(JsonDataclass):
     # this much work plus one step; issue 14 asks that no more than a few minutes are lost.
     checkpoint_seconds: float = 0.0
     gradient_checkpointing: bool = False
+    # Micro-batches packed into one row without padding (training.packing): the padded loop's loss
+    # at 1.3x+ its speed on CPU (bench/RESULTS.md); False: right-padded batches.
+    packed: bool = True
 
     # Fields that change how a run goes, not what it produces: left out of the fingerprint.
-    NOT_FINGERPRINTED = ("checkpoint_every", "checkpoint_seconds", "gradient_checkpointing")
+    NOT_FINGERPRINTED = ("checkpoint_every", "checkpoint_seconds", "gradient_checkpointing", "packed")
 
     def __post_init__(self) -> None:
         if self.lr_scheduler != "cosine":

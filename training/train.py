@@ -30,9 +30,10 @@ from training.checkpoints import (
     save_on_interrupt,
 )
 from training.config import CHECKPOINT_DIR, RUN_FILE, TrainConfig
-from training.data import EncodedData, collate, data_fingerprint, encode_rows, length_grouped_batches
-from training.loss import accepts_logits_to_keep, autocast_for, batch_loss_sum, n_label_tokens
+from training.data import EncodedData, data_fingerprint, encode_rows, length_grouped_batches
+from training.loss import accepts_logits_to_keep, autocast_for, n_label_tokens
 from training.models import ModelSpec, load_model_and_tokenizer, model_fingerprint, target_modules_for
+from training.packing import choose_packed, micro_batch_loss_sum
 from training.pause import pause_at
 from training.runs import (
     TrainingRun,
@@ -120,19 +121,22 @@ def accumulate_step(
     compute_dtype,
     trim_logits: bool,
     scaler,
+    packed: bool = False,
 ) -> tuple[float, int]:
     """Forward/backward over one optimizer step's micro-batches, the loss normalised by the step's
-    response tokens (so every token weighs the same whatever the batch split). Returns (mean loss,
-    non-padding tokens)."""
+    response tokens (so every token weighs the same whatever the batch split), each micro-batch
+    packed into one row (training.packing) or right-padded. Returns (mean loss, non-padding tokens)."""
     n_labels = max(1, sum(n_label_tokens(data.examples[i]) for batch in step_batches for i in batch))
     loss_total, tokens = 0.0, 0
     for indices in step_batches:
-        batch = {k: v.to(device) for k, v in collate([data.examples[i] for i in indices], pad_token_id).items()}
+        examples = [data.examples[i] for i in indices]
         with autocast_for(device, compute_dtype):
-            loss_sum = batch_loss_sum(model, batch, trim_logits)
+            loss_sum = micro_batch_loss_sum(
+                model, examples, packed=packed, pad_token_id=pad_token_id, trim_logits=trim_logits
+            )
         scaler.scale(loss_sum / n_labels).backward()
         loss_total += loss_sum.item()
-        tokens += int(batch["attention_mask"].sum())
+        tokens += sum(len(e) for e in examples)
     return loss_total / n_labels, tokens
 
 
@@ -193,6 +197,7 @@ def train_lora(
     state.rng = state.rng or rng_state()
 
     trim_logits = accepts_logits_to_keep(model)
+    packed = config.packed and choose_packed(model, data.examples, tokenizer.pad_token_id)
     model.train()
     session_start, session_tokens, saved_step = time.time(), 0, state.step
     saved_at = session_start
@@ -204,7 +209,7 @@ def train_lora(
     try:
         for step_batches in plan[state.step :]:
             loss, tokens = accumulate_step(
-                model, data, step_batches, tokenizer.pad_token_id, device, compute_dtype, trim_logits, scaler
+                model, data, step_batches, tokenizer.pad_token_id, device, compute_dtype, trim_logits, scaler, packed
             )
             consistent = False
             apply_update(params, optimizer, scheduler, scaler, config.max_grad_norm)
