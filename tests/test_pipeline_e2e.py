@@ -93,11 +93,20 @@ def test_cleaning_strips_markup_and_keeps_the_text(built):
 def test_mix_takes_the_whole_small_pool_and_reports_the_shortfall(built):
     _, db, expected, log = built
     mix = dict(query(db, "select lang, count(*) from marts.mart_training_mix group by 1"))
-    assert mix == expected["pool"]
     notes = query(db, "select lang, note from marts.mart_pipeline_funnel where stage = 'training_mix' order by 1")
     # ratio_policy hold (the default): the short language's note says so, and the budget shrinks for both
     assert all(note.startswith("ratio held") for _, note in notes) and len(notes) == 2
     assert "ran out of candidates" in log
+    # the language that holds the budget takes its whole pool; the other its share, never over it
+    [limiting] = [lang for lang, note in notes if "ran out of candidates" in note]
+    assert mix[limiting] == expected["pool"][limiting]
+    assert all(0 < mix[lang] <= expected["pool"][lang] for lang in expected["pool"])
+    over = query(
+        db,
+        """select m.lang from marts.mart_training_mix as m join marts.int_mix_budget as b using (lang)
+           group by m.lang, b.lang_budget having sum(m.n_tokens) > b.lang_budget""",
+    )
+    assert over == []
 
 
 def test_funnel_reconciles_from_input_to_mix(built):

@@ -64,7 +64,9 @@ def test_no_selection_empties_or_shrinks_a_published_table(good):
     line = refused(published, "build", dbt_vars | {"raw_root": str(broken)}, "--select", "path:models/raw")
     assert "shrink_guard_alpaca_cot_records fail" in line  # the dbt test failed first: nothing downstream ran
     line = refused(published, "run", dbt_vars | {"eval_root": str(empty)}, "--select", "eval_landing", "staging")
-    assert "raw.eval_landing:" in line and "staging.stg_eval__records:" in line
+    assert "eval_landing error" in line  # an evaluation folder without a record stops the run first
+    line = refused(published, "run", dbt_vars | {"raw_root": str(empty)}, "--select", "alpaca_cot_landing", "staging")
+    assert "row guard" in line and "staging.stg_alpaca_cot__records:" in line
     line = refused(published, "run", dbt_vars | {"raw_root": str(broken)}, "--select", "+mart_training_mix")
     assert "row guard" in line and "raw.alpaca_cot_records:" in line  # its landing rows are all rejections
 

@@ -22,7 +22,7 @@ FUNNEL = "marts.mart_pipeline_funnel"
 POOL = "marts.mart_candidate_pool"
 MIX = "marts.mart_training_mix"
 EVAL_LANDING = "raw.eval_landing"
-EVAL_RECORDS = "staging.stg_eval__records"
+EVAL_RECORDS = "intermediate.int_eval_records_filtered"  # the evaluable records
 # Read by name (a view over the validation nodes' histories), in `marts` when it is there.
 DQ_RESULTS = ("data_quality_results", "marts")
 LEARNABILITY_COLUMNS = {"h_base", "h_guide", "lang"}

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('validate_staging') }}
 -- Every landed evaluation record cleaned exactly as training records are (macros/clean_text.sql's
 -- cleaning_ctes: literal \n unescaped, NFC, HTML, links, e-mails, control characters, whitespace),
 -- with the Alpaca prompt, its language (the training data's UDF and rules: sftmart_detect_lang on

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('validate_staging') }}
 -- Every evaluation unit that does not reach int_eval_records_filtered, and why: the landing's rejects
 -- (reason codes of sftmart/landing/reasons.py) and landed records that cannot be evaluated
 -- (empty instruction or reference, a language other than English or Chinese).
@@ -10,7 +11,9 @@ select
     'rejected:' || reject_reason_code as reason,
     reject_reason as detail,
     excerpt
-from {{ ref('eval_rejected_records') }}
+from (
+    {{ landing_quarantine(ref('eval_landing')) }}
+) as rejected
 union all
 select
     eval_id,

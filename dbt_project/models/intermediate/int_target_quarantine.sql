@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('validate_staging') }}
 -- Every target unit that does not reach int_target_records, and why: the landing's rejects
 -- (reason codes of sftmart/landing/reasons.py) and landed examples that cannot serve as a target
 -- (empty instruction or output, a language other than English or Chinese).
@@ -10,7 +11,9 @@ select
     'rejected:' || reject_reason_code as reason,
     reject_reason as detail,
     excerpt
-from {{ ref('target_rejected_records') }}
+from (
+    {{ landing_quarantine(ref('target_landing')) }}
+) as rejected
 union all
 select
     target_id,

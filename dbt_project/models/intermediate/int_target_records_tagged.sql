@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('validate_staging') }}
 -- Every landed target example cleaned exactly as training and evaluation records are
 -- (macros/clean_text.sql's cleaning_ctes), with the training data's Alpaca prompt, sample text,
 -- exact key hash (as decontamination computes it), language (sftmart_detect_lang on the first 200
