@@ -3,7 +3,7 @@ cares about) with the training data's landing code (sftmart.landing.land), exact
 eval_landing lands the evaluation set: one row per record, landed or rejected with a reason from
 sftmart/landing/reasons.py. Incremental by file like alpaca_cot_landing.
 
-An empty target_root means no target: the landing table is empty (an empty folder landed).
+An empty target_root means no target: the landing table is empty.
 """
 
 
@@ -30,24 +30,22 @@ def model(dbt, session):
     )
     import json
     import os
-    import tempfile
 
     from sftmart.landing import land
+    from sftmart.landing.sql import empty_select
 
     dbt_vars = json.loads(dbt.config.get("vars_json"))
     target_root = dbt_vars["target_root"]
-    root = target_root or tempfile.mkdtemp(prefix="sftmart-no-target-")
-    if not os.path.isdir(root):
+    if not target_root:  # no target: nothing to land (as eval_landing does for eval_root none)
+        return session.sql(empty_select())
+    if not os.path.isdir(target_root):
         raise FileNotFoundError(f"target_root {target_root!r} is not a directory")
-    landed = land(
+    return land(
         session,
-        raw_root=root,
+        raw_root=target_root,
         previous_table=repr(dbt.this) if dbt.is_incremental else None,
         max_record_bytes=dbt_vars["max_record_bytes"],
         max_file_bytes=dbt_vars["max_file_bytes"],
-        show_progress=bool(target_root),
+        show_progress=True,
         follow_external_symlinks=dbt_vars["follow_external_symlinks"],
     )
-    if not target_root:
-        os.rmdir(root)  # scanned already: the landing reads its own stages, never the folder again
-    return landed
