@@ -19,7 +19,7 @@ lm-eval's definitions and are tested against hand-computed values (tests/test_ev
 
 An adapter is applied with peft without merging (models.py); CUDA is used when present. Results are
 cached by model, adapter, evaluation rows and settings (cache.py), so a rebuild evaluates only new
-models. `mart_eval_results` (dbt_project/models/model_layer/) calls `evaluate_model` per model.
+models. `mart_eval_results` (dbt_project/models/evaluation/) calls `evaluate_model` per model.
 """
 
 from evaluation.evaluate import METRICS, evaluate_model

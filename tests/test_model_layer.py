@@ -148,7 +148,12 @@ def test_rebuild_reuses_adapters_and_cached_scores(dag):
         cached = con.execute("select count(*) from lm_scores").fetchone()[0]
     pool = query(db, "select count(*) from marts.mart_candidate_pool")[0][0]
     assert cached == 2 * pool  # base and guide scores of every candidate
-    dbt("build", db, dbt_vars, select="path:models/marts path:models/model_layer")
+    dbt(
+        "build",
+        db,
+        dbt_vars,
+        select="path:models/marts path:models/scoring path:models/selection path:models/training path:models/evaluation path:models/experiment",
+    )
     assert query(
         db, "select status from marts.mart_guide_adapter union all select status from marts.mart_final_adapter"
     ) == [("reused",), ("reused",)]
@@ -160,7 +165,7 @@ def test_guide_scores_get_the_merged_model_through_ref(dag):
     db, dbt_vars = dag
     dbt("compile", db, dbt_vars, select="mart_guide_scores")
     target = Path(os.environ.get("DBT_TARGET_PATH") or REPO / "dbt_project" / "target")
-    [compiled] = target.glob("compiled/sftmart/models/model_layer/mart_guide_scores.sql")
+    [compiled] = target.glob("compiled/sftmart/models/scoring/mart_guide_scores.sql")
     sql = compiled.read_text()
     assert "select merged_model_path from" in sql and "mart_guide_adapter" in sql
     [(merged,)] = query(db, "select merged_model_path from marts.mart_guide_adapter")

@@ -136,7 +136,7 @@ def test_a_record_a_stage_loses_gets_a_missing_reason_and_fails_the_build(built,
     [lost] = query(db, "select min(sample_id) from marts.mart_sample_selection where is_selected")[0]
     project = copy_project(tmp_path / "project")
     wrap_sql_model(
-        project, "model_layer/mart_sample_selection.sql", f"select * from original_model where sample_id <> '{lost}'"
+        project, "selection/mart_sample_selection.sql", f"select * from original_model where sample_id <> '{lost}'"
     )
     published = tmp_path / "warehouse.duckdb"
     shutil.copyfile(db, published)

@@ -180,7 +180,7 @@ CORRUPTIONS = {
     "marts-budget": (
         "marts",
         lambda p: wrap_sql_model(
-            p, "marts/mart_training_mix.sql", "select * replace (n_tokens * 100 as n_tokens) from original_model"
+            p, "selection/mart_training_mix.sql", "select * replace (n_tokens * 100 as n_tokens) from original_model"
         ),
         "gate",
         ["marts.mart_training_mix", "tokens_over_budget", '"lang": "en"'],

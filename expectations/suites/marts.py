@@ -2,7 +2,8 @@
 training mix and the experiment's arms) within its token budget per language, the training mix at
 the requested language ratio, and the funnel agrees with it.
 
-Keys, non-null columns and accepted values are dbt tests (dbt_project/models/marts/_marts__models.yml);
+Keys, non-null columns and accepted values are dbt tests (the YAML beside each model in
+dbt_project/models/marts/, selection/, experiment/);
 traceability to the raw layer, the budget, the ratio and the funnel reconciliation are checked here."""
 
 from expectations.checks import SuiteDef, Target, between, in_set, zero
