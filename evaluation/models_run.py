@@ -1,6 +1,6 @@
 """Evaluating several models (the base model and adapters of one base) where the `compute` var
 says: in-process one after the other (`evaluate_model`), or one Ray task per model not in the
-cache (udfs/compute/tasks.py: gpus_per_worker / cpus_per_worker each, `workers` at once). On Ray
+cache (compute/tasks.py: gpus_per_worker / cpus_per_worker each, `workers` at once). On Ray
 the driver reads and writes the evaluation cache and the tasks compute only (`compute_metrics`),
 so the cache stays a local file; each result is cached as it arrives, and a rerun after a failure
 evaluates only the models whose results are missing. The base model and every adapter directory
@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from tqdm.auto import tqdm
 
+from compute.config import parse_compute
 from evaluation.cache import EvalCache
 from evaluation.evaluate import checked_rows, compute_metrics, evaluate_model, result_key
-from udfs.compute.config import parse_compute
 
 
 def evaluate_models(
@@ -34,7 +34,7 @@ def evaluate_models(
             evaluate_model(spec_json, path, rows, generation_samples, max_new_tokens, cache_path=cache_path)
             for path in tqdm(adapter_paths, desc="evaluating models", unit="model", disable=not progress)
         ]
-    from udfs.compute.tasks import run_tasks
+    from compute.tasks import run_tasks
 
     rows = checked_rows(rows)
     keys = [result_key(spec_json, path, rows, generation_samples, max_new_tokens) for path in adapter_paths]

@@ -20,10 +20,10 @@ from conftest import REPO
 from lm_fixtures import make_tiny_model_dir
 from ray_cluster import free_port, local_cluster
 
-from udfs.compute import ComputeError
-from udfs.compute.actor import HOOKS_ENV
-from udfs.compute.config import CONNECT_TIMEOUT_S
-from udfs.compute.shards import ShardStore, encode_result, run_key
+from compute import ComputeError
+from compute.actor import HOOKS_ENV
+from compute.config import CONNECT_TIMEOUT_S
+from compute.shards import ShardStore, encode_result, run_key
 from udfs.lm_scoring.cache import ScoreCache, content_hash, score_with_cache
 from udfs.lm_scoring.specs import load_for_spec, scoring_fingerprint
 

@@ -15,10 +15,10 @@ from encoder_fixtures import make_tiny_encoder_dir
 from lm_fixtures import make_tiny_model_dir
 from ray_cluster import local_cluster
 
+from compute.actor import HOOKS_ENV
 from evaluation.node import eval_results_node
 from training.arms import arm_adapters_node
 from training.dag import adapter_node
-from udfs.compute.actor import HOOKS_ENV
 from udfs.encoders import udf as encoder_udf
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*is_gradient_checkpointing.*:FutureWarning")
@@ -193,8 +193,8 @@ def test_encoders_on_ray_equal_in_process(tmp_path):
 def test_a_run_that_raises_stops_the_node_naming_it_after_the_others_finish():
     """An error of the run itself is not retried (it would repeat); the runs in flight still hand
     their results to the driver."""
-    from udfs.compute import ComputeError, parse_compute
-    from udfs.compute.tasks import run_tasks
+    from compute import ComputeError, parse_compute
+    from compute.tasks import run_tasks
 
     config = parse_compute({"backend": "ray", "address": local_cluster(), "workers": 2})
     kept = {}

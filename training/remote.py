@@ -1,6 +1,6 @@
 """LoRA runs where the `compute` var says (`train_jobs`): in-process one after the other, or as Ray
 tasks (`backend: ray`): each run not finished yet is one
-task (udfs/compute/tasks.py: gpus_per_worker / cpus_per_worker each, `workers` at once) that calls
+task (compute/tasks.py: gpus_per_worker / cpus_per_worker each, `workers` at once) that calls
 `train_lora` with the run's own out_dir, so the adapter, its run.json and its checkpoints are
 written where the node reads them: out_dir must be the same path on every node (a shared path in a
 multi-node cluster). The driver reuses a finished run (run.json of the same fingerprint) without
@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from compute.config import parse_compute
 from training.config import TrainConfig
 from training.data import data_fingerprint
 from training.models import ModelSpec, model_fingerprint
 from training.runs import TrainingRun, reuse_recorded, run_fingerprint
-from udfs.compute.config import parse_compute
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def train_job(spec: ModelSpec, job: LoraJob) -> TrainingRun:
 
 def train_on_ray(compute, spec: ModelSpec, jobs: list[LoraJob], progress: bool = True) -> list[TrainingRun]:
     """Every job's run, in order: reused ones from their out_dir, the others trained on the cluster."""
-    from udfs.compute.tasks import run_tasks
+    from compute.tasks import run_tasks
 
     runs = [finished_run(spec, job) for job in jobs]
     todo = [i for i, run in enumerate(runs) if run is None]

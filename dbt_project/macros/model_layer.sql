@@ -1,5 +1,5 @@
 {#- JSON model spec the scoring UDF and the training models understand; `compute` says where the LM
-    scoring runs (udfs/compute/) and is a run option, outside the score cache's fingerprint. -#}
+    scoring runs (compute/) and is a run option, outside the score cache's fingerprint. -#}
 {% macro model_spec_json(path) -%}
 {{ tojson({'path': path, 'dtype': checked_var('model_dtype'), 'device': checked_var('model_device'),
            'max_length': checked_var('model_max_length'), 'trust_remote_code': checked_var('trust_remote_code'),

@@ -9,7 +9,7 @@ from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
 
-from udfs.compute import score_missing
+from compute import score_missing
 from udfs.encoders.run import encode_batch
 from udfs.lm_scoring.cache import blob_embedding, content_hash, embedding_blob, item_get
 
@@ -105,7 +105,7 @@ def encode_with_cache(
 
             prompts = [item_get(items[missing[h]], "prompt") or "" for h in todo]
             responses = [item_get(items[missing[h]], "response") or "" for h in todo]
-            score_missing(  # in-process, or on a Ray cluster when encode_kwargs holds compute (udfs/compute/)
+            score_missing(  # in-process, or on a Ray cluster when encode_kwargs holds compute (compute/)
                 encode_kwargs.pop("compute", None), model_loader, prompts, responses, keys=todo, on_batch=persist,
                 cache_path=cache_path, fingerprint=fingerprint, scope=kind, batch_fn=encode_batch, **encode_kwargs,
             )  # fmt: skip

@@ -106,7 +106,7 @@ def encode_samples(
 
 
 def encode_batch(model, tokenizer, prompts, responses, *, scope: str, signals=(), **kwargs) -> list[dict]:
-    """`encode_samples` in the scorer's signature (udfs.compute.score_missing's `batch_fn`): the
+    """`encode_samples` in the scorer's signature (compute.score_missing's `batch_fn`): the
     scope is the kind; encoders have no signals."""
     if signals:
         raise ValueError(f"an encoder computes no signals, not {signals!r}")

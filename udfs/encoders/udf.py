@@ -66,7 +66,7 @@ def _encode(items, model_spec, cache_path, kind: str, udf: str) -> pa.Array:
                 max_length=spec.max_length,
                 max_tokens_per_batch=options.get("max_tokens_per_batch"),
                 progress=bool(options.get("progress", True)),
-                compute=options.get("compute"),  # local or Ray (udfs/compute/); not in the fingerprint
+                compute=options.get("compute"),  # local or Ray (compute/); not in the fingerprint
             )
     values = pa.array([{"sample_id": r["sample_id"], **o} for r, o in zip(records, outputs)], type=ARROW_TYPES[kind])
     return relist(items, lengths, values, list_type)

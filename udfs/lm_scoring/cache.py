@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
-from udfs.compute import score_missing
-from udfs.lm_scoring.scorer import check_signals
+from compute import score_missing
+from udfs.lm_scoring.scorer import check_signals, score_samples
 from udfs.lm_scoring.sequences import SCOPES
 
 SCORE_FIELDS = ("n_tokens", "mean_entropy", "mean_nll", "perplexity")
@@ -168,9 +168,9 @@ def score_with_cache(
                 cache.put_many(rows, fingerprint, scope, signals)
                 found.update(rows)
 
-            score_missing(  # in-process, or on a Ray cluster when score_kwargs holds compute (udfs/compute/)
+            score_missing(  # in-process, or on a Ray cluster when score_kwargs holds compute (compute/)
                 score_kwargs.pop("compute", None), model_loader, prompts, responses, keys=todo_hashes,
                 on_batch=persist, cache_path=cache_path, fingerprint=fingerprint, scope=scope, signals=signals,
-                **score_kwargs,
+                batch_fn=score_samples, **score_kwargs,
             )  # fmt: skip
     return [dict(found[h]) for h in hashes]

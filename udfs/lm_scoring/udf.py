@@ -120,7 +120,7 @@ def _scores(items, model_spec, scope, cache_path, signals: tuple[str, ...], udf:
                 max_length=spec.max_length,
                 max_tokens_per_batch=options.get("max_tokens_per_batch"),
                 progress=bool(options.get("progress", True)),
-                compute=options.get("compute"),  # local or Ray (udfs/compute/); not in the fingerprint
+                compute=options.get("compute"),  # local or Ray (compute/); not in the fingerprint
             )
     values = pa.array([{"sample_id": r["sample_id"], **s} for r, s in zip(records, scores)], type=struct_type)
     return relist(items, lengths, values, list_type)

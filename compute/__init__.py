@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from udfs.compute.config import ComputeConfig, ComputeError, parse_compute
+from compute.config import ComputeConfig, ComputeError, parse_compute
 
 __all__ = ["ComputeConfig", "ComputeError", "parse_compute", "score_missing"]
 
@@ -29,24 +29,21 @@ def score_missing(
     fingerprint: str,
     scope: str,
     signals: Sequence[str] = (),
-    batch_fn: Callable | None = None,
+    batch_fn: Callable,
     **score_kwargs,
 ) -> None:
     """Score the samples (content hashes `keys`, each once) where `compute` says (a dict, its JSON,
-    or None for local); `score_kwargs` go to `batch_fn` (default `score_samples`; a module-level
-    function with its signature, which the cluster's workers import) unchanged (max_length,
+    or None for local); `score_kwargs` go to `batch_fn` (`score_samples` or `encode_batch`: a
+    module-level function with their signature, which the cluster's workers import) unchanged (max_length,
     max_tokens_per_batch, progress, ...)."""
     config = parse_compute(compute)
     if config.is_ray:
-        from udfs.compute.ray_backend import score_on_ray
+        from compute.ray_backend import score_on_ray
 
         score_on_ray(
             config, model_loader, prompts, responses, keys=keys, on_batch=on_batch, cache_path=cache_path,
             fingerprint=fingerprint, scope=scope, signals=signals, batch_fn=batch_fn, **score_kwargs,
         )  # fmt: skip
         return
-    if batch_fn is None:
-        from udfs.lm_scoring.scorer import score_samples as batch_fn
-
     model, tokenizer = model_loader()
     batch_fn(model, tokenizer, prompts, responses, scope=scope, signals=signals, on_batch=on_batch, **score_kwargs)

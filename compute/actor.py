@@ -16,7 +16,7 @@ import time
 
 import pyarrow as pa
 
-from udfs.compute.shards import encode_result
+from compute.shards import encode_result
 
 HOOKS_ENV = "SFTMART_RAY_TEST_HOOKS"
 
@@ -27,7 +27,7 @@ def test_hooks() -> dict:
 
 
 def apply_hooks(hooks: dict) -> None:
-    """Before a unit of work (a batch here, a task in udfs/compute/tasks.py): `crash_once`, then
+    """Before a unit of work (a batch here, a task in compute/tasks.py): `crash_once`, then
     `delay_s`."""
     marker = hooks.get("crash_once")
     if marker:
@@ -44,9 +44,7 @@ def apply_hooks(hooks: dict) -> None:
 class ShardScorer:
     """Ray Data callable class (`map_batches(ShardScorer, fn_constructor_kwargs=...)`)."""
 
-    def __init__(self, model_loader, scope: str, signals, score_kwargs: dict, run_id: str, hooks: dict, batch_fn=None):
-        if batch_fn is None:
-            from udfs.lm_scoring.scorer import score_samples as batch_fn
+    def __init__(self, model_loader, scope: str, signals, score_kwargs: dict, run_id: str, hooks: dict, batch_fn):
         self.batch_fn = batch_fn
         self.model, self.tokenizer = model_loader()
         self.scope, self.signals = scope, tuple(signals)

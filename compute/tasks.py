@@ -9,7 +9,7 @@ hands their results to `on_result`, and raises a ComputeError naming the call. S
 node redoes only what did not finish, when the caller keeps finished results (the evaluation
 cache, an adapter's run.json). The driver's bar shows runs done / total, running and failures.
 
-The test hooks of udfs/compute/actor.py (`crash_once`, `delay_s`) run before each call, and
+The test hooks of compute/actor.py (`crash_once`, `delay_s`) run before each call, and
 `calls_file` gets `<label>` per finished call."""
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from udfs.compute.actor import apply_hooks, test_hooks
-from udfs.compute.config import ComputeConfig, ComputeError
-from udfs.compute.ray_backend import MAX_ACTOR_RESTARTS, connect, workers_that_fit
+from compute.actor import apply_hooks, test_hooks
+from compute.config import ComputeConfig, ComputeError
+from compute.ray_backend import MAX_ACTOR_RESTARTS, connect, workers_that_fit
 
 
 def _call(fn: Callable, label: str, hooks: dict, kwargs: dict, **shared):

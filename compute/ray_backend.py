@@ -2,7 +2,7 @@
 
 1. Results of shards an earlier run finished (a driver killed after a shard's result file was
    written) are loaded into the score cache first, whatever their shard boundaries.
-2. The rest is cut into fixed-size shards (udfs/compute/shards.py) written as Parquet to work_dir.
+2. The rest is cut into fixed-size shards (compute/shards.py) written as Parquet to work_dir.
 3. A Ray Data pipeline reads them (`read_parquet`) and scores them (`map_batches` with ShardScorer:
    one model load per actor, `num_gpus` = gpus_per_worker, `concurrency` = workers). A dead actor
    is restarted and its batch retried by Ray Data.
@@ -24,10 +24,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from udfs.compute.actor import ShardScorer, test_hooks
-from udfs.compute.config import CONNECT_TIMEOUT_S, ComputeConfig, ComputeError, default_work_dir
-from udfs.compute.progress import RayProgress
-from udfs.compute.shards import Manifest, ShardStore, plan_shards, run_key
+from compute.actor import ShardScorer, test_hooks
+from compute.config import CONNECT_TIMEOUT_S, ComputeConfig, ComputeError, default_work_dir
+from compute.progress import RayProgress
+from compute.shards import Manifest, ShardStore, plan_shards, run_key
 
 ROW_COLUMNS = ("shard_id", "content_hash", "result", "n_tokens", "worker")  # what ShardScorer returns per row
 MAX_ACTOR_RESTARTS = 3  # a worker that dies more often than this fails the run (a model that cannot load)
@@ -117,7 +117,7 @@ def score_on_ray(
     scope: str,
     signals: Sequence[str],
     progress: bool = True,
-    batch_fn: Callable | None = None,
+    batch_fn: Callable,
     **score_kwargs,
 ) -> dict:
     """Score `prompts`/`responses` (content hashes `keys`) on the cluster; `on_batch(indices, results)`
