@@ -14,12 +14,15 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from sftmart.vars import experiment_arms
+
 COMPARISON = "marts.mart_arm_comparison"
 MIXES = "marts.mart_arm_mixes"
 # the comparison and everything it is made of, plus the run history that records the arm adapters
 SELECT = ["+mart_arm_comparison", "training_runs"]
-ARMS = ("curated", "random", "length", "kit")
-TARGET_ARMS = ("target_dsir",)  # draw toward target_root: chosen by name, never by default
+# the arms of dbt_project/macros/experiment_arms.sql; those that draw toward target_root run only when named
+ARMS = tuple(arm for arm, spec in experiment_arms().items() if not spec.get("needs_target"))
+TARGET_ARMS = tuple(arm for arm, spec in experiment_arms().items() if spec.get("needs_target"))
 
 
 def experiment_vars(dbt_vars: dict, arms: list[str], seeds: int) -> dict:

@@ -14,12 +14,26 @@ import yaml
 from sftmart.paths import DBT_PROJECT_DIR
 
 SPEC_FILE = DBT_PROJECT_DIR / "macros" / "vars" / "var_spec.sql"
-_SPEC_BLOCK = re.compile(r"\{% set spec_yaml %\}(.*?)\{% endset %\}", re.S)
+ARMS_FILE = DBT_PROJECT_DIR / "macros" / "experiment_arms.sql"
+
+
+def macro_yaml(path, block: str):
+    """The YAML of a macro's `{% set <block> %}...{% endset %}`, as dbt's fromyaml reads it."""
+    found = re.search(r"\{% set " + block + r" %\}(.*?)\{% endset %\}", path.read_text(encoding="utf-8"), re.S)
+    return yaml.safe_load(found.group(1))
+
+
+def experiment_arms() -> dict[str, dict]:
+    """The experiment's arms, in order, from the one list dbt reads too (macros/experiment_arms.sql)."""
+    return macro_yaml(ARMS_FILE, "arms_yaml")
 
 
 def var_spec() -> dict[str, dict]:
-    """Every declared var and its spec, in declaration order."""
-    return yaml.safe_load(_SPEC_BLOCK.search(SPEC_FILE.read_text(encoding="utf-8")).group(1))
+    """Every declared var and its spec, in declaration order (the `arms` values filled in from
+    experiment_arms, as the var_spec macro does)."""
+    spec = macro_yaml(SPEC_FILE, "spec_yaml")
+    spec["arms"]["items"]["values"] = list(experiment_arms())
+    return spec
 
 
 def var_defaults() -> dict:

@@ -8,3 +8,11 @@ with per_arm as (
 select * from per_arm join {{ ref('int_mix_budget') }} using (lang)
 where counted > lang_budget
 {% endtest %}
+
+{#- Every row belongs to an arm of macros/experiment_arms.sql. -#}
+{% test dbt_arms_listed(model) %}
+select arm, count(*) as n_rows
+from {{ model }}
+where arm is null or arm not in ('{{ experiment_arms() | join("', '") }}')
+group by arm
+{% endtest %}

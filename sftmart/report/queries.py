@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from expectations.definitions import LAYERS
 from sftmart.report.warehouse import Warehouse
+from sftmart.vars import experiment_arms
 
 LANDING = "raw.alpaca_cot_landing"
 REJECTS = "raw.rejected_records"
@@ -243,7 +244,10 @@ def learnability_sample(wh: Warehouse, table: str) -> list[tuple]:
 EVAL_RESULTS = "marts.mart_eval_results"
 ARM_COMPARISON = "marts.mart_arm_comparison"
 ARM_MIXES = "marts.mart_arm_mixes"
-ARMS_ORDER = "case arm when 'random' then 0 when 'curated' then 1 when 'length' then 2 when 'kit' then 3 else 4 end"
+# the arms of dbt_project/macros/experiment_arms.sql, random (the baseline) first
+_ARMS = ["random", *(arm for arm in experiment_arms() if arm != "random")]
+ARMS_ORDER = "case arm " + " ".join(f"when '{arm}' then {i}" for i, arm in enumerate(_ARMS)) + f" else {len(_ARMS)} end"
+ARM_NAMES = ", ".join(f"'{arm}'" for arm in _ARMS)
 
 
 def arm_values(wh: Warehouse) -> list[tuple]:
@@ -252,7 +256,7 @@ def arm_values(wh: Warehouse) -> list[tuple]:
     return wh.rows(f"""
         select * from (
             select metric, eval_set, lang, arm, seed, avg(value) as value
-            from {EVAL_RESULTS} where arm in ('curated', 'random', 'length', 'kit') and value is not null
+            from {EVAL_RESULTS} where arm in ({ARM_NAMES}) and value is not null
             group by all)
         order by metric, eval_set, lang, {ARMS_ORDER}, seed""")
 

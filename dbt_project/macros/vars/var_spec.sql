@@ -202,7 +202,7 @@ ratio_policy:
   doc: "hold = when a language cannot fill its share, the budget shrinks until the ratio holds; fill = take what there is (the ratio drifts)"
 arms:
   type: list
-  items: {type: enum, values: [curated, random, length, kit, target_dsir]}
+  items: {type: enum}   # values: the arms of macros/experiment_arms.sql, filled in below
   doc: "experiment arms trained and evaluated at the mix's budget and ratio (`sftmart experiment`); empty = none"
 arm_seeds:
   type: list
@@ -247,5 +247,7 @@ compute:
     shard_rows: {type: integer, min: 1, max: 1000000}
   doc: "where the model-heavy nodes run (scoring, encoders, LoRA training, evaluation): `{backend: local}` in-process, or `{backend: ray, address: ..., workers: N, gpus_per_worker: G}` on a Ray cluster (address auto/local/HOST:PORT/ray://HOST:PORT; cpus_per_worker 1; work_dir a path or URL every node reads, default `<warehouse>.sftmart/ray`; shard_rows 1024 per Parquet shard)"
 {% endset %}
-{{ return(fromyaml(spec_yaml)) }}
+{% set spec = fromyaml(spec_yaml) %}
+{% do spec['arms']['items'].update({'values': experiment_arms() | list}) %}
+{{ return(spec) }}
 {% endmacro %}

@@ -1,4 +1,5 @@
--- The experiment's arms (var arms, each drawn once per arm_seeds seed): every arm draws the budget of
+-- The experiment's arms (var arms, each drawn once per arm_seeds seed; listed in
+-- macros/experiment_arms.sql, one branch each below): every arm draws the budget of
 -- int_mix_budget (the training mix's, shrunk under ratio_policy hold so the ratio holds) at en_ratio
 -- from the same decontaminated candidate pool, so arms differ only in which samples they pick:
 --   curated  the training mix's sampler over curated_pool() in its order (curated_order_by(); a
@@ -61,7 +62,7 @@ budget as (
     {{ ratio_sample('candidates', seed=seed, budgets='budget', order_by='p.n_response_tokens desc',
                     near_rank_band=near_rank_band_share()) }}
     {%- elif arm == 'kit' %}
-    {{ ratio_sample('candidates', seed=seed, budgets='budget', count_by='n_prompt_tokens') }}
+    {{ ratio_sample('candidates', seed=seed, budgets='budget', count_by=experiment_arms()[arm]['counts']) }}
     {%- elif arm == 'target_dsir' %}
     {{ ratio_sample('target_dsir_candidates', seed=seed, budgets='budget',
                     order_by='p.log_importance_weight + ' ~ seeded_gumbel('p.sample_id', seed) ~ ' desc',
@@ -84,7 +85,7 @@ arms as (
         n_prompt_tokens,
         n_response_tokens,
         n_tokens,
-        {{ 'n_prompt_tokens' if arm == 'kit' else 'n_tokens' }} as counted_tokens
+        {{ experiment_arms()[arm].get('counts', 'n_tokens') }} as counted_tokens
     from {{ arm }}_{{ seed }}
     union all
     {%- endfor %}
