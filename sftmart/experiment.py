@@ -17,7 +17,7 @@ from typing import TextIO
 from sftmart.vars import experiment_arms
 
 COMPARISON = "marts.mart_arm_comparison"
-MIXES = "marts.mart_arm_mixes"
+TOKENS = "marts.mart_arm_tokens"
 # the comparison and everything it is made of, plus the run history that records the arm adapters
 SELECT = ["+mart_arm_comparison", "training_runs"]
 # the arms of dbt_project/macros/experiment_arms.sql; those that draw toward target_root run only when named
@@ -37,8 +37,8 @@ TOKEN_COLUMNS = ("arm", "seeds", "real tokens", "counted tokens", "trained token
 
 
 def comparison_rows(db_path: Path) -> tuple[list[tuple], list[tuple]]:
-    """The comparison rows, and per arm (arm, seeds, real, counted and trained tokens per seed): real
-    and counted from the mixes, trained from the arm's runs in training_runs (tokens_seen)."""
+    """The comparison rows, and per arm (arm, seeds, real, counted and trained tokens per seed), the
+    means of mart_arm_tokens' whole-mix rows."""
     import duckdb
 
     with duckdb.connect(str(db_path), read_only=True) as con:
@@ -47,14 +47,8 @@ def comparison_rows(db_path: Path) -> tuple[list[tuple], list[tuple]]:
                    n_seeds, verdict
             from {COMPARISON} order by metric, eval_set, lang, arm""").fetchall()
         tokens = con.execute(f"""
-            with mixes as (
-                select arm, seed, sum(n_tokens) as real, sum(counted_tokens) as counted from {MIXES} group by all),
-            runs as (
-                select a.arm, a.seed, r.tokens_seen
-                from marts.mart_arm_adapters as a join marts.training_runs as r using (run_id))
-            select m.arm, count(*), avg(m.real), avg(m.counted), avg(r.tokens_seen)
-            from mixes as m left join runs as r using (arm, seed)
-            group by m.arm order by m.arm""").fetchall()
+            select arm, count(*), avg(real_tokens), avg(counted_tokens), avg(trained_tokens)
+            from {TOKENS} where lang is null group by arm order by arm""").fetchall()
     return rows, tokens
 
 

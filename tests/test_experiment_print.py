@@ -22,13 +22,12 @@ def make_warehouse(path):
             ('kit', '{LONG_SET}', 'en', 'nll', 2.5, 2.2, 0.3, null, null, 1, 'not comparable'))
             as t(arm, eval_set, lang, metric, mean_value, random_mean, delta_vs_random, ci_low, ci_high, n_seeds,
                  verdict)""")
-        con.sql("""create table marts.mart_arm_mixes as select * from (values
-            ('curated', 1, 6126, 6126), ('curated', 2, 6120, 6120), ('random', 1, 6125, 6125), ('kit', 1, 9000, 6000))
-            as t(arm, seed, n_tokens, counted_tokens)""")
-        con.sql("""create table marts.mart_arm_adapters as select * from (values
-            ('curated', 1, 'r1'), ('curated', 2, 'r2'), ('random', 1, 'r3')) as t(arm, seed, run_id)""")
-        con.sql("""create table marts.training_runs as select * from (values ('r1', 18000), ('r2', 18100), ('r3', 17990))
-            as t(run_id, tokens_seen)""")
+        # whole-mix rows (lang null) and a language row, which the per-arm figures leave out
+        con.sql("""create table marts.mart_arm_tokens as select * from (values
+            ('curated', 1, null, 6126, 6126, 18000), ('curated', 2, null, 6120, 6120, 18100),
+            ('curated', 1, 'en', 3000, 3000, null), ('random', 1, null, 6125, 6125, 17990),
+            ('kit', 1, null, 9000, 6000, null))
+            as t(arm, seed, lang, real_tokens, counted_tokens, trained_tokens)""")
 
 
 def test_off_a_terminal_the_comparison_prints_whole_as_csv(tmp_path, capsys):

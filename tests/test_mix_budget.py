@@ -1,5 +1,5 @@
 """The ratio policy, the arms' sampler options and the arm comparison's maths, as SQL: the project's
-macros (mix_budgets, ratio_sample, arm_comparison) compiled once by dbt and run by DuckDB on small
+macros (mix_budgets, ratio_sample, arm_comparison, arm_tokens) compiled once by dbt and run by DuckDB on small
 hand-made tables whose answers are worked out by hand below."""
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ QUERIES = {
     "ranked_8": "{{ ratio_sample('ranked', seed=8, budgets='budgets', order_by='p.n_response_tokens desc', near_rank_band=0.3) }}",
     "tolerance": "select {{ budget_tolerance() }} as tolerance",
     "comparison": "{{ arm_comparison('results', 'mixes', 'runs') }}",
+    "arm_tokens": "{{ arm_tokens('mix_rows', 'runs') }}",
 }
 
 
@@ -174,3 +175,25 @@ def test_comparison_is_a_paired_t_interval_over_seeds(compiled, con):
     kit = got[("kit", "nll")]
     assert kit[7:11] == (None, None, 1, "not comparable")  # no better/worse verdict, whatever the seeds
     assert kit[11:15] == (250, 160, 200, 0.6) and kit[18] is False  # its real figures
+
+
+def test_arm_tokens_per_language_and_per_mix_with_its_run(compiled, con):
+    # one row per sample: curated seed 1 has two English and one Chinese sample; kit counts prompts only
+    con.sql("""create table mix_rows as select * from (values
+                   ('curated', 1, 'en', 10, 10), ('curated', 1, 'en', 20, 20), ('curated', 1, 'zh', 30, 30),
+                   ('curated', 2, 'en', 40, 40), ('kit', 1, 'en', 50, 20))
+               as t(arm, seed, lang, n_tokens, counted_tokens)""")
+    # curated seed 2 was not trained; a run of a mix that is not there adds no row
+    con.sql("""create table runs as select * from (values ('curated', 1, 180, 0), ('kit', 1, 150, 1),
+                   ('random', 1, 99, 0))
+               as t(arm, seed, tokens_seen, n_dropped_over_length)""")
+    rows = con.sql(f"select * from ({compiled['arm_tokens']}) order by arm, seed, lang nulls last").fetchall()
+    assert rows == [
+        ("curated", 1, "en", 2, 30, 30, None, None),
+        ("curated", 1, "zh", 1, 30, 30, None, None),
+        ("curated", 1, None, 3, 60, 60, 180, 0),
+        ("curated", 2, "en", 1, 40, 40, None, None),
+        ("curated", 2, None, 1, 40, 40, None, None),
+        ("kit", 1, "en", 1, 50, 20, None, None),
+        ("kit", 1, None, 1, 50, 20, 150, 1),
+    ]

@@ -35,9 +35,12 @@ def make_warehouse(path, with_arms: bool):
                    where {}""".format("true" if with_arms else "false")
         )
         con.sql(
-            """create table marts.mart_arm_mixes as
-                   select * from (values ('random', 1, 100, 100), ('kit', 1, 160, 100))
-                   as t(arm, seed, n_tokens, counted_tokens) where {}""".format("true" if with_arms else "false")
+            """create table marts.mart_arm_tokens as
+                   select * from (values ('random', 1, null, 100, 100), ('kit', 1, null, 160, 100),
+                                         ('kit', 1, 'en', 10, 100))
+                   as t(arm, seed, lang, real_tokens, counted_tokens) where {}""".format(
+                "true" if with_arms else "false"
+            )
         )
     return path
 

@@ -243,7 +243,7 @@ def learnability_sample(wh: Warehouse, table: str) -> list[tuple]:
 
 EVAL_RESULTS = "marts.mart_eval_results"
 ARM_COMPARISON = "marts.mart_arm_comparison"
-ARM_MIXES = "marts.mart_arm_mixes"
+ARM_TOKENS = "marts.mart_arm_tokens"
 # the arms of dbt_project/macros/experiment_arms.sql, random (the baseline) first
 _ARMS = ["random", *(arm for arm in experiment_arms() if arm != "random")]
 ARMS_ORDER = "case arm " + " ".join(f"when '{arm}' then {i}" for i, arm in enumerate(_ARMS)) + f" else {len(_ARMS)} end"
@@ -270,12 +270,11 @@ def arm_comparison(wh: Warehouse) -> list[tuple]:
 
 
 def arm_tokens(wh: Warehouse) -> list[tuple]:
-    """(arm, seeds, real tokens per seed, counted tokens per seed) of each arm's mixes."""
-    wh.require(ARM_MIXES)
+    """(arm, seeds, real tokens per seed, counted tokens per seed) of each arm's mixes (mart_arm_tokens'
+    whole-mix rows)."""
+    wh.require(ARM_TOKENS)
     return wh.rows(f"""
         select * from (
-            select arm, count(*), avg(real_tokens), avg(counted_tokens) from (
-                select arm, seed, sum(n_tokens) as real_tokens, sum(counted_tokens) as counted_tokens
-                from {ARM_MIXES} group by all)
+            select arm, count(*), avg(real_tokens), avg(counted_tokens) from {ARM_TOKENS} where lang is null
             group by arm)
         order by {ARMS_ORDER}""")

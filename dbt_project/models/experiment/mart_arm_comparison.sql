@@ -1,11 +1,14 @@
 -- Each experiment arm against the random arm at the same budget and ratio, per evaluation set,
 -- language and metric: mean over the paired seeds, the paired mean difference with its 95% t
 -- interval over seeds, a verdict ('not comparable' for an arm whose real tokens are not random's),
--- and the counted, real and trained tokens of each arm: counted and real from its mixes, trained
--- from this build's arm runs as training_runs records them (the arm_comparison macro says how).
-{%- set runs -%}
-(select a.arm, a.seed, r.tokens_seen, r.n_dropped_over_length
- from {{ ref('mart_arm_adapters') }} as a
- inner join {{ ref('training_runs') }} as r using (run_id))
+-- and the counted, real and trained tokens of each arm, read from mart_arm_tokens (its language
+-- rows as the mixes, its whole-mix rows as the runs; the arm_comparison macro says how).
+{%- set mixes -%}
+(select arm, seed, lang, real_tokens as n_tokens, counted_tokens
+ from {{ ref('mart_arm_tokens') }} where lang is not null)
 {%- endset %}
-{{ arm_comparison(ref('mart_eval_results'), ref('mart_arm_mixes'), runs) }}
+{%- set runs -%}
+(select arm, seed, trained_tokens as tokens_seen, n_dropped_over_length
+ from {{ ref('mart_arm_tokens') }} where lang is null)
+{%- endset %}
+{{ arm_comparison(ref('mart_eval_results'), mixes, runs) }}
