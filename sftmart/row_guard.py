@@ -29,6 +29,7 @@ MAY_SHRINK = {
     "marts.mart_arm_adapters": "the experiment's arms: none when a build names no arms",
     "marts.mart_arm_mixes": "the experiment's arms: none when a build names no arms",
     "marts.mart_arm_comparison": "the experiment's arms: none when a build names no arms",
+    "marts.mart_arm_tokens": "the experiment's arms: none when a build names no arms",
     "marts.mart_eval_results": "evaluations: none without the model layer",
     "marts.int_models_to_evaluate": "evaluations: none without the model layer",
     "marts.training_runs": "training runs: none without the model layer",

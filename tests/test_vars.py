@@ -101,6 +101,7 @@ def test_every_kind_of_wrong_value_is_named(tmp_path):
         "max_steps": 0,
         "learning_rate": float("inf"),
         "raw_root": "a\nb",
+        "arms": ["curated", "no_such_arm"],  # the arms come from macros/experiment_arms.sql
         "no_such_var": 1,
     }
     out = run_dbt("run-operation", tmp_path / "w.duckdb", wrong, "check_vars", check=False)
@@ -120,6 +121,7 @@ def test_boundary_values_are_allowed(tmp_path):
         "model_device": "cuda:0",
         "learnability_top_fraction": 1,
         "lora_dropout": 0,
+        "arms": ["kit", "target_dsir"],
     }
     run_dbt("run-operation", tmp_path / "w.duckdb", right, "check_vars")
 
