@@ -121,7 +121,7 @@ def test_boundary_values_are_allowed(tmp_path):
         "model_device": "cuda:0",
         "learnability_top_fraction": 1,
         "lora_dropout": 0,
-        "arms": ["kit", "target_dsir"],
+        "arms": ["kit", "length"],
     }
     run_dbt("run-operation", tmp_path / "w.duckdb", right, "check_vars")
 

@@ -12,9 +12,9 @@ with per_lang as (
         arm,
         seed,
         lang,
-        count(*) as n_rows,
-        sum(n_tokens) as real_tokens,
-        sum(counted_tokens) as counted_tokens
+        count(*)::bigint as n_rows,
+        sum(n_tokens)::bigint as real_tokens,
+        sum(counted_tokens)::bigint as counted_tokens
     from {{ mixes }}
     group by arm, seed, lang
 ),
@@ -26,9 +26,9 @@ per_mix as (
         arm,
         seed,
         null::varchar as lang,
-        sum(n_rows) as n_rows,
-        sum(real_tokens) as real_tokens,
-        sum(counted_tokens) as counted_tokens
+        sum(n_rows)::bigint as n_rows,
+        sum(real_tokens)::bigint as real_tokens,
+        sum(counted_tokens)::bigint as counted_tokens
     from per_lang
     group by arm, seed
 ),
@@ -37,8 +37,8 @@ trained as (
     select
         arm,
         seed,
-        sum(tokens_seen) as trained_tokens,
-        sum(n_dropped_over_length) as n_dropped_over_length
+        sum(tokens_seen)::bigint as trained_tokens,
+        sum(n_dropped_over_length)::bigint as n_dropped_over_length
     from {{ runs }}
     group by all
 )
