@@ -140,7 +140,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     experiment.add_argument("--raw-root", help="input folder (default: the bundled sample)")
     experiment.add_argument("--vars", default="{}", help="extra dbt vars as JSON or YAML")
     experiment.add_argument(
-        "--arms", nargs="+", choices=ARMS + TARGET_ARMS, default=list(ARMS), help="arms (default: all but target_dsir)"
+        "--arms", nargs="+", choices=ARMS + TARGET_ARMS, default=list(ARMS), help="arms (default: all but the target arms)"
     )
     experiment.add_argument("--seeds", type=at_least_one, default=3, help="seeds per arm: 1..N (default 3)")
     experiment.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")

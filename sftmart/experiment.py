@@ -19,7 +19,7 @@ MIXES = "marts.mart_arm_mixes"
 # the comparison and everything it is made of, plus the run history that records the arm adapters
 SELECT = ["+mart_arm_comparison", "training_runs"]
 ARMS = ("curated", "random", "length", "kit")
-TARGET_ARMS = ("target_dsir",)  # draw toward target_root: chosen by name, never by default
+TARGET_ARMS = ("target_dsir", "target_embed")  # draw toward target_root: chosen by name, never by default
 
 
 def experiment_vars(dbt_vars: dict, arms: list[str], seeds: int) -> dict:

@@ -31,7 +31,7 @@ select * from (values
 with per_seed as (
     select arm, seed, eval_set, lang, metric, avg(value) as value
     from {{ results }}
-    where arm in ('curated', 'random', 'length', 'kit', 'target_dsir')
+    where arm in ('curated', 'random', 'length', 'kit', 'target_dsir', 'target_embed')
     group by all
 ),
 
