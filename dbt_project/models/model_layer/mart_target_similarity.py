@@ -17,7 +17,8 @@ from udfs.selection.arrow_vectors import embedding_matrix
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    k = int(json.loads(dbt.config.get("vars_json"))["target_similarity_k"])
+    config = json.loads(dbt.config.get("vars_json"))  # dbt reads config keys from this statement's shape
+    k = int(config["target_similarity_k"])
     scores = dbt.ref("mart_base_scores").select("sample_id, embedding")
     rows = dbt.ref("mart_candidate_pool").select("sample_id, lang").join(scores, "sample_id", how="left")
     rows = rows.order("lang, sample_id").to_arrow_table()
