@@ -58,6 +58,13 @@ def test_blocks_equal_one_pass_on_random_rows():
     cos = (c / np.linalg.norm(c, axis=1, keepdims=True)) @ (t / np.linalg.norm(t, axis=1, keepdims=True)).T
     want = np.sort(cos, axis=1)[:, -5:].mean(axis=1)
     np.testing.assert_allclose(knn_mean_cosine(c, t, 5, batch_rows=37), want, atol=1e-6)
+    m = rng.standard_normal(16)  # centring on a vector, block by block: the centred rows' similarity
+    cos = ((c - m) / np.linalg.norm(c - m, axis=1, keepdims=True)) @ (
+        (t - m) / np.linalg.norm(t - m, axis=1, keepdims=True)
+    ).T
+    np.testing.assert_allclose(
+        knn_mean_cosine(c, t, 5, center=m, batch_rows=37), np.sort(cos, axis=1)[:, -5:].mean(1), atol=1e-6
+    )
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ the model layer off must not pay its import).
 Both sides are centred on the same mean, the candidate pool's (one language's): the common direction
 of a causal LM's mean-pooled states (udfs/selection/vectors.py `centered` says why it must go) is the
 encoder's, not the task's, so the target keeps its own offset from the pool and is compared by it.
-Candidates are scored in blocks of `batch_rows` rows, so memory is bounded by one block of cosines
-(batch_rows x n_targets floats) whatever the pool's size.
+Candidates are centred and scored in blocks of `batch_rows` rows, so the memory it adds to the
+pool's own matrix is one block of cosines (batch_rows x n_targets floats) whatever the pool's size.
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ def unit(x: np.ndarray, side: str) -> np.ndarray:
     return (x / norms).astype(np.float32, copy=False)
 
 
-def knn_mean_cosine(candidates, targets, k: int, batch_rows: int = BATCH_ROWS) -> np.ndarray:
+def knn_mean_cosine(candidates, targets, k: int, center=None, batch_rows: int = BATCH_ROWS) -> np.ndarray:
     """(n,) float64: each candidate row's mean cosine similarity to its min(k, n_targets) most
-    similar target rows. Embeddings are compared as given (centre them first: `centered_on`)."""
+    similar target rows. With `center` (a (dim,) vector), both sides are first centred on it
+    (`centered_on`), the candidates block by block, so no centred copy of the pool is made."""
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     c = np.asarray(candidates, dtype=np.float32)
@@ -48,11 +49,14 @@ def knn_mean_cosine(candidates, targets, k: int, batch_rows: int = BATCH_ROWS) -
         raise ValueError(f"candidates {c.shape} and targets {t.shape} must be (rows, dim) of one dim")
     if len(t) == 0:
         raise ValueError("no target embeddings to compare with")
+    if center is not None:
+        t = centered_on(t, center)
     tt = np.ascontiguousarray(unit(t, "target").T)
     k = min(k, len(t))
     out = np.empty(len(c), dtype=np.float64)
     for lo in range(0, len(c), batch_rows):
-        block = unit(c[lo : lo + batch_rows], "candidate")
+        block = c[lo : lo + batch_rows]
+        block = unit(block if center is None else centered_on(block, center), "candidate")
         cos = block @ tt  # (rows, n_targets)
         top = cos if k == cos.shape[1] else np.partition(cos, cos.shape[1] - k, axis=1)[:, -k:]
         out[lo : lo + len(block)] = top.mean(axis=1, dtype=np.float64)

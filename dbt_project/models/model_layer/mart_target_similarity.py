@@ -32,14 +32,15 @@ def model(dbt, session):
     similarity = np.full(len(ids), np.nan)
     neighbours = np.zeros(len(ids), dtype=np.int64)
     if embedded.size and target_vectors.size:
-        from udfs.selection.target_similarity import centered_on, knn_mean_cosine
+        from udfs.selection.target_similarity import knn_mean_cosine
 
         for lang in sorted(set(langs[embedded].tolist()) & set(target_langs.tolist())):
-            mine = langs[embedded] == lang
-            x = vectors[mine]
+            mine = np.flatnonzero(langs[embedded] == lang)  # contiguous: rows are in language order
+            mine = slice(mine[0], mine[-1] + 1)
+            x = vectors[mine]  # a view: the pool's matrix is not copied
             mean = x.mean(axis=0) if len(x) >= 2 else np.zeros(x.shape[1], dtype=np.float32)  # as `centered`
-            t = centered_on(target_vectors[target_langs == lang], mean)
-            similarity[embedded[mine]] = knn_mean_cosine(centered_on(x, mean), t, k)
+            t = target_vectors[target_langs == lang]
+            similarity[embedded[mine]] = knn_mean_cosine(x, t, k, center=mean)
             neighbours[embedded[mine]] = min(k, len(t))
     has_embedding = np.zeros(len(ids), dtype=bool)
     has_embedding[embedded] = True
