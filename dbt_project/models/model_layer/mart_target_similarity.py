@@ -19,19 +19,21 @@ def model(dbt, session):
     dbt.config(materialized="table")
     config = json.loads(dbt.config.get("vars_json"))  # dbt reads config keys from this statement's shape
     k = int(config["target_similarity_k"])
-    scores = dbt.ref("mart_base_scores").select("sample_id, embedding")
-    rows = dbt.ref("mart_candidate_pool").select("sample_id, lang").join(scores, "sample_id", how="left")
-    rows = rows.order("lang, sample_id").to_arrow_table()
     targets = dbt.ref("int_target_records_embedded").filter("embedding is not null")
     targets = targets.order("lang, target_id").to_arrow_table()
+    target_langs = targets.column("lang").to_numpy(zero_copy_only=False)
+    _, target_vectors = embedding_matrix(targets.column("embedding"))
+    # the pool's embeddings are read only when there is a target to compare them with
+    wanted = "embedding" if target_vectors.size else "null::float[] as embedding"
+    scores = dbt.ref("mart_base_scores").select(f"sample_id, embedding is not null as has_embedding, {wanted}")
+    rows = dbt.ref("mart_candidate_pool").select("sample_id, lang").join(scores, "sample_id", how="left")
+    rows = rows.order("lang, sample_id").to_arrow_table()
     ids = rows.column("sample_id").to_numpy(zero_copy_only=False)
     langs = rows.column("lang").to_numpy(zero_copy_only=False)
     embedded, vectors = embedding_matrix(rows.column("embedding"))
-    target_langs = targets.column("lang").to_numpy(zero_copy_only=False)
-    _, target_vectors = embedding_matrix(targets.column("embedding"))
     similarity = np.full(len(ids), np.nan)
     neighbours = np.zeros(len(ids), dtype=np.int64)
-    if embedded.size and target_vectors.size:
+    if embedded.size:
         from udfs.selection.target_similarity import knn_mean_cosine
 
         for lang in sorted(set(langs[embedded].tolist()) & set(target_langs.tolist())):
@@ -42,14 +44,13 @@ def model(dbt, session):
             t = target_vectors[target_langs == lang]
             similarity[embedded[mine]] = knn_mean_cosine(x, t, k, center=mean)
             neighbours[embedded[mine]] = min(k, len(t))
-    has_embedding = np.zeros(len(ids), dtype=bool)
-    has_embedding[embedded] = True
+    has_embedding = rows.column("has_embedding").fill_null(False)
     return pa.table(
         {
             "sample_id": pa.array(ids, pa.string()),
             "lang": pa.array(langs, pa.string()),
             "target_similarity": pa.array(similarity, pa.float64(), mask=np.isnan(similarity)),
             "n_neighbours": pa.array(neighbours, pa.int64()),
-            "has_embedding": pa.array(has_embedding),
+            "has_embedding": has_embedding,
         }
     )
