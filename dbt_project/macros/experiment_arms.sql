@@ -19,6 +19,9 @@ kit:
 target_dsir:
   needs_target: true
   doc: DSIR toward target_root over the whole pool
+target_embed:
+  needs_target: true
+  doc: "the embedding-similarity order toward target_root (marts.mart_target_similarity; model layer on)"
 {% endset %}
 {{ return(fromyaml(arms_yaml)) }}
 {% endmacro %}

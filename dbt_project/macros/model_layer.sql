@@ -56,9 +56,12 @@ buckets as (
     at `model_path_sql`, see model_spec_sql): candidates go to the UDF as length-sorted lists and the
     per-sample results are unnested. With `signals`, also IFD (mean_nll_unconditional, ifd) and the
     embedding FLOAT[d]: the base model's mean-pooled final hidden state from the same pass
-    (embedding_model 'base'), or a sentence-embedding directory's (sftmart_text_embeddings). -#}
-{% macro lm_scores(pool, model_path=none, model_path_sql=none, signals=false) -%}
+    (embedding_model 'base'), or a sentence-embedding directory's (sftmart_text_embeddings). With
+    `embedding_only`, the same columns but IFD's second pass (the response alone) is skipped: null. -#}
+{% macro lm_scores(pool, model_path=none, model_path_sql=none, signals=false, embedding_only=false) -%}
 {%- set own_embedding = checked_var('embedding_model') == 'base' -%}
+{%- set lm_signals = (['embedding'] if own_embedding else []) if embedding_only
+                     else (['ifd', 'embedding'] if own_embedding else ['ifd']) -%}
 {% if checked_var('model_layer') %}
 with {{ sample_buckets(pool) }},
 
@@ -66,7 +69,7 @@ scored as (
     {%- if signals %}
     select unnest(sftmart_lm_signals(items, {{ model_spec_sql(model_path, model_path_sql) }},
                                      {{ sql_literal(checked_var('score_scope')) }}, {{ score_cache_path() }},
-                                     {{ sql_literal('ifd,embedding' if own_embedding else 'ifd') }}), recursive := true)
+                                     {{ sql_literal(lm_signals | join(',')) }}), recursive := true)
     {%- else %}
     select unnest(sftmart_lm_scores(items, {{ model_spec_sql(model_path, model_path_sql) }},
                                     {{ sql_literal(checked_var('score_scope')) }}, {{ score_cache_path() }}), recursive := true)

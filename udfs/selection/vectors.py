@@ -46,13 +46,12 @@ def centered(embeddings) -> np.ndarray:
     "All-but-the-top", ICLR 2018) spreads them out: median cosine -0.05, 99th percentile 0.65-0.76.
     With fewer than two rows there is no common direction to remove; a row equal to the mean keeps
     its own direction (it would have none)."""
+    from udfs.selection.target_similarity import centered_on
+
     x = np.asarray(embeddings, dtype=np.float32)
     if x.ndim != 2 or x.shape[0] < 2:
         return x
-    out = x - x.mean(axis=0, keepdims=True)
-    flat = np.linalg.norm(out, axis=1) <= 1e-6 * np.maximum(np.linalg.norm(x, axis=1), 1e-30)
-    out[flat] = x[flat]
-    return out
+    return centered_on(x, x.mean(axis=0))
 
 
 def token_counts(n_tokens, n_rows: int) -> np.ndarray:

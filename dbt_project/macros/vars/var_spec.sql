@@ -185,7 +185,7 @@ eval_root:
   doc: "held-out evaluation files (same shapes as `raw_root`; records may carry `options` and `answer`); empty = the bundled `sample_data/eval`; a folder that yields no evaluation record fails the build; `none` = no evaluation set: evaluation and the experiment are off (the funnel and the report say so)"
 target_root:
   type: path
-  doc: "a few examples of the task the user cares about (same shapes as `raw_root`), landed like the evaluation set; they never train and steer target-aware selection (`order by: dsir`); empty = no target"
+  doc: "a few examples of the task the user cares about (same shapes as `raw_root`), landed like the evaluation set; they never train and steer target-aware selection (`order by: dsir` or `target_similarity`); empty = no target"
 eval_generation_samples:
   type: integer
   min: 0
@@ -221,6 +221,11 @@ semantic_dedup_threshold:
   max: 1
   exclusive_min: true
   doc: samples of one language whose embeddings' cosine similarity is at least this are semantic duplicates
+target_similarity_k:
+  type: integer
+  min: 1
+  max: 100000
+  doc: "`order by: target_similarity` and the `target_embed` arm score each candidate by its mean cosine to this many nearest target examples of its language (fewer when the language has fewer)"
 selection_recipe:
   type: list
   min_items: 1
@@ -231,9 +236,9 @@ selection_recipe:
       step: {type: enum, values: [learnability, ifd, perplexity, quality, order]}
       min: {type: number, nullable: true}
       max: {type: number, nullable: true}
-      by: {type: pattern, regex: "random|kcenter|deita|dsir|[a-z_][a-z0-9_]{0,62}( desc| asc)?"}
+      by: {type: pattern, regex: "random|kcenter|deita|dsir|target_similarity|[a-z_][a-z0-9_]{0,62}( desc| asc)?"}
       threshold: {type: number, min: 0, max: 1}
-  doc: "the mix's selection as ordered steps: filters (learnability, ifd / perplexity / quality ranges), then one `order` (random, a score column, kcenter, deita, dsir: importance resampling toward `target_root`), then the ratio budget"
+  doc: "the mix's selection as ordered steps: filters (learnability, ifd / perplexity / quality ranges), then one `order` (random, a score column, kcenter, deita, dsir: importance resampling toward `target_root`, target_similarity: embedding similarity toward it), then the ratio budget"
 compute:
   type: object
   required: [backend]

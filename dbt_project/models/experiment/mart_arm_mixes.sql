@@ -15,6 +15,10 @@
 --            plus a Gumbel variate seeded by the arm seed (int_dsir_pool_weights), drawn seeded
 --            among near ranks as curated is (DSIR's weights lie nats apart, so the Gumbel keys alone
 --            barely move with the seed).
+--   target_embed  embedding similarity toward target_root over the whole pool (RDS+-style): the
+--            largest mean cosines to the target_similarity_k nearest target examples first
+--            (mart_target_similarity), drawn seeded among near ranks as curated is; a language
+--            without target examples in a random order seeded by the arm seed.
 -- No mix exceeds its budget and every fill ends within a few tokens of it (ratio_sample), so arms
 -- counted the same way train on the same tokens per language within 2%.
 -- counted_tokens is what the arm counted against the budget; n_tokens what it trains on. No arm
@@ -45,6 +49,24 @@ target_dsir_candidates as (
 ),
 {%- endif %}
 
+{%- if 'target_embed' in arms %}
+{%- if checked_var('target_root') == '' %}
+{{ exceptions.raise_compiler_error("arm target_embed draws toward target examples: set target_root to a folder of them") }}
+{%- endif %}
+{%- if not checked_var('model_layer') %}
+{{ exceptions.raise_compiler_error("arm target_embed ranks candidates by their embeddings, which the model layer makes: set model_layer true") }}
+{%- endif %}
+
+target_embed_candidates as (
+    select c.*, s.target_similarity
+    from candidates as c
+    inner join {{ ref('mart_target_similarity') }} as s using (sample_id)
+    -- no usable target example (all quarantined): a clear error, not a random draw under its name
+    where case when exists (select 1 from {{ ref('int_target_records') }}) then true
+               else error('arm target_embed: target_root holds no usable target example (intermediate.int_target_quarantine says why)') end
+),
+{%- endif %}
+
 budget as (
     select lang, lang_budget from {{ ref('int_mix_budget') }}
 ),
@@ -66,6 +88,10 @@ budget as (
     {%- elif arm == 'target_dsir' %}
     {{ ratio_sample('target_dsir_candidates', seed=seed, budgets='budget',
                     order_by='p.log_importance_weight + ' ~ seeded_gumbel('p.sample_id', seed) ~ ' desc',
+                    near_rank_band=near_rank_band_share()) }}
+    {%- elif arm == 'target_embed' %}
+    {{ ratio_sample('target_embed_candidates', seed=seed, budgets='budget',
+                    order_by="p.target_similarity desc nulls last, md5(p.sample_id || ':' || " ~ sql_literal(seed | string) ~ ")",
                     near_rank_band=near_rank_band_share()) }}
     {%- endif %}
 ),

@@ -11,6 +11,9 @@ language: selection_rank 1, 2, ... is the order the mix draws in (ratio_sample's
 - dsir: DSIR importance resampling toward the target examples (target_root): the largest
   Gumbel-perturbed log importance weights first (int_dsir_pool_weights.draw_key, seeded by
   sample_seed), a draw without replacement proportional to the weights; needs model scores of no kind;
+- target_similarity: embedding similarity toward the target examples: the largest mean cosine to the
+  target_similarity_k nearest target examples first (mart_target_similarity; a language without
+  target examples follows by sample_id, drawn seeded among near ranks as every ranked order is);
 - deita: the DEITA filter (udfs/selection/deita.py) visiting the rows best quality first (model
   quality score, then IFD, then sample_id) with the step's threshold (default 0.9, DEITA's); rows it
   rejects get drop_reason 'recipe:deita_too_similar' and leave the curated pool.
@@ -24,6 +27,7 @@ import pyarrow as pa
 from udfs.selection.arrow_vectors import embedding_matrix
 
 DEITA_REASON = "recipe:deita_too_similar"
+TARGET_ORDERS = {"dsir": "draw_key desc", "target_similarity": "target_similarity desc nulls last"}
 
 
 def model(dbt, session):
@@ -32,29 +36,30 @@ def model(dbt, session):
     orders = [s for s in config["selection_recipe"] if s["step"] == "order"]
     step = orders[-1] if orders else {"by": "random"}
     by = step.get("by") or "random"
-    order_sql = (
-        "lang, "
-        + (
-            by
-            if by not in ("random", "kcenter", "deita", "dsir")
-            else "draw_key desc"
-            if by == "dsir"
-            else "model_quality_score desc nulls last, ifd desc nulls last"
-        )
-        + ", sample_id"
-    )
+    if by in TARGET_ORDERS:
+        order = TARGET_ORDERS[by]
+    elif by in ("random", "kcenter", "deita"):
+        order = "model_quality_score desc nulls last, ifd desc nulls last"
+    else:
+        order = by
+    order_sql = f"lang, {order}, sample_id"
     selected = dbt.ref("mart_sample_selection").filter("is_selected")
     columns = "sample_id, lang, n_tokens"
-    dsir = dbt.ref("int_dsir_pool_weights").select("sample_id, draw_key")
-    if by == "dsir":
+    targeted = {
+        "dsir": dbt.ref("int_dsir_pool_weights").select("sample_id, draw_key"),
+        "target_similarity": dbt.ref("mart_target_similarity").select("sample_id, target_similarity, has_embedding"),
+    }
+    if by in targeted:
         if not config["target_root"]:
-            raise ValueError("order by dsir draws toward target examples: set target_root to a folder of them")
+            raise ValueError(f"order by {by} draws toward target examples: set target_root to a folder of them")
         if not dbt.ref("int_target_records").limit(1).fetchall():
             raise ValueError(
-                f"order by dsir: target_root {config['target_root']!r} holds no usable target example"
+                f"order by {by}: target_root {config['target_root']!r} holds no usable target example"
                 " (intermediate.int_target_quarantine says why)"
             )
-        selected = selected.join(dsir, "sample_id", how="left")
+        selected = selected.join(targeted[by], "sample_id", how="left")
+        if by == "target_similarity" and selected.filter("not coalesce(has_embedding, false)").limit(1).fetchall():
+            raise ValueError("order by target_similarity: candidates without an embedding (is the model layer off?)")
     if by in ("kcenter", "deita"):
         scores = dbt.ref("mart_base_scores").select("sample_id, embedding")
         selected, columns = selected.join(scores, "sample_id", how="left"), columns + ", embedding"
