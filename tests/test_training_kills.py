@@ -40,7 +40,7 @@ pytestmark = pytest.mark.slow
 STEPS = 60  # past the step-50 checkpoint (TrainConfig.checkpoint_every), so training has one to resume
 PAUSE_TIMEOUT_S = 600
 # the adapters and their run history with everything upstream; evaluation and validation, which
-# read the adapters but never write a run, are left out to keep the six builds short
+# read the adapters but never write a run, are left out to keep the builds short
 SELECTED = ("--select", "+training_runs")
 
 
