@@ -1,4 +1,4 @@
-"""Evaluation results in a SQLite file beside the warehouse (`<warehouse>.sftmart/eval_cache.sqlite`),
+"""Evaluation results in a SQLite file beside the warehouse (sftmart.artefacts.eval_cache_path),
 keyed by the model (base fingerprint + adapter digest), the evaluation rows' content and the
 settings: a rebuild that evaluates the same model on the same rows loads no model."""
 

@@ -9,7 +9,8 @@ import json
 import pyarrow as pa
 
 from evaluation.models_run import evaluate_models
-from sftmart.paths import warehouse_of, warehouse_state_dir
+from sftmart.artefacts import eval_cache_path
+from sftmart.paths import warehouse_of
 
 SCHEMA = pa.schema(
     [
@@ -39,7 +40,7 @@ def eval_results_node(con, models, eval_records, settings_json: str) -> pa.Table
     rows = eval_records.order("eval_id").to_arrow_table().to_pylist()
     if not rows:
         raise ValueError("mart_eval_results: int_eval_records_filtered is empty; eval_root holds no evaluation rows")
-    cache = str(warehouse_state_dir(warehouse_of(con)) / "eval_cache.sqlite")
+    cache = str(eval_cache_path(warehouse_of(con)))
     evaluated = evaluate_models(
         spec_json(settings),
         [run["adapter_path"] for run in runs],

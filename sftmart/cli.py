@@ -150,6 +150,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     experiment.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
     sub.add_parser("funnel", help="print the pipeline funnel of the last build")
     sub.add_parser("report", help="write the HTML pipeline report of the last build")
+    gc = sub.add_parser("gc", help="remove the adapters and merged models the published warehouse does not refer to")
+    gc.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
     sql = sub.add_parser("sql", help="ad-hoc SQL on the warehouse, read-only: one query, or a shell without one")
     sql.add_argument("query", nargs="?", help="a SQL statement (omit it for a shell; statements end with ';')")
     sql.add_argument("--format", choices=FORMATS, default="table", help="how results are printed")
@@ -166,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         require_tables(warehouse_path(), FUNNEL)
         print(write_report())
+        return 0
+    if args.command == "gc":
+        from sftmart.gc import collect
+
+        collect(warehouse_path(), dry_run=args.dry_run)
         return 0
     if args.command == "sql":
         from sftmart.sql_shell import main as sql_main

@@ -45,6 +45,7 @@ CASES = {
     "funnel": "run `sftmart build`",
     "report": "run `sftmart build`",
     "sql select 1": "run `sftmart build`",
+    "gc": "run `sftmart build`",
 }
 
 

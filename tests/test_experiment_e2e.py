@@ -10,12 +10,15 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import REPO, run_dbt
 from lm_fixtures import make_tiny_model_dir
 from pipeline_fixture import EN, record, write_fixture
+
+from sftmart.artefacts import adapter_dir
 
 pytestmark = pytest.mark.slow
 
@@ -74,13 +77,15 @@ def test_each_curated_seed_starts_its_own_k_center(experiment):
 
 def test_one_adapter_per_arm_and_seed_recorded_in_the_run_history(experiment):
     db, _ = experiment
-    runs = query(db, "select arm, seed, status, adapter_path, run_id, config_json from marts.mart_arm_adapters")
+    runs = query(
+        db, "select arm, seed, status, adapter_path, run_id, config_json, fingerprint from marts.mart_arm_adapters"
+    )
     assert sorted((a, s, st) for a, s, st, *_ in runs) == [(a, s, "trained") for a in ARMS for s in (1, 2)]
-    for arm, seed, _, path, _, config in runs:
-        assert path.endswith(os.path.join("arms", f"{arm}-{seed}", "adapter")) and os.path.isdir(path)
-        assert json.loads(config)["seed"] == seed
+    for arm, seed, _, path, _, config, fingerprint in runs:  # content-addressed, beside the warehouse
+        assert Path(path) == adapter_dir(Path(db).resolve(), f"{arm}-{seed}", fingerprint) / "adapter"
+        assert os.path.isdir(path) and json.loads(config)["seed"] == seed
     # the same LoRA settings but the seed
-    assert len({json.dumps({**json.loads(c), "seed": 0}) for *_, c in runs}) == 1
+    assert len({json.dumps({**json.loads(c), "seed": 0}) for *_, c, _ in runs}) == 1
     recorded = query(db, "select run_id from marts.training_runs where node = 'arm' order by 1")
     assert recorded == sorted((r[4],) for r in runs)
 

@@ -1,7 +1,7 @@
 """The experiment's arms as one node of the dbt DAG: one LoRA adapter per (arm, seed) of
 marts.mart_arm_mixes, every one with the same LoRA configuration (the final adapter's settings) and
-the arm seed as training seed, in adapters/arms/<arm>-<seed> beside the warehouse. Each adapter is
-reused while its fingerprint (base model + data + config) holds, as the guide and final adapters are
+the arm seed as training seed, in a content-addressed folder beside the warehouse
+(sftmart.artefacts). Each adapter is reused while its fingerprint (base model + data + config) holds, as the guide and final adapters are
 (training.dag); one row per run, which marts.training_runs appends to the history (node 'arm').
 The runs train in-process one after the other, or as Ray tasks when the `compute` var says
 `backend: ray` (training/remote.py)."""
@@ -13,8 +13,9 @@ from itertools import groupby
 
 import pyarrow as pa
 
-from training.dag import run_record, specs_from_settings, warehouse_dir
-from training.remote import LoraJob, train_jobs
+from sftmart.paths import warehouse_of
+from training.dag import run_record, specs_from_settings
+from training.remote import train_jobs, warehouse_job
 from training.runs import TrainingRun
 
 NODE = "arm"
@@ -54,11 +55,12 @@ def arm_adapters_node(con, relation, settings: dict) -> pa.Table:
     )
     arms = [(key, list(group)) for key, group in groupby(rows, key=lambda r: (r["arm"], int(r["seed"])))]
     jobs = [
-        LoraJob(
+        warehouse_job(
+            warehouse_of(con),
+            spec,
             label=f"{arm}-{seed}",
             rows=[{k: r[k] for k in ("sample_id", "prompt", "response")} for r in mix],
             config=replace(config, seed=seed),
-            out_dir=str(warehouse_dir(con) / "adapters" / "arms" / f"{arm}-{seed}"),
             data_source=f"mart_arm_mixes:{arm}-{seed}",
         )
         for (arm, seed), mix in arms

@@ -1,31 +1,27 @@
 """Training as nodes of the dbt DAG: the guide adapter and the final adapter are dbt Python models
 that call `adapter_node`, which trains (or reuses, by fingerprint) a LoRA adapter on a mart and
 returns a one-row record of the run (dbt's incremental model training_runs keeps the history; this
-code writes nothing into the warehouse itself). Adapters live beside the warehouse file, in
-adapters/<name>. With the `compute` var's `backend: ray`, the training runs as a Ray task
-(training/remote.py) and the merge on the driver.
+code writes nothing into the warehouse itself). Adapters and merged models live in content-addressed
+folders beside the published warehouse file (sftmart.artefacts), never rewritten: a failed or
+killed build changes nothing the published warehouse refers to, and a rerun finds them. With the
+`compute` var's `backend: ray`, the training runs as a Ray task (training/remote.py) and the merge
+on the driver.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, fields
-from pathlib import Path
 
 import pyarrow as pa
 
+from sftmart.artefacts import merged_dir
 from sftmart.paths import warehouse_of
 from training.config import TrainConfig
 from training.models import ModelSpec, merge_adapter
 from training.pause import pause_at
-from training.remote import LoraJob, train_jobs
+from training.remote import train_jobs, warehouse_job
 from training.runs import TrainingRun
-
-
-def warehouse_dir(con) -> Path:
-    """The folder of the published warehouse file (dbt builds on a copy of it, see sftmart.publish):
-    adapters outlive the copy, so a rerun after a failed or killed build finds them."""
-    return warehouse_of(con).parent
 
 
 def model_spec_from_settings(settings: dict) -> ModelSpec:
@@ -76,10 +72,10 @@ def adapter_node(con, relation, settings: dict, node: str, merge: bool) -> pa.Ta
     rows = relation.select("sample_id, prompt, response").order("sample_id").to_arrow_table().to_pylist()
     if not rows:
         raise ValueError(f"{node}: no training rows in {relation.alias}")
-    out_dir = warehouse_dir(con) / "adapters" / node
+    job = warehouse_job(warehouse_of(con), spec, node, rows, config, relation.alias)
     # in-process, or one Ray task on the cluster (a GPU there when the driver has none); run.json: the run's record
-    [run] = train_jobs(settings.get("compute"), spec, [LoraJob(node, rows, config, str(out_dir), relation.alias)])
-    merged = str(merge_adapter(spec, run.adapter_path, out_dir / "merged")) if merge else None
+    [run] = train_jobs(settings.get("compute"), spec, [job])
+    merged = str(merge_adapter(spec, run.adapter_path, merged_dir(warehouse_of(con), run.run_id))) if merge else None
     pause_at("recording")
     # dbt writes this row, and the training_runs model appends it to the history, whether this
     # build trained the adapter or reuses it (a build killed before recording it leaves no gap)
