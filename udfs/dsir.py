@@ -40,8 +40,9 @@ def bucket(ngram: str) -> int:
     return int.from_bytes(hashlib.sha256(ngram.encode("utf-8")).digest(), "big") % NUM_BUCKETS
 
 
-_cache: tuple | None = None
-_cache_lock = threading.Lock()  # DuckDB calls the UDF from several threads at once
+# DuckDB calls the UDF from several threads at once: each thread has its own tables, so the
+# kernels (which release the GIL) run side by side
+_local = threading.local()
 
 
 def _lowered_by_python(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -76,10 +77,8 @@ def _run(texts: pa.Array, lowered: np.ndarray, cache: list) -> pa.Array:
 def ngram_buckets(texts: pa.Array) -> pa.Array:
     """list<uint32> per text: the bucket of each of its unigrams, then of each of its bigrams
     (one entry per occurrence; null text -> null)."""
-    global _cache
     texts = string_array(texts)
     texts, lowered = _lowered_by_python(texts)
-    with _cache_lock:
-        if _cache is None:
-            _cache = dsir_hash.new_cache()
-        return _run(texts, lowered, _cache)
+    if getattr(_local, "cache", None) is None:
+        _local.cache = dsir_hash.new_cache()
+    return _run(texts, lowered, _local.cache)

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
 
-from udfs.arrow_text import encode_utf8, next_code_point
+from udfs.arrow_text import next_code_point
 from udfs.text_stats.hashing import mix64
 
 WORD, SPACE, HAN = 1, 2, 4  # bits of the class table
@@ -94,7 +94,24 @@ def sha256_mod(msg, length, modulus, w):
     return rest
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
+def _put_utf8(cp, out, n):
+    """arrow_text.encode_utf8, inlined (a call per code point costs more than the encoding)."""
+    if cp < 0x80:
+        out[n] = cp
+        return n + 1
+    if cp < 0x800:
+        out[n], out[n + 1] = 0xC0 | (cp >> 6), 0x80 | (cp & 0x3F)
+        return n + 2
+    if cp < 0x10000:
+        out[n], out[n + 1], out[n + 2] = 0xE0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F)
+        return n + 3
+    out[n], out[n + 1] = 0xF0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3F)
+    out[n + 2], out[n + 3] = 0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F)
+    return n + 4
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _token(buf, n, state, tok_slots, tok_meta, arena, modulus, w):
     """(id << 14 | bucket) of the token buf[:n], added and hashed if new. Tokens are told apart by
     a 64-bit hash of their bytes (FNV-1a, splitmix64)."""
@@ -117,7 +134,7 @@ def _token(buf, n, state, tok_slots, tok_meta, arena, modulus, w):
     return entry
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _pair_bucket(a, b, state, pair_slots, tok_meta, arena, modulus, w, scratch):
     """Bucket of the bigram of token ids a, b (hashed if new)."""
     key = (a << 22) | b
@@ -182,7 +199,7 @@ def bucket_batch(data, offsets, valid, lowered, char_class, lowercase, modulus, 
             if cls & SPACE:
                 kind = 0
                 continue
-            n_buf = encode_utf8(cp, buf, n_buf)
+            n_buf = _put_utf8(cp, buf, n_buf)
             if cls & HAN:  # a token of its own
                 ids[n_ids] = _token(buf, n_buf, state, tok_slots, tok_meta, arena, modulus, w)
                 n_ids += 1
