@@ -13,10 +13,8 @@ Target (issue 21): features and weights for 1M candidates in at most 30 s on two
 real rows repeats their n-grams, so the hashing's cross-call cache hits more often than on a pool
 of 1M distinct texts: the time is a lower bound for such a pool.
 
-Measured 2026-12-06 on this 2-core machine while ~6 other engineers ran tests (load average 5-7),
-niced: 1M candidates 150.8 s (features 126.1, counts 7.3, log ratios 0.1, weights 17.2); 100k
-candidates 14.3 s. Five times over the target; the hashing UDF (Python sha256 per new n-gram,
-a dict lookup per distinct bigram of a call, Arrow's regex split) is where the time goes.
+Figures (the numba kernel against the former Python UDF, same run): bench/RESULTS.md, "Current
+figures" and the DSIR section.
 """
 
 from __future__ import annotations
