@@ -1,6 +1,6 @@
 """Bench: DSIR features and weights (the int_dsir_* models) for N candidates against a target.
 
-    python bench/bench_dsir.py [--rows 1000000] [--target-rows 200] [--keep DIR]
+    python bench/bench_dsir.py [--rows 1000000] [--target-rows 200] [--keep DIR] [--explain] [--ab-rows N]
 
 Writes a DuckDB file holding marts.mart_candidate_pool (real Alpaca-CoT rows from
 ../shared/data/alpaca-cot, the four CoT subsets and chinese-alpaca, cycled to --rows with the row
