@@ -12,7 +12,10 @@ Chinese has no spaces, so a word run of Chinese would be a whole clause: here ev
 is a token of its own (character unigrams and bigrams), whatever the row's language tag. Text
 without Han characters gets the package's features bucket for bucket.
 
-The counting and the weights are SQL over this UDF's output (the int_dsir_* models).
+The lowercasing, splitting and hashing are one numba pass (udfs/dsir_hash.py); this module hands
+it Arrow buffers, lowercases in Python the few texts whose lowercase needs context, and keeps one
+set of tables per calling thread. The counting and the weights are SQL over this UDF's output (the
+int_dsir_* models).
 """
 
 from __future__ import annotations

@@ -2,13 +2,15 @@
 a batch of texts in one pass, with the data-selection package's hash (sha256 % NUM_BUCKETS).
 
 SHA-256 (FIPS 180-4) runs here in numba, once per distinct n-gram: each distinct token gets an id
-(an open-addressing table over its UTF-8 bytes, compared byte for byte) and its bucket, each
-distinct pair of ids its bigram's bucket. The tables live across calls (natural text repeats
-its n-grams) in a fixed amount of memory (TOKEN_SLOTS, PAIR_SLOTS, ARENA_BYTES: about 120 MB);
-when a batch could overfill them they are emptied first, so memory stays bounded.
+and its bucket, each distinct pair of ids its bigram's bucket, in open-addressing tables that live
+across calls (natural text repeats its n-grams). Tokens are told apart by a 64-bit hash of their
+bytes (FNV-1a, splitmix64): two distinct tokens share one with odds about n**2 / 2**65, ~3e-8 for
+the 2**20 distinct tokens the tables hold at most. The tables grow as they fill and are emptied past
+MAX_TOKENS / MAX_PAIRS (one text longer than that gets tables its size), so memory stays bounded:
+at most ~150 MB per calling thread.
 
 The character classes and the lowercase come from the same sources as the Arrow/Python path
-they replace (udfs/dsir.py `tokens`): a word character is RE2's `_WORD_RUN` class, a space is
+they replace (bench/dsir_python_baseline.py `tokens`): a word character is RE2's `_WORD_RUN` class, a space is
 what Arrow's utf8_split_whitespace splits on, a Han character RE2's \\p{Han}, the lowercase
 Python's str.lower one code point at a time (the texts whose lowercase needs context or more
 than one code point, U+0130 and U+03A3, are lowered by Python before the kernel).
