@@ -1,6 +1,6 @@
 """Bench: DSIR features and weights (the int_dsir_* models) for N candidates against a target.
 
-    python bench/bench_dsir.py [--rows 1000000] [--target-rows 200] [--keep DIR]
+    python bench/bench_dsir.py [--rows 1000000] [--target-rows 200] [--keep DIR] [--explain] [--ab-rows N]
 
 Writes a DuckDB file holding marts.mart_candidate_pool (real Alpaca-CoT rows from
 ../shared/data/alpaca-cot, the four CoT subsets and chinese-alpaca, cycled to --rows with the row
@@ -13,10 +13,8 @@ Target (issue 21): features and weights for 1M candidates in at most 30 s on two
 real rows repeats their n-grams, so the hashing's cross-call cache hits more often than on a pool
 of 1M distinct texts: the time is a lower bound for such a pool.
 
-Measured 2026-12-06 on this 2-core machine while ~6 other engineers ran tests (load average 5-7),
-niced: 1M candidates 150.8 s (features 126.1, counts 7.3, log ratios 0.1, weights 17.2); 100k
-candidates 14.3 s. Five times over the target; the hashing UDF (Python sha256 per new n-gram,
-a dict lookup per distinct bigram of a call, Arrow's regex split) is where the time goes.
+Figures (the numba kernel against the former Python UDF, same run): bench/RESULTS.md, "Current
+figures" and the DSIR section.
 """
 
 from __future__ import annotations
@@ -24,11 +22,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -77,11 +78,75 @@ def write_warehouse(db: Path, rows: int, target_rows: int) -> None:
     con.close()
 
 
+def udf_ab(db: Path, rows: int) -> None:
+    """Same-run A/B of the features UDF alone, in-process, on the pool's first `rows` texts in
+    DuckDB's batches of 2048: the Python/hashlib baseline, then the numba kernel (cold: its tables
+    start empty, as in a build); their outputs must be equal."""
+    sys.path[:0] = [str(REPO), str(REPO / "bench")]
+    import dsir_python_baseline
+
+    from udfs import dsir
+
+    con = duckdb.connect(str(db), read_only=True)
+    texts = (
+        con.execute(
+            "select concat_ws(chr(10), instruction, nullif(input, ''), output) from marts.mart_candidate_pool "
+            f"order by sample_id limit {rows}"
+        )
+        .to_arrow_table()
+        .column(0)
+        .combine_chunks()
+    )
+    con.close()
+    dsir.ngram_buckets(texts.slice(0, 1))  # numba's compile (cached on disk) and the class tables
+    batches = [texts.slice(i, 2048) for i in range(0, len(texts), 2048)]
+    turns = threading.Lock()
+
+    def taking_turns(batch):
+        with turns:
+            return dsir.ngram_buckets(batch)
+
+    variants = {  # two threads call the UDF, as DuckDB's two do in a build
+        "baseline (Arrow regex + hashlib)": dsir_python_baseline.ngram_buckets,
+        "numba, threads taking turns": taking_turns,
+        "numba, threads side by side": dsir.ngram_buckets,
+    }
+    results, outputs = {}, {}
+    for name, udf in variants.items():
+        dsir._local = threading.local()  # cold tables, as in a build
+        wall, cpu = time.perf_counter(), time.process_time()
+        with ThreadPoolExecutor(2) as pool:
+            outputs[name] = list(pool.map(udf, batches))
+        results[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+        print(f"UDF {name:34s} {results[name][0]:7.1f} s wall {results[name][1]:7.1f} CPU-s for {len(texts)} texts")
+    first = next(iter(outputs.values()))
+    assert all(x.equals(y) for out in outputs.values() for x, y in zip(first, out)), "the features differ"
+    (bw, bc), (tw, tc), (nw, nc) = results.values()
+    print(f"UDF speed-up, same run: numba {bw / nw:.2f}x wall, {bc / nc:.2f}x CPU over the baseline (outputs equal);")
+    print(f"  threads side by side vs taking turns: {tw / nw:.2f}x wall, {tc / nc:.2f}x CPU")
+
+
+def explain(db: Path, target: Path) -> None:
+    """EXPLAIN ANALYZE of the counts and weights models' compiled SQL over the built features (in
+    the run's copy of the warehouse: a `dbt run` publishes nothing)."""
+    built = db.parent / f"{db.name}.sftmart" / "build" / db.name
+    con = duckdb.connect(str(built if built.exists() else db), read_only=True)
+    for node in NODES[1:]:
+        [sql] = list((target / "compiled").rglob(f"{node}.sql"))
+        plan = con.execute("explain analyze " + sql.read_text()).fetchall()[-1][-1]
+        print(f"--- {node}\n{plan}")
+    con.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--target-rows", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder, removed)")
+    parser.add_argument(
+        "--ab-rows", type=int, default=0, help="also A/B the UDF alone, old vs numba, on this many rows"
+    )
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the counts and weights SQL")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-dsir-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -107,17 +172,23 @@ def main() -> None:
         json.dumps(dbt_vars),
     ]
     env = dict(os.environ, SFTMART_DB=str(db), PYTHONPATH=str(REPO))
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - t0
+    wall, cpu1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
     results = json.loads((work / "target" / "run_results.json").read_text())["results"]
     times = {r["unique_id"].rsplit(".", 1)[-1]: r["execution_time"] for r in results}
     for node in NODES:
         print(f"{node:32s} {times[node]:7.1f} s")
     total = sum(times[n] for n in NODES)
     print(
-        f"features + weights: {total:.1f} s for {args.rows} candidates (dbt run wall {wall:.1f} s; target 30 s at 1M)"
+        f"features + weights: {total:.1f} s for {args.rows} candidates (dbt run wall {wall:.1f} s, {cpu:.1f} CPU-s;"
+        f" peak RSS {cpu1.ru_maxrss / 1024:.0f} MB; target 30 s at 1M)"
     )
+    if args.explain:
+        explain(db, work / "target")
+    if args.ab_rows:
+        udf_ab(db, args.ab_rows)
     if not args.keep:
         shutil.rmtree(work)
 

@@ -20,7 +20,8 @@ from sftmart.report import REPORT_FILE, TITLE, write_report
 
 pytestmark = pytest.mark.slow
 
-REQUIRED_SECTIONS = ["overview", "funnel", "quarantine", "quality", "mix", "arms"]  # arms says when no arm ran
+# arms and target say when none ran
+REQUIRED_SECTIONS = ["overview", "funnel", "quarantine", "quality", "mix", "arms", "target"]
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,11 @@ example and a broken file."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, run_dbt
 from dbt_runs import dbt_build
 from pipeline_fixture import BUNDLED_EVAL, ZH
 
@@ -328,3 +331,66 @@ def test_features_are_the_same_when_duckdb_calls_from_two_threads(real_en):
     with ThreadPoolExecutor(2) as pool:
         parallel = list(pool.map(ngram_buckets, batches))
     assert all(a.equals(ngram_buckets(b)) for a, b in zip(parallel, batches))
+
+
+# ------------------------------------------------------------------ the target's provenance and the report
+
+
+def test_the_targets_provenance_is_recorded_with_every_target_aware_mix(built):
+    db, _, dbt_vars = built
+    rows = query(db, "select lang, sample_text from intermediate.int_target_records order by lang, sample_text")
+    digest = hashlib.md5("\x1e".join(f"{lang}\x1f{text}" for lang, text in rows).encode()).hexdigest()
+    assert query(db, "select * from intermediate.int_target_provenance") == [(dbt_vars["target_root"], 61, digest)]
+    mixes = query(db, "select mix, seed, target_content_hash from marts.mart_mix_target_provenance order by 1, 2")
+    assert mixes == [("target_dsir", 1, digest), ("target_dsir", 2, digest), ("training_mix", None, digest)]
+
+
+def test_training_runs_of_target_aware_mixes_record_the_target(built, tmp_path):
+    """A run of a target_* arm's mix records the target's provenance in training_runs; a random
+    arm's run does not (two planted adapter rows, the real training_runs model run over them)."""
+    db, _, dbt_vars = built
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        for arm in ("target_dsir", "random"):
+            con.execute(
+                "insert into marts.mart_arm_adapters (arm, seed, node, status, run_id, data_source) values (?, 1, 'arm', 'trained', ?, ?)",
+                [arm, f"run-{arm}", f"mart_arm_mixes:{arm}-1"],
+            )
+    run_dbt("run", copy, dbt_vars, "--select", "training_runs", "--target-path", str(tmp_path / "t"))
+    [(digest,)] = query(db, "select target_content_hash from intermediate.int_target_provenance")
+    runs = query(
+        copy, "select run_id, target_root, target_rows, target_content_hash from marts.training_runs order by 1"
+    )
+    assert runs == [("run-random", None, None, None), ("run-target_dsir", dbt_vars["target_root"], 61, digest)]
+
+
+def test_the_report_shows_where_the_target_aware_mixes_came_from(built, tmp_path):
+    from sftmart.report import write_report
+
+    db = built[0]
+    page = write_report(db, tmp_path / "report", gx_docs="").read_text(encoding="utf-8")
+    section = re.search(r'<section id="target".*?</section>', page, re.S).group(0)
+    [(digest,)] = query(db, "select target_content_hash from intermediate.int_target_provenance")
+    assert f'data-target-hash="{digest}"' in section
+    shown: dict[str, dict[str, float]] = {}
+    for collection, row in re.findall(r'<tr data-collection="([^"]+)">(.*?)</tr>', section, re.S):
+        for mix, share in re.findall(r'data-mix="([^"]+)" data-share="([0-9.]+)"', row):
+            shown.setdefault(mix, {})[collection] = float(share)
+    expected = {
+        arm: dict(
+            query(
+                db,
+                f"select source_collection, count(*) / sum(count(*)) over () from {ARM_POOL} where arm = '{arm}' group by 1",
+            )
+        )
+        for arm in ("target_dsir", "random")
+    }
+    expected["training_mix"] = dict(
+        query(db, "select source_collection, count(*) / sum(count(*)) over () from marts.mart_training_mix group by 1")
+    )
+    for mix, shares in expected.items():
+        assert {c: s for c, s in shown[mix].items() if s > 0} == pytest.approx(shares, abs=1e-6), mix
+    assert shown["target_dsir"][TARGET_SUBSET] > 0.8 > 0.5 > shown["random"][TARGET_SUBSET]
+    assert 'data-plot="dsir-weights"' in section and "data:image/png;base64," in section
+    assert re.findall(r'<tr data-lang="([^"]+)">', section) == ["en", "zh"]

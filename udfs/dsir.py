@@ -12,7 +12,10 @@ Chinese has no spaces, so a word run of Chinese would be a whole clause: here ev
 is a token of its own (character unigrams and bigrams), whatever the row's language tag. Text
 without Han characters gets the package's features bucket for bucket.
 
-The counting and the weights are SQL over this UDF's output (the int_dsir_* models).
+The lowercasing, splitting and hashing are one numba pass (udfs/dsir_hash.py); this module hands
+it Arrow buffers, lowercases in Python the few texts whose lowercase needs context, and keeps one
+set of tables per calling thread. The counting and the weights are SQL over this UDF's output (the
+int_dsir_* models).
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from udfs import dsir_hash
+from udfs.arrow_text import string_array, utf8_buffers, valid_mask
+
 NUM_BUCKETS = 10000  # the package's default num_buckets
 RESULT_TYPE = pa.list_(pa.uint32())
 
 # RE2 (Arrow) spelling of nltk's `\w` (the `regex` module's Unicode word characters).
 _WORD_RUN = r"([\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc}\x{200C}\x{200D}]+)"
 _HAN_CHAR = r"(\p{Han})"
-_CACHE_LIMIT = 2_000_000  # bigrams whose bucket is kept across calls (Zipf: most repeat)
 
 
 def bucket(ngram: str) -> int:
@@ -38,80 +43,45 @@ def bucket(ngram: str) -> int:
     return int.from_bytes(hashlib.sha256(ngram.encode("utf-8")).digest(), "big") % NUM_BUCKETS
 
 
-class _Seen:
-    """What earlier calls hashed: a global id and bucket per token, a bucket per pair of ids."""
-
-    def __init__(self):
-        self.ids: dict[str, int] = {}
-        self.words: list[str] = []
-        self.word_buckets = np.zeros(0, dtype=np.uint32)
-        self.pairs: dict[int, int] = {}
-
-    def token_ids(self, words: list[str]) -> np.ndarray:
-        if len(self.pairs) > _CACHE_LIMIT:
-            self.__init__()
-        new = [w for w in dict.fromkeys(words) if w not in self.ids]
-        for w in new:
-            self.ids[w] = len(self.words)
-            self.words.append(w)
-        if new:
-            added = np.fromiter((bucket(w) for w in new), dtype=np.uint32, count=len(new))
-            self.word_buckets = np.concatenate([self.word_buckets, added])
-        return np.fromiter((self.ids[w] for w in words), dtype=np.int64, count=len(words))
-
-    def pair_buckets(self, keys: np.ndarray) -> np.ndarray:
-        """Buckets of the bigrams `first id << 32 | second id`."""
-        pairs, words = self.pairs, self.words
-        out = []
-        for key in keys.tolist():
-            found = pairs.get(key)
-            if found is None:
-                found = pairs[key] = bucket(words[key >> 32] + " " + words[key & 0xFFFFFFFF])
-            out.append(found)
-        return np.array(out, dtype=np.uint32)
+# DuckDB calls the UDF from several threads at once: each thread has its own tables, so the
+# kernels (which release the GIL) run side by side
+_local = threading.local()
 
 
-_seen = _Seen()
-_seen_lock = threading.Lock()  # DuckDB calls the UDF from several threads at once
+def _lowered_by_python(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """texts with those whose lowercase needs Python (dsir_hash.CONTEXT_LOWER) lowercased, and a
+    mask of them."""
+    special = pc.fill_null(pc.match_substring_regex(texts, f"[{dsir_hash.CONTEXT_LOWER}]"), False)
+    if not pc.any(special).as_py():
+        return texts, np.zeros(len(texts), dtype=np.bool_)
+    lowered = [t.lower() for t in texts.filter(special).to_pylist()]
+    texts = pc.replace_with_mask(texts, special, pa.array(lowered, pa.string()))
+    return texts, special.to_numpy(zero_copy_only=False)
 
 
-def tokens(texts: pa.Array) -> pa.ListArray:
-    """Per text its tokens (lowercased word runs, other non-space runs, Han characters alone)."""
-    # Arrow's lowercasing equals Python's on ASCII; other texts take Python's (İ, final sigma, ...)
-    other = pc.invert(pc.fill_null(pc.string_is_ascii(texts), True))
-    lowered = pc.utf8_lower(texts)
-    if pc.any(other).as_py():
-        python_lower = [t.lower() for t in texts.filter(other).to_pylist()]
-        lowered = pc.replace_with_mask(lowered, other, pa.array(python_lower, pa.string()))
-    spaced = pc.replace_substring_regex(lowered, _WORD_RUN, r" \1 ")
-    spaced = pc.replace_substring_regex(spaced, _HAN_CHAR, r" \1 ")
-    return pc.utf8_split_whitespace(pc.utf8_trim_whitespace(spaced))
+def _run(texts: pa.Array, lowered: np.ndarray, cache: list) -> pa.Array:
+    data, offsets = utf8_buffers(texts)
+    out = np.empty(2 * int(offsets[-1] - offsets[0]) + 1, dtype=np.uint32)
+    out_offsets = np.zeros(len(texts) + 1, dtype=np.int32)
+    char_class, lowercase = dsir_hash.tables(_WORD_RUN, _HAN_CHAR)
+    valid, row = valid_mask(texts), 0
+    cache[0][3] = 0
+    while True:
+        row = dsir_hash.bucket_batch(
+            data, offsets, valid, lowered, char_class, lowercase, NUM_BUCKETS, tuple(cache), row, out, out_offsets
+        )
+        if row == len(texts):
+            break
+        dsir_hash.make_room(cache, int(offsets[row + 1] - offsets[row]))
+    values = pa.array(out[: cache[0][3]], pa.uint32())
+    return pa.ListArray.from_arrays(pa.array(out_offsets), values, mask=texts.is_null())
 
 
 def ngram_buckets(texts: pa.Array) -> pa.Array:
     """list<uint32> per text: the bucket of each of its unigrams, then of each of its bigrams
     (one entry per occurrence; null text -> null)."""
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    if texts.type != pa.string():
-        texts = texts.cast(pa.string())
-    rows = len(texts)
-    lists = tokens(texts)
-    flat = pc.list_flatten(lists)
-    parent = pc.list_parent_indices(lists).to_numpy()
-    kept = pc.not_equal(flat, "")  # an empty or all-space text splits into one empty string
-    flat, parent = flat.filter(kept), parent[kept.to_numpy(zero_copy_only=False)]
-    encoded = pc.dictionary_encode(flat)
-    words, codes = encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)
-    same_row = parent[:-1] == parent[1:]
-    with _seen_lock:
-        ids = _seen.token_ids(words)[codes]
-        unigram = _seen.word_buckets[ids]
-        unique_pairs, inverse = np.unique((ids[:-1][same_row] << 32) | ids[1:][same_row], return_inverse=True)
-        bigram = _seen.pair_buckets(unique_pairs)[inverse.reshape(-1)]
-
-    row_of = np.concatenate([parent, parent[:-1][same_row]])
-    values = np.concatenate([unigram, bigram])[np.argsort(row_of, kind="stable")]
-    offsets = np.zeros(rows + 1, dtype=np.int32)
-    np.cumsum(np.bincount(row_of, minlength=rows), out=offsets[1:])
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.uint32()), mask=texts.is_null())
+    texts = string_array(texts)
+    texts, lowered = _lowered_by_python(texts)
+    if getattr(_local, "cache", None) is None:
+        _local.cache = dsir_hash.new_cache()
+    return _run(texts, lowered, _local.cache)

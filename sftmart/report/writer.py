@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from sftmart.report import experiment, queries, sections
+from sftmart.report import experiment, queries, sections, target
 from sftmart.report.render import Section, page, render
 from sftmart.report.warehouse import MissingRelation, Warehouse
 
@@ -73,6 +73,7 @@ def write_report(
             _section("quality", "Text length and quality statistics", "quality.html.j2", lambda: sections.quality(wh)),
             _section("mix", "Language mix of the training set", "mix.html.j2", lambda: sections.mix(wh)),
             _section("arms", "Experiment: arms against random", "arms.html.j2", lambda: experiment.arms(wh)),
+            _section("target", "Target-aware mixes: where they came from", "target.html.j2", lambda: target.target(wh)),
         ]
         skipped = []
         dq_name, dq_schema = queries.DQ_RESULTS

@@ -23,8 +23,16 @@ select
         as selection_recipe,
     case when node = 'final' or data_source like 'mart_arm_mixes:curated-%' then {{ recipe_fingerprint_literal() }} end
         as recipe_fingerprint,
-    current_timestamp at time zone 'UTC' as recorded_at
+    current_timestamp at time zone 'UTC' as recorded_at,
+    -- the target a target-aware mix was drawn toward (a target arm's mix, or the final
+    -- adapter's mix when the recipe orders by dsir): int_target_provenance
+    target.target_root,
+    target.target_rows,
+    target.target_content_hash
 from adapter_runs
+left join {{ ref('int_target_provenance') }} as target
+    on {{ is_target_arm("regexp_extract(data_source, '^mart_arm_mixes:([a-z_]+)-', 1)") }}
+    {%- if recipe_uses_target() %} or node = 'final'{% endif %}
 where run_id is not null
 {% if is_incremental() %}
     and run_id not in (select run_id from {{ this }})
