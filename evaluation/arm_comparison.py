@@ -29,11 +29,13 @@ NEW_FIELDS = [
 
 
 def item_table(items) -> dict:
-    """(arm, eval_set, lang) -> {seed: {eval_id: (nll_sum, n_tokens)}} of the experiment arms."""
+    """(arm, budget_fraction, eval_set, lang) -> {seed: {eval_id: (nll_sum, n_tokens)}} of the
+    experiment arms."""
     out: dict = defaultdict(lambda: defaultdict(dict))
     for r in items.to_arrow_table().to_pylist():
         if r["seed"] is not None:
-            out[(r["arm"], r["eval_set"], r["lang"])][int(r["seed"])][r["eval_id"]] = (r["nll_sum"], r["n_tokens"])
+            key = (r["arm"], float(r["budget_fraction"]), r["eval_set"], r["lang"])
+            out[key][int(r["seed"])][r["eval_id"]] = (r["nll_sum"], r["n_tokens"])
     return out
 
 
@@ -41,9 +43,11 @@ def per_token(by_item: dict) -> float:
     return sum(s for s, _ in by_item.values()) / sum(n for _, n in by_item.values())
 
 
-def primary_stats(items: dict, arm: str, eval_set: str, lang: str) -> dict:
-    """The bootstrap and rank columns of one (arm, eval set, language) against random."""
-    arm_seeds, random_seeds = items.get((arm, eval_set, lang), {}), items.get(("random", eval_set, lang), {})
+def primary_stats(items: dict, arm: str, fraction: float, eval_set: str, lang: str) -> dict:
+    """The bootstrap and rank columns of one (arm, budget fraction, eval set, language) against the
+    random arm at the same budget fraction."""
+    arm_seeds = items.get((arm, fraction, eval_set, lang), {})
+    random_seeds = items.get(("random", fraction, eval_set, lang), {})
     out = {"n_random_draws": len(random_seeds)}
     if arm_seeds and random_seeds:
         out["beats_random"] = beats_random([per_token(v) for v in arm_seeds.values()],
@@ -53,7 +57,7 @@ def primary_stats(items: dict, arm: str, eval_set: str, lang: str) -> dict:
     if len(seeds) >= 2 and ids:
         diff = np.array([[arm_seeds[s][i][0] - random_seeds[s][i][0] for i in ids] for s in seeds])
         n_tokens = np.array([random_seeds[seeds[0]][i][1] for i in ids])
-        delta, low, high, p = paired_bootstrap(diff, n_tokens, seed=stable_seed(arm, eval_set, lang))
+        delta, low, high, p = paired_bootstrap(diff, n_tokens, seed=stable_seed(arm, fraction, eval_set, lang))
         out |= {"delta_vs_random": delta, "ci_low": low, "ci_high": high, "p_value": p}
         out["interval_method"] = f"hierarchical bootstrap: {len(seeds)} seeds x {len(ids)} items"
     return out
@@ -69,7 +73,7 @@ def comparison_node(metrics, items) -> pa.Table:
         r["is_primary"] = r["metric"] == PRIMARY_METRIC
         r["interval_method"] = "t over seeds" if r["ci_low"] is not None else None
         if r["is_primary"]:
-            r |= primary_stats(by_item, r["arm"], r["eval_set"], r["lang"])
+            r |= primary_stats(by_item, r["arm"], float(r["budget_fraction"]), r["eval_set"], r["lang"])
     family = [r for r in rows if r["is_primary"] and r["verdict"] not in UNDECIDED and r.get("p_value") is not None]
     adjusted, survives = holm([r["p_value"] for r in family])
     for r, p_holm, kept in zip(family, adjusted, survives):

@@ -16,6 +16,7 @@ SCHEMA = pa.schema(
     [
         ("arm", pa.string()),
         ("seed", pa.int32()),
+        ("budget_fraction", pa.float64()),
         ("model_run", pa.string()),
         ("eval_set", pa.string()),
         ("lang", pa.string()),
@@ -29,6 +30,7 @@ ITEM_SCHEMA = pa.schema(
     [
         ("arm", pa.string()),
         ("seed", pa.int32()),
+        ("budget_fraction", pa.float64()),
         ("model_run", pa.string()),
         ("eval_id", pa.string()),
         ("eval_set", pa.string()),
@@ -68,6 +70,6 @@ def eval_results_node(con, models, eval_records, settings_json: str, items: bool
     )
     out = []
     for run, results in zip(runs, evaluated):
-        keys = {"arm": run["arm"], "seed": run["seed"], "model_run": run["model_run"]}
+        keys = {k: run[k] for k in ("arm", "seed", "budget_fraction", "model_run")}
         out += [keys | r for r in results]
     return pa.Table.from_pylist(out, schema=schema)

@@ -67,15 +67,17 @@ def comparison(items: list[tuple]) -> dict:
     """comparison_node on int_arm_metrics_compared rows for two arms and per-item rows `items`."""
     con = duckdb.connect()
     con.sql("""create table metrics (arm varchar, eval_set varchar, lang varchar, metric varchar, mean_value double,
-        random_mean double, delta_vs_random double, ci_low double, ci_high double, n_seeds bigint, verdict varchar)""")
-    con.sql("""insert into metrics values
+        random_mean double, delta_vs_random double, ci_low double, ci_high double, n_seeds bigint, verdict varchar,
+        budget_fraction double default 1.0)""")
+    con.sql("""insert into metrics (arm, eval_set, lang, metric, mean_value, random_mean, delta_vs_random, ci_low,
+        ci_high, n_seeds, verdict) values
         ('same', 'held', 'en', 'nll', 2.0, 2.0, 0.0, -0.1, 0.1, 3, 'no difference'),
         ('close', 'held', 'en', 'nll', 1.8, 2.0, -0.2, -0.5, 0.1, 3, 'no difference'),
         ('close', 'held', 'en', 'acc', 0.5, 0.4, 0.1, -0.1, 0.3, 3, 'no difference'),
         ('kit', 'held', 'en', 'nll', 1.0, 2.0, -1.0, -1.1, -0.9, 3, 'not comparable')""")
-    con.sql("create table items (arm varchar, seed int, eval_id varchar, eval_set varchar, lang varchar, "
-            "nll_sum double, n_tokens bigint)")  # fmt: skip
-    con.executemany("insert into items values (?, ?, ?, 'held', 'en', ?, ?)", items)
+    con.sql("create table items (arm varchar, seed int, budget_fraction double, eval_id varchar, eval_set varchar, "
+            "lang varchar, nll_sum double, n_tokens bigint)")  # fmt: skip
+    con.executemany("insert into items values (?, ?, 1.0, ?, 'held', 'en', ?, ?)", items)
     rows = comparison_node(con.table("metrics"), con.table("items")).to_pylist()
     return {(r["arm"], r["metric"]): r for r in rows}
 

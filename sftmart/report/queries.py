@@ -260,9 +260,22 @@ def arm_values(wh: Warehouse) -> list[tuple]:
 def arm_comparison(wh: Warehouse) -> list[tuple]:
     wh.require(ARM_COMPARISON)
     return wh.rows(f"""
-        select metric, eval_set, lang, arm, mean_value, random_mean, delta_vs_random, ci_low, ci_high, n_seeds,
-               verdict
-        from {ARM_COMPARISON} order by metric, eval_set, lang, {ARMS_ORDER}""")
+        select metric, eval_set, lang, arm, is_primary, mean_value, random_mean, delta_vs_random, ci_low, ci_high,
+               n_seeds, p_holm, beats_random, n_random_draws, verdict
+        from {ARM_COMPARISON} order by not is_primary, metric, eval_set, lang, {ARMS_ORDER}""")
+
+
+ARM_CURVE = "marts.mart_arm_curve"
+
+
+def arm_curve(wh: Warehouse) -> list[tuple]:
+    """(eval_set, lang, arm, real_tokens, value, headline) per arm and budget fraction; none without
+    the curve table (a warehouse built before it)."""
+    if not wh.has(ARM_CURVE):
+        return []
+    return wh.rows(f"""
+        select eval_set, lang, arm, real_tokens, value, headline from {ARM_CURVE}
+        order by eval_set, lang, {ARMS_ORDER}, budget_fraction""")
 
 
 def arm_tokens(wh: Warehouse) -> list[tuple]:

@@ -4,7 +4,7 @@
 -- and the counted, real and trained tokens of each arm: counted and real from its mixes, trained
 -- from this build's arm runs as training_runs records them (the arm_comparison macro says how).
 {%- set runs -%}
-(select a.arm, a.seed, r.tokens_seen, r.n_dropped_over_length
+(select a.arm, a.seed, a.budget_fraction, r.tokens_seen, r.n_dropped_over_length
  from {{ ref('mart_arm_adapters') }} as a
  inner join {{ ref('training_runs') }} as r using (run_id))
 {%- endset %}
