@@ -32,7 +32,7 @@ def make_warehouse(path, with_arms: bool):
                    select 'nll' as metric, 'held' as eval_set, 'en' as lang, 'curated' as arm, true as is_primary,
                           1.9 as mean_value, 2.1 as random_mean, -0.2 as delta_vs_random, -0.3 as ci_low,
                           -0.1 as ci_high, 2 as n_seeds, 0.004 as p_holm, 2 as beats_random, 2 as n_random_draws,
-                          'better' as verdict
+                          'better' as verdict, 1.0 as budget_fraction
                    where {}""".format("true" if with_arms else "false")
         )
         con.sql(

@@ -248,11 +248,15 @@ ARMS_ORDER = "case arm when 'random' then 0 when 'curated' then 1 when 'length' 
 
 def arm_values(wh: Warehouse) -> list[tuple]:
     """(metric, eval_set, lang, arm, seed, value) of every evaluated experiment arm."""
-    wh.require(EVAL_RESULTS)
+    full_budget = (  # arms drawn at several budget fractions: the plots show the full budget's
+        f"and budget_fraction = (select max(budget_fraction) from {EVAL_RESULTS})"
+        if "budget_fraction" in wh.require(EVAL_RESULTS)
+        else ""
+    )
     return wh.rows(f"""
         select * from (
             select metric, eval_set, lang, arm, seed, avg(value) as value
-            from {EVAL_RESULTS} where arm in ('curated', 'random', 'length', 'kit') and value is not null
+            from {EVAL_RESULTS} where arm in ('curated', 'random', 'length', 'kit') and value is not null {full_budget}
             group by all)
         order by metric, eval_set, lang, {ARMS_ORDER}, seed""")
 
@@ -260,9 +264,10 @@ def arm_values(wh: Warehouse) -> list[tuple]:
 def arm_comparison(wh: Warehouse) -> list[tuple]:
     wh.require(ARM_COMPARISON)
     return wh.rows(f"""
-        select metric, eval_set, lang, arm, is_primary, mean_value, random_mean, delta_vs_random, ci_low, ci_high,
+        select metric, eval_set, lang, if(budget_fraction = 1, arm, arm || ' @' || budget_fraction) as arm,
+               is_primary, mean_value, random_mean, delta_vs_random, ci_low, ci_high,
                n_seeds, p_holm, beats_random, n_random_draws, verdict
-        from {ARM_COMPARISON} order by not is_primary, metric, eval_set, lang, {ARMS_ORDER}""")
+        from {ARM_COMPARISON} order by not is_primary, metric, eval_set, lang, {ARMS_ORDER}, budget_fraction""")
 
 
 ARM_CURVE = "marts.mart_arm_curve"
