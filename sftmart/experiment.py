@@ -49,25 +49,29 @@ TOKEN_COLUMNS = ("arm", "seeds", "real tokens", "counted tokens", "trained token
 
 
 def comparison_rows(db_path: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """The comparison rows; per arm (arm, seeds, real, counted and trained tokens per seed): real and
+    """The comparison rows; per arm and budget fraction (arm, or arm @fraction below the full budget;
+    seeds, real, counted and trained tokens per seed): real and
     counted from the mixes, trained from the arm's runs in training_runs (tokens_seen); and the
     curve's rows with a headline (none before the curve table exists)."""
     import duckdb
 
     with duckdb.connect(str(db_path), read_only=True) as con:
         rows = con.execute(f"""
-            select arm, eval_set, lang, metric, is_primary, mean_value, random_mean, delta_vs_random, ci_low,
+            select if(budget_fraction = 1, arm, arm || ' @' || budget_fraction) as arm, eval_set, lang, metric,
+                   is_primary, mean_value, random_mean, delta_vs_random, ci_low,
                    ci_high, n_seeds, p_value, p_holm, beats_random, n_random_draws, verdict
-            from {COMPARISON} order by not is_primary, metric, eval_set, lang, arm""").fetchall()
+            from {COMPARISON} order by not is_primary, metric, eval_set, lang, arm, budget_fraction""").fetchall()
         tokens = con.execute(f"""
             with mixes as (
-                select arm, seed, sum(n_tokens) as real, sum(counted_tokens) as counted from {MIXES} group by all),
+                select arm, seed, budget_fraction, sum(n_tokens) as real, sum(counted_tokens) as counted
+                from {MIXES} group by all),
             runs as (
-                select a.arm, a.seed, r.tokens_seen
+                select a.arm, a.seed, a.budget_fraction, r.tokens_seen
                 from marts.mart_arm_adapters as a join marts.training_runs as r using (run_id))
-            select m.arm, count(*), avg(m.real), avg(m.counted), avg(r.tokens_seen)
-            from mixes as m left join runs as r using (arm, seed)
-            group by m.arm order by m.arm""").fetchall()
+            select if(m.budget_fraction = 1, m.arm, m.arm || ' @' || m.budget_fraction), count(*), avg(m.real),
+                   avg(m.counted), avg(r.tokens_seen)
+            from mixes as m left join runs as r using (arm, seed, budget_fraction)
+            group by m.arm, m.budget_fraction order by m.arm, m.budget_fraction""").fetchall()
         has_curve = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = ?",
             [CURVE.split(".")[1]],

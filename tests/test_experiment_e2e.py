@@ -154,7 +154,7 @@ def test_comparison_rows_and_the_printed_table(experiment):
     # printed to a pipe: CSV, whole
     header = "arm,eval_set,lang,metric,primary,mean,random,delta,ci_low,ci_high,seeds,p_value,p_holm,beats_random,"
     assert out.count(header + "random_draws,verdict\n") == 1
-    assert "arm,seeds,real_tokens,counted_tokens,trained_tokens\ncurated,6," in out  # 3 seeds x 2 budgets
+    assert "arm,seeds,real_tokens,counted_tokens,trained_tokens\ncurated @0.5,3," in out and "\ncurated,3," in out
 
 
 def test_the_arm_trained_on_rows_close_to_the_evaluation_set_is_better(experiment):

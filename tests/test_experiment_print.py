@@ -24,11 +24,16 @@ def make_warehouse(path):
             ('kit', '{LONG_SET}', 'en', 'nll', true, 2.5, 2.2, 0.3, null, null, 1, null, null, 0, 5, 'not comparable'))
             as t(arm, eval_set, lang, metric, is_primary, mean_value, random_mean, delta_vs_random, ci_low, ci_high,
                  n_seeds, p_value, p_holm, beats_random, n_random_draws, verdict)""")
+        con.sql("alter table marts.mart_arm_comparison add column budget_fraction double default 1.0")
         con.sql("""create table marts.mart_arm_mixes as select * from (values
-            ('curated', 1, 6126, 6126), ('curated', 2, 6120, 6120), ('random', 1, 6125, 6125), ('kit', 1, 9000, 6000))
+            ('curated', 1, 6126, 6126), ('curated', 2, 6120, 6120), ('random', 1, 6125, 6125), ('kit', 1, 9000, 6000),
+            ('curated', 1, 3063, 3063))
             as t(arm, seed, n_tokens, counted_tokens)""")
+        con.sql("alter table marts.mart_arm_mixes add column budget_fraction double default 1.0")
+        con.sql("update marts.mart_arm_mixes set budget_fraction = 0.5 where n_tokens = 3063")
         con.sql("""create table marts.mart_arm_adapters as select * from (values
             ('curated', 1, 'r1'), ('curated', 2, 'r2'), ('random', 1, 'r3')) as t(arm, seed, run_id)""")
+        con.sql("alter table marts.mart_arm_adapters add column budget_fraction double default 1.0")
         con.sql("""create table marts.training_runs as select * from (values ('r1', 18000), ('r2', 18100), ('r3', 17990))
             as t(run_id, tokens_seen)""")
 
@@ -57,6 +62,9 @@ def test_off_a_terminal_the_comparison_prints_whole_as_csv(tmp_path, capsys):
         "arm": "curated", "seeds": "2", "real_tokens": "6123", "counted_tokens": "6123", "trained_tokens": "18050",
     }  # fmt: skip
     assert per_arm["kit"]["real_tokens"] == "9000" and per_arm["kit"]["trained_tokens"] == ""
+    assert per_arm["curated @0.5"] == {  # a draw at half the budget: its own row, no run recorded
+        "arm": "curated @0.5", "seeds": "1", "real_tokens": "3063", "counted_tokens": "3063", "trained_tokens": "",
+    }  # fmt: skip
     # the default output is stdout, here captured by pytest: not a terminal either
     print_comparison(tmp_path / "w.duckdb")
     assert capsys.readouterr().out == out.getvalue()
