@@ -16,7 +16,7 @@ from evaluation.multiple_choice import choice_correct, option_logliks
 from evaluation.responses import response_nlls
 from evaluation.rouge import rouge_l
 
-EVALUATOR_VERSION = "1"  # bump when a metric changes for the same model and rows
+EVALUATOR_VERSION = "2"  # bump when a metric changes for the same model and rows (2: per-item NLL rows)
 METRICS = ("nll", "perplexity", "acc", "acc_norm", "rouge_l")
 ROW_FIELDS = ("eval_id", "eval_set", "lang", "prompt", "response", "options", "answer_index")
 
@@ -57,7 +57,11 @@ def _metric_rows(rows, nlls, mc_rows, mc_logliks, gen_rows, generations) -> list
         total = sums[(r["eval_set"], r["lang"], "rouge_l")]
         total[0] += rouge_l(r["response"], text, r["lang"])
         total[1] += 1
-    out = []
+    out = [  # per item: the response NLL's sum and tokens (results with an eval_id; `select_results`)
+        {"eval_id": r["eval_id"], "eval_set": r["eval_set"], "lang": r["lang"], "nll_sum": s[0], "n_tokens": s[1]}
+        for r, s in zip(rows, nlls)
+        if s is not None
+    ]
     for (eval_set, lang, metric), (value, n) in sorted(sums.items()):
         mean = value / n if n else None
         out.append({"eval_set": eval_set, "lang": lang, "metric": metric, "value": mean, "n": n})
@@ -65,6 +69,11 @@ def _metric_rows(rows, nlls, mc_rows, mc_logliks, gen_rows, generations) -> list
             perplexity = math.exp(min(mean, 700.0)) if mean is not None else None
             out.append({"eval_set": eval_set, "lang": lang, "metric": "perplexity", "value": perplexity, "n": n})
     return out
+
+
+def select_results(results: list[dict], items: bool = False) -> list[dict]:
+    """The aggregate metric rows of a model's results, or with `items` its per-item NLL rows."""
+    return [r for r in results if ("eval_id" in r) == items]
 
 
 def checked_rows(rows: Sequence[dict]) -> list[dict]:
@@ -109,15 +118,18 @@ def evaluate_model(
     max_new_tokens: int,
     cache_path: str | None = None,
     progress: bool = True,
+    items: bool = False,
 ) -> list[dict]:
     """Rows of (eval_set, lang, metric, value, n): `n` is the tokens an nll/perplexity averages over,
-    else the questions or generations. The model is loaded only when the cache lacks the result."""
+    else the questions or generations; with `items`, one row per scored evaluation row instead
+    (eval_id, eval_set, lang, nll_sum, n_tokens). The model is loaded only when the cache lacks the
+    result (both kinds are cached together)."""
     rows = checked_rows(rows)
     key = result_key(spec_json, adapter_path, rows, generation_samples, max_new_tokens)
     cache = EvalCache(cache_path) if cache_path else None
     if cache is not None and (hit := cache.get(key)) is not None:
-        return hit
+        return select_results(hit, items)
     results = compute_metrics(spec_json, adapter_path, rows, generation_samples, max_new_tokens, progress)
     if cache is not None:
         cache.put(key, results)
-    return results
+    return select_results(results, items)

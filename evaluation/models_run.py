@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from compute.config import parse_compute
 from evaluation.cache import EvalCache
-from evaluation.evaluate import checked_rows, compute_metrics, evaluate_model, result_key
+from evaluation.evaluate import checked_rows, compute_metrics, evaluate_model, result_key, select_results
 
 
 def evaluate_models(
@@ -26,12 +26,15 @@ def evaluate_models(
     cache_path: str | None = None,
     compute=None,
     progress: bool = True,
+    items: bool = False,
 ) -> list[list[dict]]:
     """`evaluate_model`'s rows for each adapter path (None: the base model), in their order."""
     config = parse_compute(compute)
     if not config.is_ray:
         return [
-            evaluate_model(spec_json, path, rows, generation_samples, max_new_tokens, cache_path=cache_path)
+            evaluate_model(
+                spec_json, path, rows, generation_samples, max_new_tokens, cache_path=cache_path, items=items
+            )
             for path in tqdm(adapter_paths, desc="evaluating models", unit="model", disable=not progress)
         ]
     from compute.tasks import run_tasks
@@ -63,4 +66,4 @@ def evaluate_models(
         on_result=keep,
         progress=progress,
     )
-    return [found[k] for k in keys]
+    return [select_results(found[k], items) for k in keys]

@@ -1,6 +1,7 @@
-"""mart_eval_results as a node of the dbt DAG: `evaluate_model` for every row of
-int_models_to_evaluate on the rows of int_eval_records_filtered, in-process or on a Ray cluster as the
-`compute` var says (evaluation/models_run.py)."""
+"""mart_eval_results and mart_eval_item_nll as nodes of the dbt DAG: `evaluate_model` for every row
+of int_models_to_evaluate on the rows of int_eval_records_filtered, in-process or on a Ray cluster as
+the `compute` var says (evaluation/models_run.py). Both read one cache entry per model: the node that
+runs second loads no model."""
 
 from __future__ import annotations
 
@@ -16,12 +17,27 @@ SCHEMA = pa.schema(
     [
         ("arm", pa.string()),
         ("seed", pa.int32()),
+        ("budget_fraction", pa.float64()),
         ("model_run", pa.string()),
         ("eval_set", pa.string()),
         ("lang", pa.string()),
         ("metric", pa.string()),
         ("value", pa.float64()),
         ("n", pa.int64()),
+    ]
+)
+
+ITEM_SCHEMA = pa.schema(
+    [
+        ("arm", pa.string()),
+        ("seed", pa.int32()),
+        ("budget_fraction", pa.float64()),
+        ("model_run", pa.string()),
+        ("eval_id", pa.string()),
+        ("eval_set", pa.string()),
+        ("lang", pa.string()),
+        ("nll_sum", pa.float64()),
+        ("n_tokens", pa.int64()),
     ]
 )
 
@@ -32,11 +48,13 @@ def spec_json(settings: dict) -> str:
     return model_spec_from_settings(settings).to_json()
 
 
-def eval_results_node(con, models, eval_records, settings_json: str) -> pa.Table:
+def eval_results_node(con, models, eval_records, settings_json: str, items: bool = False) -> pa.Table:
+    """Per model, its metric rows (SCHEMA), or with `items` its per-item response NLLs (ITEM_SCHEMA)."""
+    schema = ITEM_SCHEMA if items else SCHEMA
     settings = json.loads(settings_json)
     runs = models.order("model_run").to_arrow_table().to_pylist()
     if not settings["model_layer"] or not runs:
-        return SCHEMA.empty_table()
+        return schema.empty_table()
     rows = eval_records.order("eval_id").to_arrow_table().to_pylist()
     if not rows:
         raise ValueError("mart_eval_results: int_eval_records_filtered is empty; eval_root holds no evaluation rows")
@@ -49,9 +67,10 @@ def eval_results_node(con, models, eval_records, settings_json: str) -> pa.Table
         max_new_tokens=int(settings["eval_max_new_tokens"]),
         cache_path=cache,
         compute=settings.get("compute"),
+        items=items,
     )
     out = []
     for run, results in zip(runs, evaluated):
-        keys = {"arm": run["arm"], "seed": run["seed"], "model_run": run["model_run"]}
+        keys = {k: run[k] for k in ("arm", "seed", "budget_fraction", "model_run")}
         out += [keys | r for r in results]
-    return pa.Table.from_pylist(out, schema=SCHEMA)
+    return pa.Table.from_pylist(out, schema=schema)

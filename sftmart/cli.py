@@ -147,6 +147,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="arms (default: all but " + ", ".join(TARGET_ARMS) + ")",
     )
     experiment.add_argument("--seeds", type=at_least_one, default=3, help="seeds per arm: 1..N (default 3)")
+    experiment.add_argument(
+        "--budget-fractions", nargs="+", type=float, help="shares of the mix's budget each arm is drawn at, e.g. 0.5 1"
+    )
     experiment.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
     sub.add_parser("funnel", help="print the pipeline funnel of the last build")
     sub.add_parser("report", help="write the HTML pipeline report of the last build")
@@ -186,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 "sftmart experiment compares arms on an evaluation set, and eval_root: none turns it off: "
                 "give eval_root a folder of held-out records (or leave it empty for the bundled set)"
             )
-        dbt_vars = experiment_vars(dbt_vars, args.arms, args.seeds)
+        dbt_vars = experiment_vars(dbt_vars, args.arms, args.seeds, args.budget_fractions)
         args.select, args.no_validate = SELECT, False
     if args.raw_root:
         dbt_vars["raw_root"] = os.path.abspath(args.raw_root)

@@ -193,13 +193,14 @@ def test_model_layer_off_leaves_typed_empty_evaluation_tables(validated_warehous
     with duckdb.connect(str(db_path), read_only=True) as con:
         counts = [
             con.execute(f"select count(*) from marts.{t}").fetchone()[0]
-            for t in ("int_models_to_evaluate", "mart_eval_results")
+            for t in ("int_models_to_evaluate", "mart_eval_results", "mart_eval_item_nll")
         ]
         types = dict(con.execute("select column_name, column_type from (describe marts.mart_eval_results)").fetchall())
-    assert counts == [0, 0]
+    assert counts == [0, 0, 0]
     assert types == {
         "arm": "VARCHAR",
         "seed": "INTEGER",
+        "budget_fraction": "DOUBLE",
         "model_run": "VARCHAR",
         "eval_set": "VARCHAR",
         "lang": "VARCHAR",

@@ -145,18 +145,21 @@ def test_comparison_is_a_paired_t_interval_over_seeds(compiled, con):
         ("kit", 1): 2.5,  # one seed
     }  # fmt: skip
     con.sql(
-        "create table results (arm varchar, seed int, eval_set varchar, lang varchar, metric varchar, value double)"
+        "create table results (arm varchar, seed int, eval_set varchar, lang varchar, metric varchar, value double,"
+        " budget_fraction double default 1.0)"
     )
     for (arm, seed), value in values.items():
-        con.execute("insert into results values (?, ?, 'held', 'en', 'nll', ?)", [arm, seed, value])
-        con.execute("insert into results values (?, ?, 'held', 'en', 'acc', ?)", [arm, seed, 1 - value / 4])
+        insert = "insert into results (arm, seed, eval_set, lang, metric, value) values (?, ?, 'held', 'en', ?, ?)"
+        con.execute(insert, [arm, seed, "nll", value])
+        con.execute(insert, [arm, seed, "acc", 1 - value / 4])
     # real tokens per language: curated within 2% of random's, the kit 50% over in English
-    con.sql("""create table mixes as select * from (values
+    con.sql("""create table mixes as select *, 1.0::double as budget_fraction from (values
                    ('random', 1, 'en', 100, 100), ('random', 1, 'zh', 100, 100),
                    ('curated', 1, 'en', 99, 99), ('curated', 1, 'zh', 101, 101),
                    ('kit', 1, 'en', 150, 100), ('kit', 1, 'zh', 100, 60))
                as t(arm, seed, lang, n_tokens, counted_tokens)""")
-    con.sql("""create table runs as select * from (values ('curated', 1, 600, 0), ('curated', 2, 640, 0))
+    con.sql("""create table runs as select *, 1.0::double as budget_fraction
+               from (values ('curated', 1, 600, 0), ('curated', 2, 640, 0))
                as t(arm, seed, tokens_seen, n_dropped_over_length)""")
     rows = con.sql(f"select * from ({compiled['comparison']}) order by arm, metric").fetchall()
     got = {(r[0], r[3]): r for r in rows}
@@ -169,7 +172,7 @@ def test_comparison_is_a_paired_t_interval_over_seeds(compiled, con):
     assert high < 0 and verdict == "better"  # lower nll is better
     assert got[("curated", "acc")][10] == "better"  # higher accuracy is better
     # counted, real and trained tokens per seed; comparable: within 2% per language
-    assert got[("curated", "nll")][11:] == (200, 200, 200, 0.495, 0.5, 620, 0, True)
+    assert got[("curated", "nll")][11:] == (200, 200, 200, 0.495, 0.5, 620, 0, True, 1.0)  # budget_fraction last
     identical = got[("length", "nll")]
     assert identical[4:11] == (pytest.approx(2.1), pytest.approx(2.1), 0, 0, 0, 3, "no difference")
     kit = got[("kit", "nll")]

@@ -52,9 +52,11 @@ def warehouse(root: Path) -> duckdb.DuckDBPyConnection:
         for arm, seed in ARMS for i in range(8)
     ]  # fmt: skip
     con.execute(
-        "create or replace table mixes (arm varchar, seed integer, sample_id varchar, prompt varchar, response varchar, n_tokens integer)"
+        "create or replace table mixes (arm varchar, seed integer, sample_id varchar, prompt varchar, response varchar, n_tokens integer, budget_fraction double default 1.0)"
     )
-    con.executemany("insert into mixes values (?, ?, ?, ?, ?, ?)", mixes)
+    con.executemany(
+        "insert into mixes (arm, seed, sample_id, prompt, response, n_tokens) values (?, ?, ?, ?, ?, ?)", mixes
+    )
     con.execute(
         "create or replace table eval_records (eval_id varchar, eval_set varchar, lang varchar, prompt varchar, response varchar, options varchar[], answer_index integer)"
     )
@@ -69,8 +71,8 @@ def build_nodes(root: Path, settings: dict):
     arms = arm_adapters_node(con, con.table("mixes"), settings)
     con.register("arms", arms)
     models = con.sql(
-        "select 'base' as arm, null::integer as seed, 'base' as model_run, null::varchar as adapter_path "
-        "union all select arm, seed::integer, run_id, adapter_path from arms"
+        "select 'base' as arm, null::integer as seed, null::double as budget_fraction, 'base' as model_run, "
+        "null::varchar as adapter_path union all select arm, seed::integer, budget_fraction, run_id, adapter_path from arms"
     )
     evaluated = eval_results_node(con, models, con.table("eval_records"), json.dumps(settings))
     con.close()
@@ -78,7 +80,7 @@ def build_nodes(root: Path, settings: dict):
 
 
 def calls(path: Path) -> list[str]:
-    """The runs the tasks finished (labels: <arm>-<seed>, an adapter path, or "base model")."""
+    """The runs the tasks finished (labels: <arm>-<seed>-b<budget fraction>, an adapter path, or "base model")."""
     return sorted(path.read_text().splitlines()) if path.exists() else []
 
 
@@ -109,7 +111,7 @@ def test_arms_trained_on_ray_equal_in_process_through_a_killed_task(built):
     1 and 2 threads give the same adapter bit for bit)."""
     root, _, (local_arms, _), (ray_arms, _) = built
     assert (root / "crashed").exists()  # a worker died before its run and the run went again
-    labels = sorted([f"{arm}-{seed}" for arm, seed in ARMS] + ["final"])  # the final adapter's run too
+    labels = sorted([f"{arm}-{seed}-b1" for arm, seed in ARMS] + ["final"])  # the final adapter's run too
     assert [c for c in calls(root / "calls.txt") if "/" not in c and c != "base model"] == labels  # each once
     assert [(r.get("arm", r["node"]), r.get("seed"), r["status"], r["steps"]) for r in ray_arms] == [
         (r.get("arm", r["node"]), r.get("seed"), "trained", 3) for r in local_arms

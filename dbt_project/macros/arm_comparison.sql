@@ -11,9 +11,12 @@ select * from (values
 ) as t (df, t_975)
 {%- endmacro %}
 
-{#- Each arm against `random`, per eval set, language and metric, from `results` (arm, seed, eval_set,
-    lang, metric, value), the arms' mixes `mixes` (arm, seed, lang, n_tokens, counted_tokens) and
-    their training runs `runs` (arm, seed, tokens_seen, n_dropped_over_length; none = no runs).
+{#- Each arm against `random` at the same budget fraction, per eval set, language and metric, from
+    `results` (arm, seed, budget_fraction, eval_set, lang, metric, value), the arms' mixes `mixes` (arm,
+    seed, budget_fraction, lang, n_tokens, counted_tokens) and their training runs `runs` (arm, seed,
+    budget_fraction, tokens_seen, n_dropped_over_length; none = no runs). Everything below is per
+    budget_fraction (the last output column): a draw is paired, compared and counted only with the
+    random draws of its own fraction of the budget.
     The difference is PAIRED by seed: d_s = value(arm, s) - value(random, s) over the seeds both arms
     ran (the arm seed is also the training seed, so a pair shares LoRA initialisation and data order);
     delta_vs_random = mean(d), the 95% interval mean(d) +- t(0.975, n-1) * sd(d) / sqrt(n). With fewer
@@ -29,23 +32,25 @@ select * from (values
     (rows training dropped as too long; 0, since the pool holds none). -#}
 {% macro arm_comparison(results, mixes, runs=none) -%}
 with per_seed as (
-    select arm, seed, eval_set, lang, metric, avg(value) as value
+    select arm, seed, budget_fraction, eval_set, lang, metric, avg(value) as value
     from {{ results }}
     where arm in ('{{ experiment_arms() | join("', '") }}')
     group by all
 ),
 
 paired as (
-    select a.arm, a.eval_set, a.lang, a.metric, a.seed, a.value, r.value as random_value, a.value - r.value as diff
+    select a.arm, a.budget_fraction, a.eval_set, a.lang, a.metric, a.seed, a.value, r.value as random_value,
+           a.value - r.value as diff
     from per_seed as a
     left join per_seed as r
-        on r.arm = 'random' and a.seed = r.seed and a.eval_set = r.eval_set and a.lang = r.lang and a.metric = r.metric
+        on r.arm = 'random' and a.seed = r.seed and a.budget_fraction = r.budget_fraction
+           and a.eval_set = r.eval_set and a.lang = r.lang and a.metric = r.metric
     where a.arm <> 'random'
 ),
 
 stats as (
     select
-        arm, eval_set, lang, metric,
+        arm, budget_fraction, eval_set, lang, metric,
         coalesce(avg(value) filter (where diff is not null), avg(value)) as mean_value,
         avg(random_value) filter (where diff is not null) as random_mean,
         avg(diff) as delta_vs_random,
@@ -56,38 +61,40 @@ stats as (
 ),
 
 mix_langs as (
-    select arm, seed, lang, sum(n_tokens) as real_tokens, sum(counted_tokens) as counted_tokens
+    select arm, seed, budget_fraction, lang, sum(n_tokens) as real_tokens, sum(counted_tokens) as counted_tokens
     from {{ mixes }}
     group by all
 ),
 
 arm_lang_tokens as (
-    -- per arm and language, the mean over the arm's seeds (a seed without that language counts 0)
-    select s.arm, l.lang, avg(coalesce(m.real_tokens, 0)) as real_tokens
-    from (select distinct arm, seed from mix_langs) as s
+    -- per arm, fraction and language, the mean over the arm's seeds (a seed without that language counts 0)
+    select s.arm, s.budget_fraction, l.lang, avg(coalesce(m.real_tokens, 0)) as real_tokens
+    from (select distinct arm, seed, budget_fraction from mix_langs) as s
     cross join (select distinct lang from mix_langs) as l
-    left join mix_langs as m using (arm, seed, lang)
+    left join mix_langs as m using (arm, seed, budget_fraction, lang)
     group by all
 ),
 
 comparability as (
     select
         a.arm,
+        a.budget_fraction,
         bool_and(abs(a.real_tokens - coalesce(r.real_tokens, 0))
                  <= {{ sql_literal(budget_tolerance()) }} * coalesce(r.real_tokens, 0)) as is_comparable
     from arm_lang_tokens as a
-    left join arm_lang_tokens as r on r.arm = 'random' and r.lang = a.lang
-    group by a.arm
+    left join arm_lang_tokens as r on r.arm = 'random' and r.budget_fraction = a.budget_fraction and r.lang = a.lang
+    group by a.arm, a.budget_fraction
 ),
 
 tokens as (
     select
         arm,
+        budget_fraction,
         avg(real_tokens) as real_tokens,
         avg(counted_tokens) as counted_tokens,
         avg(en_tokens / nullif(real_tokens, 0)) as real_en_share
     from (
-        select arm, seed, sum(real_tokens) as real_tokens, sum(counted_tokens) as counted_tokens,
+        select arm, seed, budget_fraction, sum(real_tokens) as real_tokens, sum(counted_tokens) as counted_tokens,
                coalesce(sum(real_tokens) filter (where lang = 'en'), 0) as en_tokens
         from mix_langs group by all
     ) as per_mix
@@ -96,10 +103,11 @@ tokens as (
 
 trained as (
     {%- if runs is none %}
-    select null::varchar as arm, null::double as trained_tokens, null::double as n_dropped_over_length
+    select null::varchar as arm, null::double as budget_fraction, null::double as trained_tokens,
+           null::double as n_dropped_over_length
     where false
     {%- else %}
-    select arm, avg(tokens_seen) as trained_tokens, avg(n_dropped_over_length) as n_dropped_over_length
+    select arm, budget_fraction, avg(tokens_seen) as trained_tokens, avg(n_dropped_over_length) as n_dropped_over_length
     from {{ runs }}
     group by all
     {%- endif %}
@@ -147,10 +155,11 @@ select
     r.real_en_share as random_real_en_share,
     tr.trained_tokens,
     tr.n_dropped_over_length,
-    c.is_comparable
+    c.is_comparable,
+    i.budget_fraction
 from intervals as i
-left join tokens as k on k.arm = i.arm
-left join tokens as r on r.arm = 'random'
-left join comparability as c on c.arm = i.arm
-left join trained as tr on tr.arm = i.arm
+left join tokens as k on k.arm = i.arm and k.budget_fraction = i.budget_fraction
+left join tokens as r on r.arm = 'random' and r.budget_fraction = i.budget_fraction
+left join comparability as c on c.arm = i.arm and c.budget_fraction = i.budget_fraction
+left join trained as tr on tr.arm = i.arm and tr.budget_fraction = i.budget_fraction
 {%- endmacro %}

@@ -1,12 +1,12 @@
-{#- Each arm, seed and language stays within the shared budget of int_mix_budget, counted the arm's
-    way (counted_tokens): never over its share. -#}
+{#- Each arm, seed, budget fraction and language stays within its share of the shared budget of
+    int_mix_budget (floor(budget_fraction x lang_budget)), counted the arm's way (counted_tokens). -#}
 {% test dbt_arms_within_budget(model) %}
 with per_arm as (
-    select arm, seed, lang, sum(counted_tokens) as counted
+    select arm, seed, budget_fraction, lang, sum(counted_tokens) as counted
     from {{ model }} group by all
 )
 select * from per_arm join {{ ref('int_mix_budget') }} using (lang)
-where counted > lang_budget
+where counted > floor(lang_budget * budget_fraction)
 {% endtest %}
 
 {#- Every row belongs to an arm of macros/experiment_arms.sql. -#}

@@ -65,21 +65,27 @@ MARTS = SuiteDef(
             table="marts.mart_training_mix",
             kind="aggregate",
             description=(
-                "Per mix (the training mix and every arm and seed of marts.mart_arm_mixes, counted the "
-                "arm's way) and language: the tokens it holds against that language's budget in "
-                "marts.int_mix_budget, which no mix exceeds (a language with share 0 has budget 0)."
+                "Per mix (the training mix and every arm, seed and budget fraction of marts.mart_arm_mixes, "
+                "counted the arm's way) and language: the tokens it holds against that language's budget in "
+                "marts.int_mix_budget (times the arm's budget fraction, floored), which no mix exceeds (a "
+                "language with share 0 has budget 0)."
             ),
             id_columns=["mix", "lang"],
             sql="""with mixes as (
-                       select 'training_mix' as mix, lang, n_tokens as counted_tokens from marts.mart_training_mix
+                       select 'training_mix' as mix, 1.0::double as budget_fraction, lang,
+                              n_tokens as counted_tokens
+                       from marts.mart_training_mix
                        union all
-                       select arm || '-' || seed, lang, counted_tokens from marts.mart_arm_mixes),
-                   names as (select distinct mix from mixes union select 'training_mix'),
+                       select arm || '-' || seed || if(budget_fraction = 1, '', '@' || budget_fraction),
+                              budget_fraction, lang, counted_tokens
+                       from marts.mart_arm_mixes),
+                   names as (select distinct mix, budget_fraction from mixes union select 'training_mix', 1.0),
                    per_mix as (select mix, lang, count(*) as n_samples, sum(counted_tokens) as mix_tokens
                                from mixes group by all)
-                   select n.mix, b.lang, b.lang_budget, coalesce(m.n_samples, 0) as n_samples,
-                          coalesce(m.mix_tokens, 0) as mix_tokens,
-                          (coalesce(m.mix_tokens, 0) - b.lang_budget)::double as tokens_over_budget
+                   select n.mix, b.lang, floor(b.lang_budget * n.budget_fraction)::bigint as lang_budget,
+                          coalesce(m.n_samples, 0) as n_samples, coalesce(m.mix_tokens, 0) as mix_tokens,
+                          (coalesce(m.mix_tokens, 0) - floor(b.lang_budget * n.budget_fraction))::double
+                              as tokens_over_budget
                    from names as n cross join marts.int_mix_budget as b
                    left join per_mix as m on m.mix = n.mix and m.lang = b.lang
                    order by 1, 2""",

@@ -34,3 +34,23 @@ def arm_metric_figure(metric: str, points: list[tuple]) -> str:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     return _data_uri(fig)
+
+
+def arm_curve_figure(points: list[tuple]) -> str:
+    """points: (group label, arm, real tokens, primary-metric value): one panel per evaluation set and
+    language, each arm's loss curve over its trained tokens (log x), one marker per budget fraction."""
+    plt = _plt()
+    groups = list(dict.fromkeys(g for g, *_ in points))
+    fig, axes = plt.subplots(1, len(groups), figsize=(3.6 * len(groups) + 1.4, 3.2), squeeze=False)
+    for ax, group in zip(axes[0], groups):
+        for arm in dict.fromkeys(a for g, a, *_ in points if g == group):
+            curve = sorted((t, v) for g, a, t, v in points if g == group and a == arm)
+            ax.plot([t for t, _ in curve], [v for _, v in curve], marker="o", color=ARM_COLORS.get(arm, "#555"),
+                    label=arm)  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_title(group)
+        ax.set_xlabel("real tokens trained (log)")
+    axes[0][0].set_ylabel("held-out NLL (lower is better)")
+    axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.tight_layout()
+    return _data_uri(fig)

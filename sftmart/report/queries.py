@@ -252,11 +252,15 @@ ARM_NAMES = ", ".join(f"'{arm}'" for arm in _ARMS)
 
 def arm_values(wh: Warehouse) -> list[tuple]:
     """(metric, eval_set, lang, arm, seed, value) of every evaluated experiment arm."""
-    wh.require(EVAL_RESULTS)
+    full_budget = (  # arms drawn at several budget fractions: the plots show the full budget's
+        f"and budget_fraction = (select max(budget_fraction) from {EVAL_RESULTS})"
+        if "budget_fraction" in wh.require(EVAL_RESULTS)
+        else ""
+    )
     return wh.rows(f"""
         select * from (
             select metric, eval_set, lang, arm, seed, avg(value) as value
-            from {EVAL_RESULTS} where arm in ({ARM_NAMES}) and value is not null
+            from {EVAL_RESULTS} where arm in ({ARM_NAMES}) and value is not null {full_budget}
             group by all)
         order by metric, eval_set, lang, {ARMS_ORDER}, seed""")
 
@@ -264,17 +268,32 @@ def arm_values(wh: Warehouse) -> list[tuple]:
 def arm_comparison(wh: Warehouse) -> list[tuple]:
     wh.require(ARM_COMPARISON)
     return wh.rows(f"""
-        select metric, eval_set, lang, arm, mean_value, random_mean, delta_vs_random, ci_low, ci_high, n_seeds,
-               verdict
-        from {ARM_COMPARISON} order by metric, eval_set, lang, {ARMS_ORDER}""")
+        select metric, eval_set, lang, if(budget_fraction = 1, arm, arm || ' @' || budget_fraction) as arm,
+               is_primary, mean_value, random_mean, delta_vs_random, ci_low, ci_high,
+               n_seeds, p_holm, beats_random, n_random_draws, verdict
+        from {ARM_COMPARISON} order by not is_primary, metric, eval_set, lang, {ARMS_ORDER}, budget_fraction""")
+
+
+ARM_CURVE = "marts.mart_arm_curve"
+
+
+def arm_curve(wh: Warehouse) -> list[tuple]:
+    """(eval_set, lang, arm, real_tokens, value, headline) per arm and budget fraction; none without
+    the curve table (a warehouse built before it)."""
+    if not wh.has(ARM_CURVE):
+        return []
+    return wh.rows(f"""
+        select eval_set, lang, arm, real_tokens, value, headline from {ARM_CURVE}
+        order by eval_set, lang, {ARMS_ORDER}, budget_fraction""")
 
 
 def arm_tokens(wh: Warehouse) -> list[tuple]:
-    """(arm, seeds, real tokens per seed, counted tokens per seed) of each arm's mixes (mart_arm_tokens'
-    whole-mix rows)."""
+    """(arm, seeds, real tokens per seed, counted tokens per seed) of each arm's mixes at the full
+    budget (mart_arm_tokens' whole-mix rows of the largest budget fraction)."""
     wh.require(ARM_TOKENS)
     return wh.rows(f"""
         select * from (
-            select arm, count(*), avg(real_tokens), avg(counted_tokens) from {ARM_TOKENS} where lang is null
+            select arm, count(*), avg(real_tokens), avg(counted_tokens) from {ARM_TOKENS}
+            where lang is null and budget_fraction = (select max(budget_fraction) from {ARM_TOKENS})
             group by arm)
         order by {ARMS_ORDER}""")

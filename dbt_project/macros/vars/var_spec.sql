@@ -209,6 +209,11 @@ arm_seeds:
   min_items: 1
   items: {type: integer, min: 0, max: 2147483647}
   doc: each arm is drawn and trained once per seed
+arm_budget_fractions:
+  type: list
+  min_items: 1
+  items: {type: number, min: 0, max: 1, exclusive_min: true}
+  doc: "each arm is drawn at each of these shares of the mix's budget (per language), so every arm gets a loss curve over trained tokens (mart_arm_curve); [1.0] = the budget only"
 embedding_model:
   type: path
   doc: "`base` = mean-pooled final hidden state of the base model (same pass as the scores), or a local sentence-embedding model directory"

@@ -1,5 +1,5 @@
 -- The models mart_eval_results evaluates: the base model, the final adapter and every experiment
--- arm's adapter (one per arm and seed), with the training run (training_runs.run_id; null for the base
+-- arm's adapter (one per arm, seed and budget fraction), with the training run (training_runs.run_id; null for the base
 -- model). Adapters that were not trained (model layer off) are left out; no model at all without an
 -- evaluation set (eval_root: none, macros/evaluation_on.sql).
 {%- set evaluated = sql_literal(evaluation_on()) %}
@@ -9,7 +9,7 @@ with final_adapter as (
 ),
 
 arm_adapters as (
-    select arm, seed, run_id, adapter_path from {{ ref('mart_arm_adapters') }}
+    select arm, seed, budget_fraction, run_id, adapter_path from {{ ref('mart_arm_adapters') }}
     where adapter_path is not null and {{ evaluated }}
 )
 
@@ -17,6 +17,7 @@ select
     'base' as model_run,
     'base' as arm,
     null::integer as seed,
+    null::double as budget_fraction,
     null::varchar as run_id,
     null::varchar as adapter_path
 where {{ sql_literal(checked_var('model_layer')) }} and {{ evaluated }}
@@ -27,6 +28,7 @@ select
     'final:' || run_id as model_run,
     'final' as arm,
     null::integer as seed,
+    null::double as budget_fraction,
     run_id,
     adapter_path
 from final_adapter
@@ -37,6 +39,7 @@ select
     'arm:' || arm || ':' || seed || ':' || run_id as model_run,
     arm,
     seed::integer as seed,
+    budget_fraction,
     run_id,
     adapter_path
 from arm_adapters

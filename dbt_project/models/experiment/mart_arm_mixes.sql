@@ -20,11 +20,14 @@
 --            (mart_target_similarity), drawn seeded among near ranks as curated is; a language
 --            without target examples in a random order seeded by the arm seed.
 -- No mix exceeds its budget and every fill ends within a few tokens of it (ratio_sample), so arms
--- counted the same way train on the same tokens per language within 2%.
+-- counted the same way train on the same tokens per language within 2%. Each (arm, seed) is drawn
+-- once per share of the budget in arm_budget_fractions (budget_fraction: floor(share x lang_budget)
+-- per language), each draw its own mix and adapter: the points of the arm's loss curve.
 -- counted_tokens is what the arm counted against the budget; n_tokens what it trains on. No arm
 -- without an evaluation set (eval_root: none): the experiment is off.
 {%- set arms = checked_var('arms') | unique | list if evaluation_on() else [] %}
 {%- set seeds = checked_var('arm_seeds') | unique | list %}
+{%- set fractions = checked_var('arm_budget_fractions') | unique | list %}
 
 with candidates as (
     select * from {{ ref('mart_candidate_pool') }}
@@ -70,40 +73,51 @@ target_embed_candidates as (
 budget as (
     select lang, lang_budget from {{ ref('int_mix_budget') }}
 ),
+{%- for fraction in fractions %}
+
+budget_{{ loop.index }} as (
+    select lang, floor(lang_budget * {{ fraction }})::bigint as lang_budget from budget
+),
+{%- endfor %}
 
 {%- for arm in arms %}
 {%- for seed in seeds %}
+{%- for fraction in fractions %}
+{%- set budget = 'budget_' ~ loop.index %}
 
-{{ arm }}_{{ seed }} as (
+{{ arm }}_{{ seed }}_{{ loop.index }} as (
     {%- if arm == 'curated' %}
-    {{ ratio_sample('curated', seed=seed, budgets='budget', order_by=curated_order_by(seed),
+    {{ ratio_sample('curated', seed=seed, budgets=budget, order_by=curated_order_by(seed),
                     near_rank_band=near_rank_band_share()) }}
     {%- elif arm == 'random' %}
-    {{ ratio_sample('candidates', seed=seed, budgets='budget') }}
+    {{ ratio_sample('candidates', seed=seed, budgets=budget) }}
     {%- elif arm == 'length' %}
-    {{ ratio_sample('candidates', seed=seed, budgets='budget', order_by='p.n_response_tokens desc',
+    {{ ratio_sample('candidates', seed=seed, budgets=budget, order_by='p.n_response_tokens desc',
                     near_rank_band=near_rank_band_share()) }}
     {%- elif arm == 'kit' %}
-    {{ ratio_sample('candidates', seed=seed, budgets='budget', count_by=experiment_arms()[arm]['counts']) }}
+    {{ ratio_sample('candidates', seed=seed, budgets=budget, count_by=experiment_arms()[arm]['counts']) }}
     {%- elif arm == 'target_dsir' %}
-    {{ ratio_sample('target_dsir_candidates', seed=seed, budgets='budget',
+    {{ ratio_sample('target_dsir_candidates', seed=seed, budgets=budget,
                     order_by='p.log_importance_weight + ' ~ seeded_gumbel('p.sample_id', seed) ~ ' desc',
                     near_rank_band=near_rank_band_share()) }}
     {%- elif arm == 'target_embed' %}
-    {{ ratio_sample('target_embed_candidates', seed=seed, budgets='budget',
+    {{ ratio_sample('target_embed_candidates', seed=seed, budgets=budget,
                     order_by="p.target_similarity desc nulls last, md5(p.sample_id || ':' || " ~ sql_literal(seed | string) ~ ")",
                     near_rank_band=near_rank_band_share()) }}
     {%- endif %}
 ),
 {%- endfor %}
 {%- endfor %}
+{%- endfor %}
 
 arms as (
     {%- for arm in arms %}
     {%- for seed in seeds %}
+    {%- for fraction in fractions %}
     select
         {{ sql_literal(arm) }} as arm,
         {{ sql_literal(seed) }}::bigint as seed,
+        {{ fraction }}::double as budget_fraction,
         sample_id,
         lang,
         prompt,
@@ -112,14 +126,16 @@ arms as (
         n_response_tokens,
         n_tokens,
         {{ experiment_arms()[arm].get('counts', 'n_tokens') }} as counted_tokens
-    from {{ arm }}_{{ seed }}
+    from {{ arm }}_{{ seed }}_{{ loop.index }}
     union all
+    {%- endfor %}
     {%- endfor %}
     {%- endfor %}
     -- no arms: no rows, the same columns
     select
         null::varchar as arm,
         null::bigint as seed,
+        null::double as budget_fraction,
         sample_id,
         lang,
         prompt,
