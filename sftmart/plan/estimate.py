@@ -100,6 +100,7 @@ class Planner:
                     self.volumes |= warehouse_volumes(con, self.nodes)
                     self._read_caches(con)
         self.wap_copy_mb = warehouse.stat().st_size / 2**20 if warehouse.exists() else 0.0
+        self.contention = costs.contention()  # one figure per planner: every priced variant compares alike
         self.calibration = calibration or (self._calibrate(recalibrate) if dbt_vars["model_layer"] else {})
 
     def _read_caches(self, con) -> None:
@@ -169,7 +170,7 @@ class Planner:
 
     def plan(self, dbt_vars: dict | None = None) -> Plan:
         v = self.vars | (dbt_vars or {})
-        factor = costs.contention()
+        factor = self.contention
         ml = model_layer_volumes(self.volumes, v)
         text_bytes = self.scan.text_bytes_per_record or 400.0
         by_id = {n.unique_id: n for n in self.nodes}

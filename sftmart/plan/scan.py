@@ -16,7 +16,6 @@ READ_WHOLE_BYTES = 8 << 20
 SAMPLE_FILES = 6
 SAMPLE_BYTES = 1 << 20
 SUFFIXES = (".json", ".jsonl")
-TEXT_FIELDS = ("instruction", "input", "output")
 TOKENS_SAMPLE = 2000  # records tokenised for the tokens-per-record rate
 
 
@@ -25,7 +24,7 @@ class RawScan:
     files: int
     bytes: int
     records: float  # estimated records in all files
-    tokens_per_record: float  # tokens of instruction + input + output, mean over the sample
+    tokens_per_record: float  # tokens of the Alpaca prompt + the output, mean over the sampled records
     text_bytes_per_record: float
     exact: bool  # every file was read whole
 
@@ -69,10 +68,14 @@ def _records(text: str, suffix: str, whole: bool) -> tuple[list, int]:
         out.append(item)
 
 
-def _text(record) -> str:
-    if not isinstance(record, dict):
-        return ""
-    return "\n".join(str(record.get(f) or "") for f in TEXT_FIELDS)
+def _texts(records: list) -> list[str]:
+    """Each record as the warehouse counts it: the Alpaca prompt (sftmart.prompts) and the output."""
+    from sftmart.prompts import alpaca_prompts
+
+    good = [r for r in records if isinstance(r, dict)]
+    pairs = [(str(r.get("instruction") or ""), str(r.get("input") or "")) for r in good]
+    prompts = alpaca_prompts(pairs) if pairs else []
+    return [prompt + str(r.get("output") or "") for (_, prompt), r in zip(prompts, good)]
 
 
 def scan_raw(root: Path, count_tokens) -> RawScan:
@@ -88,7 +91,7 @@ def scan_raw(root: Path, count_tokens) -> RawScan:
     rng = random.Random(0)
     for suffix, paths in by_kind.items():
         chosen = paths if exact else rng.sample(paths, min(SAMPLE_FILES, len(paths)))
-        n, chars, read_bytes = 0, 0, 0
+        n, read_bytes = 0, 0
         for path in chosen:
             whole = exact or sizes[path] <= SAMPLE_BYTES
             with open(path, encoding="utf-8", errors="replace") as fh:
@@ -98,10 +101,9 @@ def scan_raw(root: Path, count_tokens) -> RawScan:
             sampled += found
             used_bytes = sizes[path] if whole else len(text[:used].encode("utf-8", "replace"))
             read_bytes += used_bytes
-            chars += used
         kind_bytes = sum(sizes[p] for p in paths)
         records += n if exact else n / max(read_bytes, 1) * kind_bytes
-    texts = [_text(r) for r in rng.sample(sampled, min(TOKENS_SAMPLE, len(sampled)))] if sampled else []
+    texts = _texts(rng.sample(sampled, min(TOKENS_SAMPLE, len(sampled)))) if sampled else []
     tokens = count_tokens(texts) if texts else []
     return RawScan(
         files=len(files),

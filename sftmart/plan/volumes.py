@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sftmart.plan.nodes import Node
-from sftmart.plan.scan import RawScan, input_files
+from sftmart.plan.scan import RawScan
 
 # Share of the raw records a node holds, for the nodes whose rows differ from their parents'.
 SURVIVAL = {
@@ -47,7 +47,7 @@ def warehouse_is_current(con, raw_root: Path) -> bool:
         landed = con.execute("select source_file, file_size from raw.landed_files").fetchall()
     except Exception:  # no such table: an empty or foreign warehouse
         return False
-    files = {str(p.relative_to(raw_root)): p.stat().st_size for p in input_files(raw_root)}
+    files = {str(p.relative_to(raw_root)): p.stat().st_size for p in raw_root.rglob("*") if p.is_file()}
     if len(landed) != len(files):
         return False
     for source, size in landed:
