@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 from sftmart.cli_errors import parse_vars
-from sftmart.paths import DBT_PROJECT_DIR
 from sftmart.plan import effective_vars
 from sftmart.plan.estimate import Planner
 
@@ -39,8 +38,9 @@ def sample_load(stop: threading.Event, samples: list[float]) -> None:
         samples.append(os.getloadavg()[0])
 
 
-def measure(raw_root: str | None, dbt_vars: dict, db: Path) -> tuple[float, dict, list[float]]:
-    env = dict(os.environ, SFTMART_DB=str(db))
+def measure(raw_root: str | None, dbt_vars: dict, db: Path) -> tuple[float, dict, list[float], list[str]]:
+    target = db.parent / "target"  # dbt's run_results.json of this build alone
+    env = dict(os.environ, SFTMART_DB=str(db), DBT_TARGET_PATH=str(target))
     cmd = [sys.executable, "-m", "sftmart.cli", "build", "--yes", "--no-report", "--vars", json.dumps(dbt_vars)]
     cmd += ["--raw-root", raw_root] if raw_root else []
     loads: list[float] = [os.getloadavg()[0]]
@@ -54,13 +54,14 @@ def measure(raw_root: str | None, dbt_vars: dict, db: Path) -> tuple[float, dict
     if done.returncode:
         print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
         raise SystemExit(f"build failed ({done.returncode})")
-    results = json.loads((DBT_PROJECT_DIR / "target" / "run_results.json").read_text())
+    results = json.loads((target / "run_results.json").read_text())
+    progress = [line for line in done.stderr.splitlines() if line.startswith("build: ")]
     per_node: dict[str, float] = {}
     for r in results["results"]:
         kind, _, name = r["unique_id"].split(".")[:3]
         key = "dbt data tests" if kind == "test" else name
         per_node[key] = per_node.get(key, 0.0) + r["execution_time"]
-    return wall, per_node, loads
+    return wall, per_node, loads, progress[:1] + progress[-2:]
 
 
 def compare(plan, wall: float, measured: dict, min_seconds: float) -> dict:
@@ -105,7 +106,7 @@ def main() -> int:
         print(
             f"plan: {plan.total_seconds:,.0f} s (contention {plan.contention:.1f}), made in {plan_s:.1f} s", flush=True
         )
-        wall, measured, loads = measure(args.raw_root, dbt_vars, db)
+        wall, measured, loads, progress = measure(args.raw_root, dbt_vars, db)
         out = compare(plan, wall, measured, args.min_seconds)
         out |= {
             "case": args.case,
@@ -114,7 +115,7 @@ def main() -> int:
             "plan_seconds_to_make": round(plan_s, 1),
         }
         out |= {"contention_at_plan": round(plan.contention, 2), "load_during_build": [min(loads), max(loads)]}
-        out |= {"calibration": {k: v for k, v in plan.calibration.items() if k != "fingerprint"}}
+        out |= {"progress_lines": progress, "calibration": {k: v for k, v in plan.calibration.items() if k != "fingerprint"}}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     RESULTS.mkdir(exist_ok=True)
