@@ -201,11 +201,13 @@ def build_and_report(args: argparse.Namespace, dbt_vars: dict) -> int:
     from sftmart.plan.command import STOPPED_EXIT, build_gate
     from sftmart.plan.progress import ProgressLine
 
-    plan = build_gate(dbt_vars, warehouse_path(), getattr(args, "yes", True), args.raw_root)
-    if plan is None:
-        return STOPPED_EXIT
+    plan = None
+    if args.command == "build":
+        plan = build_gate(dbt_vars, warehouse_path(), args.yes, args.raw_root)
+        if plan is None:
+            return STOPPED_EXIT
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    progress = ProgressLine(plan) if not args.select else None
+    progress = ProgressLine(plan) if plan and not args.select else None
     run = run_dbt("build", dbt_vars, build_args(args.select, validate=not args.no_validate), progress)
     if run.lock_error:
         print(f"sftmart: {run.lock_error}. Nothing was built; {run.published} is unchanged.", file=sys.stderr)

@@ -40,13 +40,22 @@ def run_plan(args, dbt_vars: dict, warehouse) -> int:
 
 def build_gate(dbt_vars: dict, warehouse, yes: bool, raw_root: str | None):
     """The plan of this build, or None (with the plan printed) when it exceeds max_build_hours and
-    the user did not say --yes: then the build must not start."""
+    the user did not say --yes: then the build must not start. False when no plan could be made
+    (the build goes on without an ETA, and says why: the plan must never be what breaks a build)."""
     from sftmart.plan.estimate import Planner
 
     effective = effective_vars(dbt_vars)
     hours = float(effective.get("max_build_hours", DEFAULT_MAX_BUILD_HOURS))
-    planner = Planner(effective, warehouse)
-    plan = planner.plan()
+    try:
+        planner = Planner(effective, warehouse)
+        plan = planner.plan()
+    except Exception as error:  # noqa: BLE001 - reported, and the build goes on
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(
+            f"sftmart: no plan for this build ({type(error).__name__}: {first}); building without an ETA",
+            file=sys.stderr,
+        )
+        return False
     for line in summary_lines(plan):
         print(line, file=sys.stderr)
     if yes or plan.total_seconds <= hours * 3600:

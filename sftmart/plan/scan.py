@@ -30,7 +30,16 @@ class RawScan:
 
 
 def input_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    """The .json and .jsonl regular files under root (a broken link or a special file is not one)."""
+    out = []
+    for path in root.rglob("*"):
+        try:
+            if path.suffix.lower() in SUFFIXES and path.is_file():
+                path.stat()
+                out.append(path)
+        except OSError:
+            continue
+    return sorted(out)
 
 
 def _records(text: str, suffix: str, whole: bool) -> tuple[list, int]:
@@ -94,8 +103,11 @@ def scan_raw(root: Path, count_tokens) -> RawScan:
         n, read_bytes = 0, 0
         for path in chosen:
             whole = exact or sizes[path] <= SAMPLE_BYTES
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                text = fh.read() if whole else fh.read(SAMPLE_BYTES)
+            try:
+                with open(path, encoding="utf-8", errors="replace") as fh:
+                    text = fh.read() if whole else fh.read(SAMPLE_BYTES)
+            except OSError:  # unreadable: the landing quarantines it, the plan counts nothing
+                continue
             found, used = _records(text, suffix, whole)
             n += len(found)
             sampled += found

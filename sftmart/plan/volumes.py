@@ -47,7 +47,10 @@ def warehouse_is_current(con, raw_root: Path) -> bool:
         landed = con.execute("select source_file, file_size from raw.landed_files").fetchall()
     except Exception:  # no such table: an empty or foreign warehouse
         return False
-    files = {str(p.relative_to(raw_root)): p.stat().st_size for p in raw_root.rglob("*") if p.is_file()}
+    try:
+        files = {str(p.relative_to(raw_root)): p.stat().st_size for p in raw_root.rglob("*") if p.is_file()}
+    except OSError:
+        return False
     if len(landed) != len(files):
         return False
     for source, size in landed:
