@@ -77,8 +77,8 @@ class ProgressLine:
 
     def line(self) -> str:
         elapsed = time.monotonic() - self.started
-        planned_done = sum(self.planned.get(n, 0.0) for n in self.done)
-        left = max(self.total_planned - planned_done, 0.0)
+        planned_done = sum(self.planned[n] for n in self.done)
+        left = sum(seconds for n, seconds in self.planned.items() if n not in self.done)
         pace = min(max(elapsed / planned_done, 0.25), 4.0) if planned_done > 5 else 1.0
         return (
             f"build: {len(self.done)}/{self.n_nodes} nodes, {self.duration(elapsed)} elapsed, "
@@ -92,5 +92,8 @@ class ProgressLine:
                     event = json.loads(raw)
                 except ValueError:
                     continue
-                self.done[event["node"].split(".")[2]] = float(event.get("seconds") or 0.0)
+                name = event["node"].split(".")[2] if event["node"].count(".") >= 2 else event["node"]
+                if name not in self.planned:  # the run's hooks, or a node the plan does not know
+                    continue
+                self.done[name] = float(event.get("seconds") or 0.0)
                 print(self.line(), file=self.stream, flush=True)
