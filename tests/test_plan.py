@@ -126,3 +126,25 @@ def test_max_build_hours_stops_before_anything_runs(validated_warehouse, tmp_pat
     assert "stopped before the model layer" in err and "--yes" in err, err
     assert (hashlib.sha256(published.read_bytes()).hexdigest(), published.stat().st_mtime_ns) == before
     assert not (tmp_path / "w.duckdb.sftmart" / "build" / "w.duckdb").exists()  # no build copy either
+
+
+def test_the_progress_line_counts_the_plans_nodes_down(tmp_path):
+    import io
+    import os
+
+    from sftmart.plan.progress import ProgressLine
+
+    plan = Planner(effective_vars({"model_layer": False}), tmp_path / "none.duckdb").plan()
+    out = io.StringIO()
+    progress = ProgressLine(plan, out)
+    progress.start()
+    events = [{"node": "operation.sftmart.sftmart-on-run-start-0", "status": "success", "seconds": 0.1}]
+    for n in plan.nodes:  # what dbt's NodeFinished events carry (sftmart.plan.progress.install_node_events)
+        kind, name = ("test", n.node[5:]) if n.node.startswith("test:") else ("model", n.node)
+        events.append({"node": f"{kind}.sftmart.{name}" + (".0123456789" if kind == "test" else ""), "seconds": 0.1})
+    os.write(progress.write_fd, "".join(json.dumps(e) + "\n" for e in events).encode())
+    progress.finish()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == len(plan.nodes)  # the hook is no node of the plan
+    assert lines[-1].startswith(f"build: {len(plan.nodes)}/{len(plan.nodes)} nodes") and "about 0 s left" in lines[-1]
+    assert "about 0 s left" not in lines[0]
