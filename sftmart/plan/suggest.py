@@ -69,6 +69,9 @@ def suggest(planner, bound_s: float) -> Suggestion:
         if total > bound_s and base.get("eval_generation_samples", 0) and "eval_generation_samples" not in applied:
             keep({"eval_generation_samples": 0}, "no greedy generations in the evaluation")
         if total > bound_s:
+            applied.clear()  # without the model layer, the cuts to it change nothing
+            steps.clear()
+            total = _try(planner, base, {})
             keep({"model_layer": False}, "turn the model layer off (no scoring, training or evaluation)")
     plan = planner.plan(base | applied)
     alternatives = []
