@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sftmart.paths import EVAL_OFF
 from sftmart.plan import costs
 from sftmart.plan.volumes import Volume, model_layer_volumes, scan_volumes, warehouse_is_current, warehouse_volumes
 
@@ -161,6 +162,8 @@ class Planner:
                 costs.MODEL_RSS_MB["train"],
                 False,
             )
+        if v.get("eval_root") == EVAL_OFF:  # no evaluation set: the node returns an empty table
+            return 1.0, costs.BASE_RSS_MB, False
         rows, tokens_per_row, qa = self.eval
         cached_models = min(self.cache["evaluated"], 1 if not self.cache["adapters"].get("mart_final_adapter") else 2)
         models = 2 - cached_models
