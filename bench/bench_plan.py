@@ -115,7 +115,10 @@ def main() -> int:
             "plan_seconds_to_make": round(plan_s, 1),
         }
         out |= {"contention_at_plan": round(plan.contention, 2), "load_during_build": [min(loads), max(loads)]}
-        out |= {"progress_lines": progress, "calibration": {k: v for k, v in plan.calibration.items() if k != "fingerprint"}}
+        out |= {
+            "progress_lines": progress,
+            "calibration": {k: v for k, v in plan.calibration.items() if k != "fingerprint"},
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     RESULTS.mkdir(exist_ok=True)
