@@ -133,6 +133,27 @@ def measure(spec) -> dict:
     }
 
 
+# Quiet figures of this project's two cores (bench/RESULTS.md), for a plan that must not spend time
+# calibrating (`sftmart build --yes` on a machine not calibrated yet: only its ETA line uses them).
+UNCALIBRATED = {
+    "load_seconds": 3.0,
+    "score_tokens_per_s": 400.0,
+    "train_tokens_per_s": 230.0,
+    "train_setup_seconds": 5.0,
+    "generate_tokens_per_s": 35.0,
+    "load_per_core": 1.0,
+}
+
+
+def cached_calibration(spec) -> dict | None:
+    """This machine's stored calibration, without measuring; None when there is none."""
+    key = fingerprint_key(machine_fingerprint(spec.resolved_device(), spec.path))
+    try:
+        return json.loads(calibration_path().read_text()).get(key)
+    except (OSError, ValueError):
+        return None
+
+
 def calibration(spec, recalibrate: bool = False, measure_fn=measure, fingerprint: dict | None = None) -> dict:
     """This machine's throughputs: cached by fingerprint, measured when missing (or asked to)."""
     fingerprint = fingerprint or machine_fingerprint(spec.resolved_device(), spec.path)

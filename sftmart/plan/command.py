@@ -47,7 +47,7 @@ def build_gate(dbt_vars: dict, warehouse, yes: bool, raw_root: str | None):
     effective = effective_vars(dbt_vars)
     hours = float(effective.get("max_build_hours", DEFAULT_MAX_BUILD_HOURS))
     try:
-        planner = Planner(effective, warehouse)
+        planner = Planner(effective, warehouse, measure=not yes)  # --yes: no calibration run for an ETA
         plan = planner.plan()
     except Exception as error:  # noqa: BLE001 - reported, and the build goes on
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]

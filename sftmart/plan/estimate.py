@@ -79,14 +79,21 @@ class Plan:
 
 
 class Planner:
-    def __init__(self, dbt_vars: dict, warehouse: Path, recalibrate: bool = False, calibration: dict | None = None):
+    def __init__(
+        self,
+        dbt_vars: dict,
+        warehouse: Path,
+        recalibrate: bool = False,
+        calibration: dict | None = None,
+        measure: bool = True,
+    ):
         import duckdb
 
         from sftmart.plan import raw_root_of
         from sftmart.plan.nodes import dag_nodes
         from sftmart.plan.scan import scan_raw, tokenizer_counter
 
-        self.vars, self.warehouse = dbt_vars, warehouse
+        self.vars, self.warehouse, self.measure = dbt_vars, warehouse, measure
         self.nodes = dag_nodes()
         self.raw_root = raw_root_of(dbt_vars)
         self.scan = scan_raw(self.raw_root, tokenizer_counter(dbt_vars["tokenizer"]))
@@ -128,10 +135,14 @@ class Planner:
             pass
 
     def _calibrate(self, recalibrate: bool) -> dict:
-        from sftmart.plan.calibrate import calibration
+        from sftmart.plan.calibrate import UNCALIBRATED, cached_calibration, calibration
         from training.dag import model_spec_from_settings
 
-        cal = dict(calibration(model_spec_from_settings(self.vars), recalibrate=recalibrate))
+        spec = model_spec_from_settings(self.vars)
+        if self.measure is False:  # a plan that must not calibrate: the stored figures, or the defaults
+            cal = dict(cached_calibration(spec) or UNCALIBRATED)
+        else:
+            cal = dict(calibration(spec, recalibrate=recalibrate))
         measured_under = max(1.0, cal.get("load_per_core", 1.0))
         for key in ("score_tokens_per_s", "train_tokens_per_s", "generate_tokens_per_s"):
             cal[key] *= measured_under  # back to quiet figures
