@@ -134,6 +134,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help=f"leave out the Great Expectations validation nodes ({VALIDATION_NODES}); publishes nothing",
     )
     build.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
+    build.add_argument("--yes", action="store_true", help="build even when the plan exceeds max_build_hours")
+    plan = sub.add_parser("plan", help="what a build with these vars would cost, per node, before it runs (read-only)")
+    plan.add_argument("--raw-root", help="input folder (default: the bundled sample)")
+    plan.add_argument("--vars", default="{}", help="dbt vars as for build (JSON or YAML)")
+    plan.add_argument("--within", help="a time to fit, e.g. 1h or 20m: say what to change")
+    plan.add_argument("--json", action="store_true", help="print the plan as one JSON object")
+    plan.add_argument("--recalibrate", action="store_true", help="measure this machine's throughputs again")
     experiment = sub.add_parser(
         "experiment", help="train and evaluate the experiment's arms at the mix's budget; print the comparison"
     )
@@ -193,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         args.select, args.no_validate = SELECT, False
     if args.raw_root:
         dbt_vars["raw_root"] = os.path.abspath(args.raw_root)
+    if args.command == "plan":
+        from sftmart.plan.command import run_plan
+
+        return run_plan(args, dbt_vars, warehouse_path())
     prepare_assets(dbt_vars.get("tokenizer", ""))
     return build_and_report(args, dbt_vars)
 
@@ -201,8 +212,17 @@ def build_and_report(args: argparse.Namespace, dbt_vars: dict) -> int:
     """The one `dbt build` (sftmart.dbt_child), then what this run itself did: its validation
     summaries, and the funnel and the report when it published; one line on where things stand
     when it did not (lost the lock, failed, was refused by the audits or stopped by a signal)."""
+    from sftmart.plan.command import STOPPED_EXIT, build_gate
+    from sftmart.plan.progress import ProgressLine
+
+    plan = None
+    if args.command == "build":
+        plan = build_gate(dbt_vars, warehouse_path(), args.yes, args.raw_root)
+        if plan is None:
+            return STOPPED_EXIT
     started = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    run = run_dbt("build", dbt_vars, build_args(args.select, validate=not args.no_validate))
+    progress = ProgressLine(plan) if plan and not args.select else None
+    run = run_dbt("build", dbt_vars, build_args(args.select, validate=not args.no_validate), progress)
     if run.lock_error:
         print(f"sftmart: {run.lock_error}. Nothing was built; {run.published} is unchanged.", file=sys.stderr)
         return 1

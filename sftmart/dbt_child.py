@@ -83,10 +83,11 @@ def dbt_command(command: str, dbt_vars: dict, extra_args: list[str] | None = Non
     return args + (extra_args or [])
 
 
-def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -> DbtRun:
+def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None, progress=None) -> DbtRun:
     """Runs a dbt command on the sftmart project in a child process (dbt-duckdb keeps its database
     connection open for the life of the process it runs in, and the funnel and the report that
-    follow read the file), holding the build lock for it; see the module doc."""
+    follow read the file), holding the build lock for it; see the module doc. `progress`: a
+    sftmart.plan.progress.ProgressLine the child reports each finished node to."""
     published = warehouse_path().resolve()
     try:
         lock = BuildLock(published)
@@ -108,11 +109,16 @@ def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -
         env = dict(os.environ, SFTMART_DB=str(published), SFTMART_WRAPPER_PID=str(os.getpid()))
         env[LOCK_FD_ENV] = str(lock.descriptor())
         env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # torch threads that spin collapse on shared cores
+        fds = (lock.descriptor(),)
+        if progress is not None:
+            env |= progress.env()
+            fds += (progress.write_fd,)
+            progress.start()
         if not stopped:
             child = subprocess.Popen(
                 dbt_command(command, dbt_vars, extra_args),
                 env=env,
-                pass_fds=(lock.descriptor(),),
+                pass_fds=fds,
                 process_group=0,
                 preexec_fn=_die_with_parent(os.getpid()),
             )
@@ -121,6 +127,8 @@ def run_dbt(command: str, dbt_vars: dict, extra_args: list[str] | None = None) -
             code = child.wait()
         else:
             code = -signal.SIGTERM
+        if progress is not None:
+            progress.finish()
         after = identity(published)[0]
         was_published = after is not None and (before is None or after[0] != before[0])
         return DbtRun(published, code, was_published, stopped[0] if stopped else None)
@@ -141,6 +149,10 @@ def _stop(signum, _frame) -> None:
 if __name__ == "__main__":  # dbt, as `python -m dbt.cli.main`, with SIGTERM handled (see the module doc)
     signal.signal(signal.SIGTERM, _stop)
     from dbt.cli.main import cli
+
+    from sftmart.plan.progress import install_node_events
+
+    install_node_events()  # finished nodes to the wrapper's overall progress line, when it asked
 
     sys.argv[0] = "dbt"
     cli()

@@ -75,6 +75,12 @@ max_shrink_share:
   min: 0
   max: 1
   doc: "a run that would shrink a published table or view by more than this share of its rows publishes nothing (an empty one never publishes)"
+max_build_hours:
+  type: number
+  min: 0
+  exclusive_min: true
+  max: 100000
+  doc: "`sftmart build` stops before anything runs when its plan (`sftmart plan`) exceeds this many hours, printing the plan and how to go on (`--yes`, a larger value, or the changes `sftmart plan --within` suggests); plain `dbt build` ignores it"
 model_layer:
   type: boolean
   doc: guide model, scoring, learnability filter and LoRA training; false = every candidate is learnable, nothing is trained

@@ -1,0 +1,86 @@
+"""What to change so a build fits a time (`sftmart plan --within 1h`): var changes tried in order,
+from the least to the most that they take away, each kept only when it shortens the plan, until
+the plan fits. Every suggestion is checked by pricing the vars it leaves (Planner.plan), so the
+changes applied together do bring the plan under the bound."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+STEP_CHOICES = (2000, 1000, 500, 200, 100, 50, 20, 8)
+GENERATION_CHOICES = (8, 4, 0)
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """'90s', '20m', '1h', '1.5h', '2d' or plain seconds -> seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text or "")
+    if not match:
+        raise ValueError(f"{text!r} is not a duration: write e.g. 90s, 20m, 1h or 1.5h")
+    return float(match.group(1)) * UNITS[match.group(2) or "s"]
+
+
+@dataclass
+class Suggestion:
+    vars: dict  # the var changes, all together
+    steps: list[str]  # one line per change
+    seconds: float  # the plan's total with them
+    fits: bool
+    alternatives: list[str]  # what else would fit without cutting the work (Ray, a GPU)
+
+
+def _try(planner, base: dict, patch: dict):
+    return planner.plan(base | patch).total_seconds
+
+
+def suggest(planner, bound_s: float) -> Suggestion:
+    base = dict(planner.vars)
+    applied: dict = {}
+    steps: list[str] = []
+    total = _try(planner, base, applied)
+    if total <= bound_s:
+        return Suggestion({}, [], total, True, [])
+
+    def keep(patch: dict, why: str) -> None:
+        nonlocal total
+        seconds = _try(planner, base, applied | patch)
+        if seconds < total - 1:
+            applied.update(patch)
+            steps.append(f"{why}: {', '.join(f'{k}: {v}' for k, v in patch.items())} -> {seconds / 60:,.1f} min")
+            total = seconds
+
+    if base.get("model_layer"):
+        if base.get("eval_generation_samples", 0):
+            for n in GENERATION_CHOICES:
+                if (
+                    n < base["eval_generation_samples"]
+                    and _try(planner, base, applied | {"eval_generation_samples": n}) <= bound_s
+                ):
+                    keep({"eval_generation_samples": n}, "fewer greedy generations in the evaluation")
+                    break
+        if total > bound_s:
+            current = base.get("max_steps") or float("inf")
+            choices = [s for s in STEP_CHOICES if s < current]
+            fitting = [s for s in choices if _try(planner, base, applied | {"max_steps": s}) <= bound_s]
+            steps_to = fitting[0] if fitting else (choices[-1] if choices else None)
+            if steps_to is not None:
+                keep({"max_steps": steps_to}, "cap the LoRA runs' optimiser steps")
+        if total > bound_s and base.get("eval_generation_samples", 0) and "eval_generation_samples" not in applied:
+            keep({"eval_generation_samples": 0}, "no greedy generations in the evaluation")
+        if total > bound_s:
+            applied.clear()  # without the model layer, the cuts to it change nothing
+            steps.clear()
+            total = _try(planner, base, {})
+            keep({"model_layer": False}, "turn the model layer off (no scoring, training or evaluation)")
+    plan = planner.plan(base | applied)
+    alternatives = []
+    if base.get("model_layer") and plan.vars.get("model_layer") is False:
+        with_model = planner.plan(base)
+        alt = sum(n.alt_seconds or n.seconds for n in with_model.nodes) + with_model.start_seconds
+        if alt <= bound_s:
+            alternatives.append(
+                f"or keep the model layer and run it elsewhere: {with_model.alt_label}, about {alt / 60:,.0f} min "
+                '(--vars \'{"compute": {"backend": "ray", "address": "HOST:PORT", "workers": N, "gpus_per_worker": 1}}\')'
+            )
+    return Suggestion(applied, steps, total, total <= bound_s, alternatives)
