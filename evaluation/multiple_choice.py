@@ -9,9 +9,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def option_logliks(model, rows: Sequence[dict], progress: bool = True) -> list[list[float]]:
+def option_logliks(model, rows: Sequence[dict], progress: bool = True, shared: bool = True) -> list[list[float]]:
     """Per row, the log-likelihood of each option given the prompt (-inf for an option with nothing
-    to score: empty, or too long to fit with its prompt)."""
+    to score: empty, or too long to fit with its prompt). `shared`: each prompt's forward pass is
+    shared by its options (evaluation/shared_prefix.py) wherever its options' sequences share the
+    prompt's tokens; the other questions, or all with `shared` off, score every prompt + option
+    sequence whole (the plain way)."""
+    from evaluation.shared_prefix import shared_logliks, shared_prefix
+    from udfs.lm_scoring.sequences import build_sequences
+
+    out: list[list[float] | None] = [None] * len(rows)
+    if shared:
+        fast, prefixes, options = [], [], []
+        for i, row in enumerate(rows):
+            seqs = build_sequences(
+                model.tokenizer, [row["prompt"]] * len(row["options"]), row["options"], "response", model.max_length
+            )
+            if (prefix := shared_prefix(seqs)) is not None:
+                fast.append(i)
+                prefixes.append(prefix)
+                options.append([s.ids[s.start :] for s in seqs])
+        for i, logliks in zip(fast, shared_logliks(model.scoring_model, prefixes, options)):
+            out[i] = logliks
+    plain = [i for i, o in enumerate(out) if o is None]
+    for i, logliks in zip(plain, _plain_logliks(model, [rows[i] for i in plain], progress)):
+        out[i] = logliks
+    return out  # type: ignore[return-value]
+
+
+def _plain_logliks(model, rows: Sequence[dict], progress: bool) -> list[list[float]]:
+    """Every prompt + option sequence scored whole by the scoring code."""
     from udfs.lm_scoring import score_samples
 
     prompts, options = [], []
@@ -19,6 +46,8 @@ def option_logliks(model, rows: Sequence[dict], progress: bool = True) -> list[l
         for option in row["options"]:
             prompts.append(row["prompt"])
             options.append(option)
+    if not prompts:
+        return [[] for _ in rows]
     scores = score_samples(
         model.scoring_model,
         model.tokenizer,
