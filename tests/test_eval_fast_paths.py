@@ -62,3 +62,18 @@ def test_options_sharing_the_prompt_pass_match_the_plain_way(model):
         for s, p in zip(s_row, p_row):
             assert s == p if p == float("-inf") else abs(s - p) <= 1e-4
     assert shared[3][1] == float("-inf") and shared[3][0] > float("-inf")
+
+
+def test_a_multiple_choice_rows_response_nll_comes_from_its_options_pass(model):
+    from evaluation.responses import response_nlls
+
+    rows = [dict(r, response=r["options"][0]) for r in MC] + [{"prompt": "Say hi.", "response": "hi there"}]
+    rows[1]["response"] = "not an option"  # scored the plain way
+    model.memo.clear()
+    shared = response_nlls(model, rows, progress=False, shared=True)
+    assert ("options", True, MC[0]["prompt"], tuple(MC[0]["options"])) in model.memo  # filled for option_logliks
+    plain = response_nlls(model, rows, progress=False, shared=False)
+    assert [s is None for s in shared] == [p is None for p in plain]
+    for s, p in zip(shared, plain):
+        if s is not None:
+            assert s[1] == p[1] and abs(s[0] - p[0]) <= 1e-4
