@@ -24,6 +24,14 @@ def prompt_ids(tokenizer, prompts: Sequence[str], max_length: int, max_new_token
     return [bos + p[-room:] for p in _encode(tokenizer, list(prompts))]  # the prompt's end stays
 
 
+def cache_kwarg(body) -> str:
+    """The name the model body takes its KV cache by: `cache` in newer transformers (where the old
+    `past_key_values` is deprecated), `past_key_values` before."""
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(body.forward).parameters else "past_key_values"
+
+
 def _next_tokens(hidden, head):
     from udfs.lm_scoring.scorer import _logits
 
@@ -42,6 +50,7 @@ def greedy_ids(
     from udfs.lm_scoring.scorer import _head
 
     body, head = lm.base_model, _head(lm)
+    kw = cache_kwarg(body)
     device = next(lm.parameters()).device
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     out: list[list[int]] = [[] for _ in ids]
@@ -59,7 +68,7 @@ def greedy_ids(
         positions = (attention.cumsum(1) - 1).clamp(min=0)
         cache = DynamicCache(config=lm.config)
         hidden = body(
-            input_ids=input_ids, attention_mask=attention, position_ids=positions, cache=cache, use_cache=True
+            input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True, **{kw: cache}
         ).last_hidden_state[:, -1]
         position = positions[:, -1]
         live = list(batch)  # prompt index of each row still generating
@@ -83,8 +92,8 @@ def greedy_ids(
                 input_ids=tokens[:, None],
                 attention_mask=attention,
                 position_ids=position[:, None],
-                cache=cache,
                 use_cache=True,
+                **{kw: cache},
             ).last_hidden_state[:, -1]
         if on_batch is not None:
             on_batch(len(batch))

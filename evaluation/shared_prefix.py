@@ -44,9 +44,11 @@ def shared_logliks(lm, prefixes: Sequence[list[int]], options: Sequence[list[lis
     import torch
     from transformers import DynamicCache
 
+    from evaluation.generation import cache_kwarg
     from udfs.lm_scoring.scorer import _head, nll_positions
 
     body, head = lm.base_model, _head(lm)
+    kw = cache_kwarg(body)
     device = next(lm.parameters()).device
     if budget is None:
         budget = DEFAULT_BUDGET["cuda" if device.type == "cuda" else "cpu"]
@@ -65,7 +67,7 @@ def shared_logliks(lm, prefixes: Sequence[list[int]], options: Sequence[list[lis
             positions = (mask.cumsum(1) - 1).clamp(min=0)
             cache = DynamicCache(config=lm.config)
             last = body(
-                input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache, use_cache=True
+                input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **{kw: cache}
             ).last_hidden_state[:, -1]
             rows = [(r, q, o) for r, q in enumerate(batch) for o in options[q]]  # one row per option
             index = torch.tensor([r for r, _, _ in rows], device=device)
@@ -82,8 +84,8 @@ def shared_logliks(lm, prefixes: Sequence[list[int]], options: Sequence[list[lis
                 input_ids=opt_ids,
                 attention_mask=torch.cat([mask[index], opt_mask], dim=1),
                 position_ids=opt_positions,
-                cache=cache,
                 use_cache=True,
+                **{kw: cache},
             ).last_hidden_state
             # option token k is predicted by the prompt's last position (k = 0) or option position k - 1
             pr = [j for j, (_, _, o) in enumerate(rows) for _ in range(len(o) - 1)]
