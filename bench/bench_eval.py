@@ -18,7 +18,8 @@ Throughput is fed sequence tokens (prompt + response) per second, best of the ro
 scorer and eval-base must agree exactly.
 
 Then the evaluator's two fast paths against the plain ways, in the same run, rounds in ABBA order,
-wall and CPU seconds (the process's, all threads) each (`--only fast` skips the NLL part):
+wall and CPU seconds (the process's, all threads) each (`--only fast` skips the NLL part, `--only
+mc` / `--only gen` run one of them):
 
 * multiple choice: every prompt + option sequence scored whole (plain) against the options sharing
   their prompt's forward pass through the KV cache (shared); log-likelihoods within 1e-4; and the
@@ -144,10 +145,7 @@ def _ratio(seconds: dict, slow: str, fast: str) -> dict:
     return {kind: min(seconds[slow][kind]) / min(seconds[fast][kind]) for kind in ("wall", "cpu")}
 
 
-def fast_paths(base, rows, args) -> dict:
-    import torch
-
-    from evaluation.generation import BATCH_ROWS, greedy_ids, greedy_ids_plain, prompt_ids
+def mc_paths(base, rows, args) -> dict:
     from evaluation.multiple_choice import option_logliks
     from evaluation.responses import response_nlls
 
@@ -171,6 +169,13 @@ def fast_paths(base, rows, args) -> dict:
     mc_result["nll_mc_shared_vs_plain"] = _ratio(seconds, "nll+mc-plain", "nll+mc-shared")
     print(f"multiple choice: shared/plain speed-up {mc_result['shared_vs_plain']}, max |diff| {diff:.2e}")
     print(f"nll + multiple choice: {mc_result['nll_mc_shared_vs_plain']}, max NLL |diff| {nll_diff:.2e}")
+    return {"multiple_choice": mc_result}
+
+
+def gen_paths(base, rows, args) -> dict:
+    import torch
+
+    from evaluation.generation import BATCH_ROWS, greedy_ids, greedy_ids_plain, prompt_ids
 
     tok, lm, n_new = base.tokenizer, base.scoring_model, args.max_new_tokens
     free = [r["prompt"] for r in rows if not r["options"]][: args.gen_prompts]
@@ -229,7 +234,7 @@ def fast_paths(base, rows, args) -> dict:
     for slow in ("plain", "kv-one", "hf-batched"):
         gen_result[f"kv_batched_vs_{slow}"] = _ratio(gen_seconds, slow, "kv-batched")
     print(json.dumps({k: v for k, v in gen_result.items() if k != "seconds"}))
-    return {"multiple_choice": mc_result, "generation": gen_result}
+    return {"generation": gen_result}
 
 
 def main() -> None:
@@ -238,7 +243,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--only", choices=["all", "fast"], default="all")
+    parser.add_argument("--only", choices=["all", "fast", "mc", "gen"], default="all")
     parser.add_argument("--gen-prompts", type=int, default=16)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--plain-prompts", type=int, default=4, help="prompts the no-cache loop runs (it is slow)")
@@ -265,7 +270,10 @@ def main() -> None:
     result = {"rows": len(rows), "tokens": tokens, "threads": args.threads}
     if args.only == "all":
         result |= nll_runs(base, adapted, rows, tokens, args.rounds)
-    result |= fast_paths(base, rows, args)
+    if args.only in ("all", "fast", "mc"):
+        result |= mc_paths(base, rows, args)
+    if args.only in ("all", "fast", "gen"):
+        result |= gen_paths(base, rows, args)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 
