@@ -16,7 +16,8 @@ from evaluation.multiple_choice import choice_correct, option_logliks
 from evaluation.responses import response_nlls
 from evaluation.rouge import rouge_l
 
-EVALUATOR_VERSION = "2"  # bump when a metric changes for the same model and rows (2: per-item NLL rows)
+# bump when a metric changes for the same model and rows (2: per-item NLL rows; 3: shared-prefix scores)
+EVALUATOR_VERSION = "3"
 METRICS = ("nll", "perplexity", "acc", "acc_norm", "rouge_l")
 ROW_FIELDS = ("eval_id", "eval_set", "lang", "prompt", "response", "options", "answer_index")
 

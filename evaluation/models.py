@@ -4,7 +4,7 @@ without merging when one is given; and the key its cached results are stored und
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -14,6 +14,7 @@ class EvalModel:
     scoring_model: object  # a transformers causal LM with `.base_model` (LoRA layers injected when adapted)
     tokenizer: object
     max_length: int
+    memo: dict = field(default_factory=dict, repr=False)  # scores computed once per model (multiple_choice.py)
 
 
 def adapter_digest(adapter_dir: str | Path) -> str:

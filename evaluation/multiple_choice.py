@@ -9,9 +9,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def option_logliks(model, rows: Sequence[dict], progress: bool = True) -> list[list[float]]:
+def option_logliks(model, rows: Sequence[dict], progress: bool = True, shared: bool = True) -> list[list[float]]:
     """Per row, the log-likelihood of each option given the prompt (-inf for an option with nothing
-    to score: empty, or too long to fit with its prompt)."""
+    to score: empty, or too long to fit with its prompt). `shared`: each prompt's forward pass is
+    shared by its options (evaluation/shared_prefix.py) wherever its options' sequences share the
+    prompt's tokens; the other questions, or all with `shared` off, score every prompt + option
+    sequence whole (the plain way)."""
+    return [[ll for ll, _ in row] for row in option_scores(model, rows, progress, shared)]
+
+
+def option_scores(model, rows: Sequence[dict], progress: bool = True, shared: bool = True):
+    """Per row, (log-likelihood, tokens scored) of each option. Each question's scores are kept on
+    the model (`model.memo`), so the response NLL of a question whose reference is one of its options
+    (evaluation/responses.py) and its options are computed in one pass."""
+    from evaluation.shared_prefix import shared_logliks, shared_prefix
+    from udfs.lm_scoring.sequences import build_sequences
+
+    memo = model.memo
+    keys = [("options", shared, row["prompt"], tuple(row["options"])) for row in rows]
+    todo = [i for i, k in enumerate(keys) if k not in memo]
+    plain = todo
+    if shared:
+        fast, prefixes, options = [], [], []
+        for i in todo:
+            row = rows[i]
+            seqs = build_sequences(
+                model.tokenizer, [row["prompt"]] * len(row["options"]), row["options"], "response", model.max_length
+            )
+            if (prefix := shared_prefix(seqs)) is not None:
+                fast.append(i)
+                prefixes.append(prefix)
+                options.append([s.ids[s.start :] for s in seqs])
+        for i, ids, logliks in zip(fast, options, shared_logliks(model.scoring_model, prefixes, options)):
+            memo[keys[i]] = [(ll, len(o)) for ll, o in zip(logliks, ids)]
+        plain = [i for i in todo if keys[i] not in memo]
+    for i, scores in zip(plain, _plain_scores(model, [rows[i] for i in plain], progress)):
+        memo[keys[i]] = scores
+    return [memo[k] for k in keys]
+
+
+def _plain_scores(model, rows: Sequence[dict], progress: bool) -> list[list[tuple[float, int]]]:
+    """Every prompt + option sequence scored whole by the scoring code."""
     from udfs.lm_scoring import score_samples
 
     prompts, options = [], []
@@ -19,6 +57,8 @@ def option_logliks(model, rows: Sequence[dict], progress: bool = True) -> list[l
         for option in row["options"]:
             prompts.append(row["prompt"])
             options.append(option)
+    if not prompts:
+        return [[] for _ in rows]
     scores = score_samples(
         model.scoring_model,
         model.tokenizer,
@@ -28,7 +68,7 @@ def option_logliks(model, rows: Sequence[dict], progress: bool = True) -> list[l
         max_length=model.max_length,
         progress=progress,
     )
-    flat = [-(s["mean_nll"] * s["n_tokens"]) if s["n_tokens"] else float("-inf") for s in scores]
+    flat = [(-(s["mean_nll"] * s["n_tokens"]), s["n_tokens"]) if s["n_tokens"] else (float("-inf"), 0) for s in scores]
     out, at = [], 0
     for row in rows:
         out.append(flat[at : at + len(row["options"])])
