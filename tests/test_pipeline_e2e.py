@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
 from conftest import run_dbt
@@ -15,18 +17,22 @@ MIX = "int_mix_budget mart_training_mix"
 
 
 def dbt_build(db_path, raw_root, select: str | None = None, **dbt_vars) -> str:
-    # The model layer (guide model, scores, LoRA) has its own tests (test_model_layer.py).
-    dbt_vars = {"raw_root": str(raw_root), "model_layer": False, **dbt_vars}
+    # The model layer (guide model, scores, LoRA) has its own tests (test_model_layer.py); the
+    # evaluation set is the validated build's (conftest.validated_warehouse), so reruns match it.
+    eval_root = str(raw_root.parent / "validated_eval")
+    dbt_vars = {"raw_root": str(raw_root), "eval_root": eval_root, "model_layer": False, **dbt_vars}
     return run_dbt("build", db_path, dbt_vars, *(["--select", select] if select else []))
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("raw")
-    expected = write_fixture(root)
-    db_path = root.parent / "warehouse.duckdb"
-    log = dbt_build(db_path, root)
-    return root, db_path, expected, log
+def built(validated_warehouse, tmp_path_factory):
+    """The session's clean `dbt build` of pipeline_fixture.write_fixture (one full build serves this
+    module and the validation tests), copied: tests here rebuild parts of it."""
+    root, validated, run = validated_warehouse
+    expected = write_fixture(tmp_path_factory.mktemp("raw"))  # deterministic: the counts of `root`
+    db_path = tmp_path_factory.mktemp("e2e") / "warehouse.duckdb"
+    shutil.copyfile(validated, db_path)
+    return root, db_path, expected, run.log
 
 
 def query(db_path, sql):
@@ -238,8 +244,8 @@ def test_everyday_subgraph_selections_build_with_dbt_defaults(built, tmp_path):
     assert "int_samples_tokenized" in log and "stg_alpaca_cot__records" not in log
 
 
-def test_build_closes_the_warehouse_at_exit(built):
-    _, db, _, _ = built
+def test_build_closes_the_warehouse_at_exit(validated_warehouse):
+    _, db, _ = validated_warehouse  # the built file itself, not a copy
     assert not db.with_name(db.name + ".wal").exists()  # DuckDB checkpointed on close
 
 

@@ -14,7 +14,6 @@ import time
 import duckdb
 import pytest
 from conftest import dbt_argv, run_dbt
-from pipeline_fixture import write_fixture
 
 from sftmart.paths import build_path, published_path, read_copy_path
 from sftmart.publish import BuildLock, BuildLockTimeout, PublishConflict, identity, prepare_build, publish, recover
@@ -133,13 +132,13 @@ def test_a_second_build_waits_then_names_the_holder(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
+def published(validated_warehouse, tmp_path_factory):
+    """A copy of the session's clean build (conftest.validated_warehouse), with the vars that built it."""
+    raw_root, validated, _ = validated_warehouse
     root = tmp_path_factory.mktemp("wap")
-    write_fixture(root / "raw")
-    dbt_vars = {"raw_root": str(root / "raw"), "model_layer": False}
+    dbt_vars = {"raw_root": str(raw_root), "eval_root": str(raw_root.parent / "validated_eval"), "model_layer": False}
     db_path = root / "warehouse.duckdb"
-    out = run_dbt("build", db_path, dbt_vars)
-    assert db_path.exists(), out
+    shutil.copyfile(validated, db_path)
     return root, db_path, dbt_vars
 
 
