@@ -26,11 +26,13 @@ class LoraJob:
     config: TrainConfig
     out_dir: str
     data_source: str
+    heldout_rows: tuple[dict, ...] = ()  # rows it never trains on, whose loss the run records
 
 
 def finished_run(spec: ModelSpec, job: LoraJob) -> TrainingRun | None:
     """The recorded run of the job's fingerprint in its out_dir, as `train_lora` would reuse it."""
-    fingerprint = run_fingerprint(model_fingerprint(spec), data_fingerprint(job.rows), job.config)
+    heldout_fp = data_fingerprint(list(job.heldout_rows)) if job.heldout_rows else None
+    fingerprint = run_fingerprint(model_fingerprint(spec), data_fingerprint(job.rows), job.config, heldout_fp)
     return reuse_recorded(Path(job.out_dir), fingerprint)
 
 
@@ -38,7 +40,15 @@ def train_job(spec: ModelSpec, job: LoraJob) -> TrainingRun:
     """What a task runs on its worker."""
     from training.train import train_lora
 
-    return train_lora(spec, job.rows, job.config, job.out_dir, data_source=job.data_source, progress=False)
+    return train_lora(
+        spec,
+        job.rows,
+        job.config,
+        job.out_dir,
+        data_source=job.data_source,
+        progress=False,
+        heldout_rows=list(job.heldout_rows),
+    )
 
 
 def train_on_ray(compute, spec: ModelSpec, jobs: list[LoraJob], progress: bool = True) -> list[TrainingRun]:
@@ -72,6 +82,8 @@ def train_jobs(compute, spec: ModelSpec, jobs: list[LoraJob], desc: str = "LoRA 
     from training.train import train_lora
 
     return [
-        train_lora(spec, job.rows, job.config, job.out_dir, data_source=job.data_source)
+        train_lora(
+            spec, job.rows, job.config, job.out_dir, data_source=job.data_source, heldout_rows=list(job.heldout_rows)
+        )
         for job in tqdm(jobs, desc=desc, unit="adapter", disable=len(jobs) < 2)
     ]
