@@ -390,16 +390,9 @@ def test_cross_fitting_scores_every_row_with_the_guide_of_the_other_half(dag, tm
         ("guide-fold1", "trained", 2, 2),
     ]
     for guide, *_, adapter_path in guides:
-        rows = query(
-            copy,
-            "select sample_id, prompt, response from marts.mart_guide_sample where trains_guide = ? order by 1",
-            [guide],
-        )
-        assert rows and query(
-            copy,
-            "select count(*) from marts.mart_guide_sample where trains_guide = ? and guide_fold <> ?",
-            [guide, int(guide[-1])],
-        ) == [(0,)]
+        where = f"from marts.mart_guide_sample where trains_guide = '{guide}'"  # a name macros/guide.sql gives
+        rows = query(copy, f"select sample_id, prompt, response {where} order by 1")
+        assert rows and query(copy, f"select count(*) {where} and guide_fold <> {guide[-1]}") == [(0,)]
         run = json.loads((Path(adapter_path).parent / "run.json").read_text())
         assert run["data_fingerprint"] == data_fingerprint(
             [dict(zip(("sample_id", "prompt", "response"), r)) for r in rows]
