@@ -7,11 +7,12 @@
 with scored as (
     {%- if checked_var('model_layer') %}
     {%- for guide in guide_names() %}
+    {%- set rows = '(select * from ' ~ pool ~ ' where ' ~ guide_scoring(guide_fold('sample_id')) ~ ' = '
+                   ~ sql_literal(guide) ~ ')' %}
+    {%- set merged = '(select merged_model_path from ' ~ ref('mart_guide_adapter') ~ ' where guide = '
+                     ~ sql_literal(guide) ~ ')' %}
     select *, {{ sql_literal(guide) }} as scored_by_guide
-    from (
-        {{ lm_scores('(select * from ' ~ pool ~ ' where ' ~ guide_scoring(guide_fold('sample_id')) ~ ' = ' ~ sql_literal(guide) ~ ')',
-                     model_path_sql='(select merged_model_path from ' ~ ref('mart_guide_adapter') ~ ' where guide = ' ~ sql_literal(guide) ~ ')') }}
-    )
+    from ({{ lm_scores(rows, model_path_sql=merged) }})
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
     {%- else %}

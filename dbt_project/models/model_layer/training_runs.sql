@@ -17,7 +17,8 @@ with adapter_runs as (
 select
     node, run_id, fingerprint, base_model, model_spec_json, model_fingerprint, config_json, data_fingerprint,
     data_source, n_samples, n_dropped_over_length, tokens_seen, steps, first_loss, last_loss, min_loss,
-    tail_loss_mean, n_heldout, heldout_loss_before, heldout_loss_after, guide, adapter_path, started_at::timestamptz at time zone 'UTC' as started_at, seconds,
+    tail_loss_mean, n_heldout, heldout_loss_before, heldout_loss_after, guide,
+    adapter_path, started_at::timestamptz at time zone 'UTC' as started_at, seconds,
     status = 'reused' as recorded_on_reuse,
     -- the recipe that chose a curated mix's data: the final adapter's and the curated arms'
     case when node = 'final' or data_source like 'mart_arm_mixes:curated-%' then {{ selection_recipe_literal() }} end
