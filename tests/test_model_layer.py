@@ -380,7 +380,7 @@ def test_cross_fitting_scores_every_row_with_the_guide_of_the_other_half(dag, tm
         "build",
         copy,
         cross,
-        nodes + " mart_selection_order mart_training_mix mart_record_outcomes mart_pipeline_funnel",
+        nodes + " mart_selection_order mart_record_outcomes mart_pipeline_funnel",
     )
     guides = query(
         copy, "select guide, status, steps, n_heldout, adapter_path from marts.mart_guide_adapter order by 1"
