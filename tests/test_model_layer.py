@@ -27,6 +27,8 @@ def dag(tmp_path_factory):
     write_fixture(root / "raw")
     model_dir = make_tiny_model_dir(root / "tiny-model")
     dbt_vars = {"raw_root": str(root / "raw"), "base_model": str(model_dir), "max_steps": 2, "train_batch_size": 4}
+    # the guide's own settings, each unlike the final adapter's (test_guide_settings_reach_the_guide_only)
+    dbt_vars |= {"guide_learning_rate": 0.003, "guide_lora_r": 4, "guide_lora_alpha": 8, "guide_max_steps": 3}
     dbt_vars["quality_model"] = str(make_tiny_encoder_dir(root / "tiny-reward", "deberta"))
     db_path = root / "it's here" / "warehouse.duckdb"  # a quote in the path reaches no SQL
     dbt("build", db_path, dbt_vars)
@@ -65,8 +67,57 @@ def test_every_step_is_a_table_with_what_it_promises(dag):
                         union all select run_id from marts.mart_final_adapter) using (run_id)
                         where not r.recorded_on_reuse""",
     ) == [(2,)]
-    # one training_settings blob: both adapters trained with the same model spec and config
-    assert len(query(db, "select distinct model_spec_json, config_json from marts.training_runs")) == 1
+    # one model spec for both adapters; each its own training config
+    assert len(query(db, "select distinct model_spec_json from marts.training_runs")) == 1
+
+
+def test_guide_settings_reach_the_guide_only(dag):
+    import json
+
+    db, _ = dag
+    runs = {
+        node: (json.loads(config), steps)
+        for node, config, steps in query(db, "select node, config_json, steps from marts.training_runs")
+    }
+    guide, final = runs["guide"][0], runs["final"][0]
+    assert (guide["learning_rate"], guide["lora_r"], guide["lora_alpha"], guide["epochs"]) == (0.003, 4, 8, 1)
+    assert (final["learning_rate"], final["lora_r"], final["lora_alpha"], final["epochs"]) == (2.5e-5, 8, 32, 3)
+    assert (guide["max_steps"], runs["guide"][1]) == (3, 3) and (final["max_steps"], runs["final"][1]) == (2, 2)
+    assert guide["lora_dropout"] == final["lora_dropout"] and guide["batch_size"] == final["batch_size"]
+
+
+def test_the_one_guide_measures_held_out_rows_and_flags_its_own_rows_in_sample(dag):
+    """Without cross-fitting, guide_heldout_rows (at most half the sample) never train the guide: its
+    run records their loss before and after; the rows it trained on are scored in sample, flagged."""
+    db, _ = dag
+    [(n_heldout, before, after, n_samples)] = query(
+        db, "select n_heldout, heldout_loss_before, heldout_loss_after, n_samples from marts.mart_guide_adapter"
+    )
+    [(n_sample, n_held, n_train)] = query(
+        db,
+        """select count(*), count(*) filter (where heldout_for_guide = 'guide'),
+                  count(*) filter (where trains_guide = 'guide') from marts.mart_guide_sample""",
+    )
+    assert n_held == n_heldout == n_sample // 2 and n_train == n_samples == n_sample - n_held
+    assert before > 0 and after > 0 and before != after
+    assert query(db, "select n_heldout, heldout_loss_after from marts.training_runs where node = 'guide'") == [
+        (n_heldout, after)
+    ]
+    flags = query(
+        db,
+        """select count(*) filter (where s.guide_in_sample <> (g.trains_guide is not distinct from 'guide')),
+                  count(*) filter (where s.scored_by_guide <> 'guide'), count(*) filter (where s.guide_in_sample)
+           from marts.mart_guide_scores as s left join marts.mart_guide_sample as g using (sample_id)""",
+    )
+    assert flags == [(0, 0, n_train)]
+    details = query(
+        db,
+        """select count(*) filter (where o.drop_detail <> 'guide:' || case when l.guide_in_sample
+                                         then 'in_sample' else 'out_of_sample' end)
+           from marts.mart_record_outcomes as o join marts.mart_sample_learnability as l using (sample_id)
+           where o.drop_reason like 'learnability:%'""",
+    )
+    assert details == [(0,)]
 
 
 def test_mix_is_drawn_from_learnable_samples_only(dag):
@@ -308,3 +359,59 @@ def test_kcenter_and_deita_orders_follow_each_candidates_own_embedding(dag):
                 assert ranks[chosen].tolist() == list(range(1, len(chosen) + 1))
                 assert {i for i, r in enumerate(rows) if r[3] == "recipe:deita_too_similar"} == set(rejected.tolist())
     assert rejections > 0  # English rows of the fixture reach cosine 0.22-0.46 with another one
+
+
+def test_cross_fitting_scores_every_row_with_the_guide_of_the_other_half(dag, tmp_path):
+    """guide_cross_fit: two guides, each trained on one half of the guide sample (the rows its run's
+    data fingerprint covers), each scoring the other half's candidates: no row is scored by a guide
+    that trained on it; the funnel says which guide removed a row, out of sample. A copy of the
+    warehouse, so the other tests keep the one guide."""
+    import json
+    import shutil
+
+    from training.data import data_fingerprint
+
+    db, dbt_vars = dag
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(db, copy)
+    cross = dbt_vars | {
+        "guide_cross_fit": True,
+        "guide_max_steps": None,
+        "guide_heldout_rows": 2,
+        "max_shrink_share": 1,
+    }
+    nodes = "mart_guide_sample mart_guide_adapter mart_guide_scores mart_sample_learnability mart_sample_selection"
+    dbt(
+        "build",
+        copy,
+        cross,
+        nodes + " mart_selection_order mart_record_outcomes mart_pipeline_funnel",
+    )
+    guides = query(
+        copy, "select guide, status, steps, n_heldout, adapter_path from marts.mart_guide_adapter order by 1"
+    )
+    assert [(g, status, steps, n) for g, status, steps, n, _ in guides] == [
+        ("guide-fold0", "trained", 2, 2),  # guide_max_steps null: the final adapter's max_steps
+        ("guide-fold1", "trained", 2, 2),
+    ]
+    for guide, *_, adapter_path in guides:
+        where = f"from marts.mart_guide_sample where trains_guide = '{guide}'"  # a name macros/guide.sql gives
+        rows = query(copy, f"select sample_id, prompt, response {where} order by 1")
+        assert rows and query(copy, f"select count(*) {where} and guide_fold <> {guide[-1]}") == [(0,)]
+        run = json.loads((Path(adapter_path).parent / "run.json").read_text())
+        assert run["data_fingerprint"] == data_fingerprint(
+            [dict(zip(("sample_id", "prompt", "response"), r)) for r in rows]
+        )
+    pool = query(copy, "select count(*) from marts.mart_candidate_pool")[0][0]
+    assert query(
+        copy,
+        """select count(*), count(distinct s.scored_by_guide), count(*) filter (where s.guide_in_sample),
+                  count(*) filter (where s.scored_by_guide = g.trains_guide),
+                  count(*) filter (where s.scored_by_guide = 'guide-fold' || g.guide_fold)
+           from marts.mart_guide_scores as s left join marts.mart_guide_sample as g using (sample_id)""",
+    ) == [(pool, 2, 0, 0, 0)]
+    details = query(
+        copy,
+        """select distinct drop_detail from marts.mart_record_outcomes where drop_reason like 'learnability:%'""",
+    )
+    assert details and {d for (d,) in details} <= {"guide-fold0:out_of_sample", "guide-fold1:out_of_sample"}

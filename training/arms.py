@@ -25,6 +25,7 @@ ARROW_TYPES = {
     "int": pa.int64(),
     "float": pa.float64(),
     "float | None": pa.float64(),
+    "int | None": pa.int64(),
     "bool": pa.bool_(),
 }
 

@@ -54,11 +54,15 @@ def specs_from_settings(settings: dict) -> tuple[ModelSpec, TrainConfig]:
     return spec, config
 
 
-def run_record(node: str, status: str, run: TrainingRun | None, merged_path: str | None) -> pa.Table:
+def run_record(
+    node: str, status: str, run: TrainingRun | None, merged_path: str | None, guide: str | None = None
+) -> pa.Table:
     names = [f.name for f in fields(TrainingRun)]
     values = asdict(run) if run else dict.fromkeys(names)
     columns = {"node": [node], "status": [status]} | {n: [values[n]] for n in names}
     columns["merged_model_path"] = [merged_path]
+    if node == "guide":  # which guide: several with cross-fitting (macros/guide.sql names them)
+        columns["guide"] = pa.array([guide], pa.string())
     return pa.table(columns)
 
 
@@ -80,6 +84,43 @@ def adapter_node(con, relation, settings: dict, node: str, merge: bool) -> pa.Ta
     # dbt writes this row, and the training_runs model appends it to the history, whether this
     # build trained the adapter or reuses it (a build killed before recording it leaves no gap)
     return run_record(node, "reused" if run.reused else "trained", run, merged)
+
+
+def guide_node(con, relation, settings: dict) -> pa.Table:
+    """Trains (or reuses) every guide that mart_guide_sample names (trains_guide: one, or two with
+    guide_cross_fit), each in its content-addressed folder beside the warehouse, measuring its loss on the rows that name it in
+    heldout_for_guide, and merges each into the base; one row per guide."""
+    if not settings["model_layer"]:
+        return run_record("guide", "skipped: model_layer is off", None, None)
+    spec, config = specs_from_settings(settings)
+    columns = "sample_id, prompt, response, trains_guide, heldout_for_guide"
+    rows = relation.select(columns).order("sample_id").to_arrow_table().to_pylist()
+    guides = sorted({r["trains_guide"] for r in rows if r["trains_guide"]})
+    untrained = sorted({r["heldout_for_guide"] for r in rows if r["heldout_for_guide"]} - set(guides))
+    if untrained or not guides:
+        raise ValueError(
+            f"{', '.join(untrained) or 'guide'}: no training rows in {relation.alias} "
+            "(guide_cross_fit needs both halves of the guide sample)"
+        )
+    warehouse = warehouse_of(con)
+
+    def part(guide, column):
+        return tuple({k: r[k] for k in ("sample_id", "prompt", "response")} for r in rows if r[column] == guide)
+
+    jobs = [
+        warehouse_job(
+            warehouse, spec, g, list(part(g, "trains_guide")), config, relation.alias, part(g, "heldout_for_guide")
+        )
+        for g in guides
+    ]
+    runs = train_jobs(settings.get("compute"), spec, jobs, desc="guides")
+    merged = [str(merge_adapter(spec, run.adapter_path, merged_dir(warehouse, run.run_id))) for run in runs]
+    pause_at("recording")
+    records = [
+        run_record("guide", "reused" if run.reused else "trained", run, path, guide)
+        for guide, run, path in zip(guides, runs, merged)
+    ]
+    return pa.concat_tables(records)
 
 
 def settings_from_config(raw: str) -> dict:

@@ -73,3 +73,14 @@ def evaluate_loss(model, examples: list[Example], pad_token_id: int, batch_size:
             n_tokens += sum(n_label_tokens(e) for e in part)
     model.train(was_training)
     return total / max(n_tokens, 1)
+
+
+def heldout_losses(model, examples: list[Example], pad_token_id: int) -> dict:
+    """A peft model's mean response loss on held-out examples with its adapter off (the base, i.e.
+    the loss before training) and on: TrainingRun's n_heldout / heldout_loss_before / _after."""
+    if not examples:
+        return {}
+    with model.disable_adapter():
+        before = evaluate_loss(model, examples, pad_token_id)
+    after = evaluate_loss(model, examples, pad_token_id)
+    return {"n_heldout": len(examples), "heldout_loss_before": before, "heldout_loss_after": after}

@@ -33,24 +33,29 @@ class LoraJob:
     config: TrainConfig
     out_dir: str
     data_source: str
+    heldout_rows: tuple[dict, ...] = ()  # rows it never trains on, whose loss the run records
 
 
-def job_fingerprint(spec: ModelSpec, rows: list[dict], config: TrainConfig) -> str:
-    return run_fingerprint(model_fingerprint(spec), data_fingerprint(rows), config)
+def job_fingerprint(spec: ModelSpec, rows: list[dict], config: TrainConfig, heldout_rows=()) -> str:
+    """The run's identity as train_lora computes it (held-out rows join it only when there are some)."""
+    heldout_fp = data_fingerprint(list(heldout_rows)) if heldout_rows else None
+    return run_fingerprint(model_fingerprint(spec), data_fingerprint(rows), config, heldout_fp)
 
 
-def warehouse_job(warehouse: Path, spec: ModelSpec, label: str, rows: list[dict], config, data_source: str) -> LoraJob:
+def warehouse_job(
+    warehouse: Path, spec: ModelSpec, label: str, rows: list[dict], config, data_source: str, heldout_rows=()
+) -> LoraJob:
     """A job of the dbt DAG: its adapter goes to its content-addressed folder beside `warehouse`
     (the published file, sftmart.artefacts.adapter_dir), where a rerun of the same inputs finds it."""
-    out_dir = adapter_dir(warehouse, label, job_fingerprint(spec, rows, config))
-    return LoraJob(label, rows, config, str(out_dir), data_source)
+    out_dir = adapter_dir(warehouse, label, job_fingerprint(spec, rows, config, heldout_rows))
+    return LoraJob(label, rows, config, str(out_dir), data_source, tuple(heldout_rows))
 
 
 def finished_run(spec: ModelSpec, job: LoraJob) -> TrainingRun | None:
     """The recorded run of the job's fingerprint in its out_dir, read only (out_dir is never
     written once it is there), marked reused."""
     out_dir = Path(job.out_dir)
-    previous = recorded_run(out_dir, job_fingerprint(spec, job.rows, job.config))
+    previous = recorded_run(out_dir, job_fingerprint(spec, job.rows, job.config, job.heldout_rows))
     if previous is None:
         return None
     print(f"Reusing the adapter in {out_dir / ADAPTER_DIR} (same model, data and config)", file=sys.stderr)
@@ -67,7 +72,15 @@ def run_job(spec: ModelSpec, job: LoraJob, progress: bool = True) -> TrainingRun
         return done
     out_dir = Path(job.out_dir)
     work = training_dir(out_dir)
-    run = train_lora(spec, job.rows, job.config, work, data_source=job.data_source, progress=progress)
+    run = train_lora(
+        spec,
+        job.rows,
+        job.config,
+        work,
+        data_source=job.data_source,
+        progress=progress,
+        heldout_rows=list(job.heldout_rows),
+    )
     run = replace(run, adapter_path=str(out_dir / ADAPTER_DIR))
     record = json.loads((work / RUN_FILE).read_text()) | {"adapter_path": run.adapter_path}
     staging = work / f".{RUN_FILE}.final"

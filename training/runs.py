@@ -40,6 +40,11 @@ class TrainingRun:
     started_at: str  # ISO 8601, UTC
     seconds: float  # training time, summed over resumed sessions
     reused: bool = False
+    # mean response loss on rows the run did not train on (heldout_rows), with the adapter off
+    # (= before training: LoRA starts as the identity) and on; null when no held-out rows were given
+    n_heldout: int | None = None
+    heldout_loss_before: float | None = None
+    heldout_loss_after: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainingRun:
@@ -47,8 +52,10 @@ class TrainingRun:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def run_fingerprint(model_fp: str, data_fp: str, config: TrainConfig) -> str:
-    return hashlib.sha256("\n".join([model_fp, data_fp, config.fingerprint_json()]).encode()).hexdigest()
+def run_fingerprint(model_fp: str, data_fp: str, config: TrainConfig, heldout_fp: str | None = None) -> str:
+    """The run's identity; the held-out rows' fingerprint joins it only when a run measures them."""
+    parts = [model_fp, data_fp, config.fingerprint_json()] + ([heldout_fp] if heldout_fp else [])
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def run_id_for(started_at: str, fingerprint: str, out_dir) -> str:

@@ -31,7 +31,7 @@ from training.checkpoints import (
 )
 from training.config import CHECKPOINT_DIR, RUN_FILE, TrainConfig
 from training.data import EncodedData, data_fingerprint, encode_rows, length_grouped_batches
-from training.loss import accepts_logits_to_keep, autocast_for, n_label_tokens
+from training.loss import accepts_logits_to_keep, autocast_for, heldout_losses, n_label_tokens
 from training.models import ModelSpec, load_model_and_tokenizer, model_fingerprint, target_modules_for
 from training.packing import choose_packed, micro_batch_loss_sum
 from training.pause import pause_at
@@ -161,19 +161,21 @@ def train_lora(
     data_source: str = "",
     progress: bool = True,
     callback: Callable[[int, float, object], None] | None = None,
+    heldout_rows: list[dict] | None = None,
 ) -> TrainingRun:
     """Fine-tunes a LoRA adapter on rows ({sample_id, prompt, response}) into out_dir/adapter.
 
     `callback(step, loss, model)` runs after every optimizer step (and after any checkpoint of that
     step), with the peft model in train mode; an exception it raises stops training, with a
-    checkpoint saved first."""
+    checkpoint saved first. `heldout_rows` (never trained on): the run records their loss before and
+    after training (TrainingRun.heldout_loss_*)."""
     import torch
     from tqdm.auto import tqdm
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_fp, data_fp = model_fingerprint(spec), data_fingerprint(rows)
-    fingerprint = run_fingerprint(model_fp, data_fp, config)
+    fingerprint = run_fingerprint(model_fp, data_fp, config, data_fingerprint(heldout_rows) if heldout_rows else None)
     previous = reuse_recorded(out_dir, fingerprint)
     if previous is not None:
         return previous
@@ -236,7 +238,9 @@ def train_lora(
     finally:
         bar.close()
     state.seconds = seconds_before + time.time() - session_start
-    return finish_run(out_dir, model, state, spec, config, data, fingerprint, model_fp, data_fp, data_source)
+    heldout = encode_rows(tokenizer, heldout_rows or [], config.max_length).examples
+    measured = heldout_losses(model, heldout, tokenizer.pad_token_id)
+    return finish_run(out_dir, model, state, spec, config, data, fingerprint, model_fp, data_fp, data_source, measured)
 
 
 def checkpoint_due(config: TrainConfig, step: int, seconds_since_save: float) -> bool:
@@ -258,6 +262,7 @@ def finish_run(
     model_fp: str,
     data_fp: str,
     data_source: str,
+    measured: dict,
 ) -> TrainingRun:
     """Saves the adapter and run.json (run.json last: it vouches for the adapter), drops checkpoints."""
     (out_dir / RUN_FILE).unlink(missing_ok=True)
@@ -279,6 +284,7 @@ def finish_run(
         adapter_path=str(adapter),
         started_at=state.started_at,
         seconds=round(state.seconds, 3),
+        **measured,
     )
     write_run(out_dir, run, state.losses)
     remove_leftovers(out_dir)

@@ -122,6 +122,42 @@ guide_en_ratio:
   min: 0
   max: 1
   doc: English share of the guide sample
+guide_learning_rate:
+  type: number
+  min: 0
+  max: 1
+  exclusive_min: true
+  doc: "the guide's LoRA learning rate (the final adapter's is `learning_rate`): the guide has a few steps to move, so it takes a larger one"
+guide_epochs:
+  type: integer
+  min: 1
+  max: 1000
+  doc: the guide's training epochs (the final adapter's are `epochs`)
+guide_max_steps:
+  type: integer
+  min: 1
+  max: 100000000
+  nullable: true
+  doc: "cap on the guide's optimiser steps; null = the final adapter's `max_steps` (so the bundled-sample run's cap holds for both)"
+guide_lora_r:
+  type: integer
+  min: 1
+  max: 1024
+  doc: the guide's LoRA rank (the final adapter's is `lora_r`)
+guide_lora_alpha:
+  type: number
+  min: 0
+  exclusive_min: true
+  max: 100000
+  doc: the guide's LoRA alpha (the final adapter's is `lora_alpha`)
+guide_heldout_rows:
+  type: integer
+  min: 0
+  max: 1000000
+  doc: "guide-sample rows (lowest seeded hash of sample_id) the guide never trains on; its run records their loss before and after training (training_runs.heldout_loss_*); at most half the guide sample; with `guide_cross_fit` each guide measures this many rows of the other half, and trains on all of its own"
+guide_cross_fit:
+  type: boolean
+  doc: "score learnability out of sample: two guides, each trained on one half of the guide sample (by a seeded hash of sample_id), each scoring the pool rows of the other half's hash (the other guide-sample half and its share of the rest of the pool); false = one guide scores everything, its own training rows in sample (flagged in mart_sample_learnability.guide_in_sample)"
 learnability_rule:
   type: enum
   values: [entropy_drop, top_fraction]

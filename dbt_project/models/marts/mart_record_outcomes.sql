@@ -51,8 +51,15 @@ select
         when so.drop_reason is not null then so.drop_reason
         when m.sample_id is null then 'not_sampled:budget_filled'
     end as drop_reason,
-    -- which decontamination rule and evaluation set removed it (int_samples_eval_matched)
-    case when not d.is_kept then d.match_kind || ':' || d.matched_eval_set end as drop_detail
+    -- which rule and evaluation set removed it (int_samples_decontaminated); which guide judged a
+    -- row the learnability filter removed, and whether in or out of sample (mart_sample_learnability)
+    case
+        when not d.is_kept then d.match_kind || ':' || d.matched_eval_set
+        when sel.drop_reason like 'learnability:%' and lrn.scored_by_guide is not null
+            then lrn.scored_by_guide || ':' || case when lrn.guide_in_sample then 'in_sample' else 'out_of_sample' end
+    end as drop_detail,
+    lrn.scored_by_guide,
+    lrn.guide_in_sample
 from landing as l
 left join cleaned as c on c.sample_id = l.record_id
 left join {{ ref('int_records_lang_tagged') }} as t on t.sample_id = l.record_id
@@ -62,6 +69,7 @@ left join {{ ref('int_near_duplicate_components') }} as n on n.sample_id = l.rec
 left join {{ ref('int_samples_decontaminated') }} as d on d.sample_id = l.record_id
 left join {{ ref('int_samples_tokenized') }} as k on k.sample_id = l.record_id
 left join {{ ref('mart_candidate_pool') }} as p on p.sample_id = l.record_id
+left join {{ ref('mart_sample_learnability') }} as lrn on lrn.sample_id = l.record_id
 left join {{ ref('mart_sample_selection') }} as sel on sel.sample_id = l.record_id
 left join {{ ref('mart_selection_order') }} as so on so.sample_id = l.record_id
 left join {{ ref('mart_training_mix') }} as m on m.sample_id = l.record_id

@@ -1,6 +1,7 @@
 -- What the guide learned: entropy and loss under base and guide per candidate, and the verdict of
 -- the learnability rule (entropy_drop: keep H_guide < H_base; top_fraction: keep the highest
--- relative loss drops per language), with optional base-perplexity bounds per language.
+-- relative loss drops per language), with optional base-perplexity bounds per language; which guide
+-- scored the row and whether it trained on it (guide_in_sample: never with guide_cross_fit).
 {% set bounds = checked_var('perplexity_bounds') %}
 with scores as (
     select
@@ -13,7 +14,9 @@ with scores as (
         b.mean_nll as loss_base,
         g.mean_nll as loss_guide,
         (b.mean_nll - g.mean_nll) / nullif(b.mean_nll, 0) as relative_loss_drop,
-        b.perplexity as perplexity_base
+        b.perplexity as perplexity_base,
+        g.scored_by_guide,
+        g.guide_in_sample
     from {{ ref('mart_base_scores') }} as b
     inner join {{ ref('mart_guide_scores') }} as g using (sample_id)
 ),

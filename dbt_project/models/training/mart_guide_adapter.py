@@ -1,13 +1,14 @@
-"""The guide model: a LoRA adapter trained on mart_guide_sample, merged into the base for scoring.
+"""The guide model(s): LoRA adapters trained on mart_guide_sample with the guide's own settings
+(the guide_* vars), each merged into the base for scoring; two with guide_cross_fit, one per half.
 
-Retrained only when its fingerprint (base model + guide sample + training config) changes; one row
-records the run and where the adapter and the merged model are.
+Retrained only when a fingerprint (base model + training rows + held-out rows + config) changes; one
+row per guide records its run, its held-out loss before and after, and where its models are.
 """
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from training.dag import adapter_node, settings_from_config
+    from training.dag import guide_node, settings_from_config
 
     settings = settings_from_config(dbt.config.get("training_settings"))
-    return adapter_node(session, dbt.ref("mart_guide_sample"), settings, node="guide", merge=True)
+    return guide_node(session, dbt.ref("mart_guide_sample"), settings)
