@@ -97,22 +97,21 @@ def test_raw_missing_units_and_null_text_block(warehouse, corrupt):
     assert "FAIL 1 dbt_not_null_columns_alpaca_cot_records_instruction__input__output__content_hash" in log, log[-3000:]
 
 
-def test_staging_blank_prompt_and_oversized_record_block(warehouse, corrupt, capsys):
+def test_staging_null_instruction_and_oversized_record_block(warehouse, corrupt, capsys):
     raw_root, _, _ = warehouse
     db = corrupt(
         "alter view staging.stg_alpaca_cot__records rename to stg_original",
         """create view staging.stg_alpaca_cot__records as
            select * replace (case when sample_id = (select min(sample_id) from staging.stg_original)
-                                  then '' else prompt end as prompt)
+                                  then null else instruction end as instruction)
            from staging.stg_original""",
     )
     result = validate_warehouse(
         "staging", db, raw_root=str(raw_root), dbt_vars={"max_record_bytes": 300}, build_docs_site=False
     )
     assert not result.passed
-    blank = failed(result, "expect_column_values_to_be_between", "prompt_bytes")
-    assert blank.severity == "error" and blank.unexpected_count == 1
-    assert blank.sample_rows[0]["prompt_bytes"] == 0
+    missing = failed(result, "expect_column_values_to_not_be_null", "instruction_bytes")
+    assert missing.severity == "error" and missing.unexpected_count == 1
     too_large = failed(result, "expect_column_values_to_be_between", "record_text_bytes")
     assert too_large.severity == "error" and too_large.unexpected_count >= 1
     assert all(row["record_text_bytes"] > 300 for row in too_large.sample_rows)
@@ -120,7 +119,7 @@ def test_staging_blank_prompt_and_oversized_record_block(warehouse, corrupt, cap
     code = cli_main(["validate", "--layer", "staging", "--db", str(db), "--raw-root", str(raw_root), "--no-docs"])
     out = capsys.readouterr().out
     assert code == 1
-    assert "staging.stg_alpaca_cot__records" in out and "prompt_bytes" in out and "FAILED" in out
+    assert "staging.stg_alpaca_cot__records" in out and "instruction_bytes" in out and "FAILED" in out
 
 
 def test_intermediate_bad_language_ratio_and_cluster_block(warehouse, corrupt, capsys):

@@ -1,24 +1,24 @@
-"""Staging layer: typed, trimmed records with the Alpaca prompt built, each a landed raw record.
+"""Staging layer: every landed raw record, renamed and cast.
 
-sample_id's key is a dbt test; template_lang's accepted values are tested on int_records_cleaned,
-which carries it on (a test on this view would compute it, regex and all, once more)."""
+sample_id's key is a dbt test; the prompt (int_records_cleaned) is tested there, non-null and
+non-empty, with its template language."""
 
 from expectations.checks import SuiteDef, Target, between, not_null, zero
 
 STAGING = SuiteDef(
     layer="staging",
-    description="Typed, trimmed records with the Alpaca prompt built.",
+    description="Every landed raw record, renamed and cast.",
     targets=[
         Target(
             name="staged_records",
             table="staging.stg_alpaca_cot__records",
             kind="rows",
-            description="Prompt/response sizes in UTF-8 bytes (NULL when the text is NULL).",
+            description="Instruction/output sizes in UTF-8 bytes (NULL when the text is NULL).",
             id_columns=["sample_id", "source_file"],
             sql="""select sample_id, source_file,
-                          strlen(prompt) as prompt_bytes,
-                          strlen(response) as response_bytes,
-                          strlen(instruction) + strlen(input) + strlen(response) as record_text_bytes
+                          strlen(instruction) as instruction_bytes,
+                          strlen(output) as response_bytes,
+                          strlen(instruction) + strlen(input) + strlen(output) as record_text_bytes
                    from staging.stg_alpaca_cot__records""",
         ),
         Target(
@@ -39,8 +39,7 @@ STAGING = SuiteDef(
         ),
     ],
     checks=[
-        not_null("staged_records", "prompt_bytes", "The prompt is never NULL."),
-        between("staged_records", "prompt_bytes", 1, notes="The prompt is never empty."),
+        not_null("staged_records", "instruction_bytes", "The instruction is never NULL."),
         not_null("staged_records", "response_bytes", "The response is never NULL."),
         between(
             "staged_records",

@@ -3,7 +3,7 @@
 -- cleaned fields, and the exact-dedup key.
 {% set fields = ['instruction', 'input', 'output'] %}
 with staged as (
-    select * from {{ ref('stg_alpaca_cot__records') }}
+    select * from {{ ref('int_records_trimmed') }}
 ),
 
 {{ cleaning_ctes(fields, 'staged') }},
@@ -58,6 +58,6 @@ select
     md5(sftmart_exact_key(sample_text)) as exact_hash,
     instruction = '' or output = '' as is_empty_after_cleaning,
     cleaning_rules,
-    -- the text before cleaning is the staging row's (int_records_cleaning_diff shows both)
+    -- the text before cleaning is int_records_trimmed's (int_records_cleaning_diff shows both)
     is_changed
 from with_text

@@ -1,9 +1,9 @@
 -- Before/after of every field that cleaning changed: one row per (sample, field). The before-text
--- is the staged (typed, trimmed) field, which the cleaned table does not copy.
+-- is the trimmed field (int_records_trimmed), which the cleaned table does not copy.
 with changed as (
     select c.*, s.instruction as instruction_before, s.input as input_before, s.output as output_before
     from {{ ref('int_records_cleaned') }} as c
-    inner join {{ ref('stg_alpaca_cot__records') }} as s using (sample_id)
+    inner join {{ ref('int_records_trimmed') }} as s using (sample_id)
     where c.is_changed
 )
 

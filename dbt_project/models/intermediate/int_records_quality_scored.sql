@@ -1,7 +1,7 @@
--- Data-Juicer style quality stats per sample and the verdict against the thresholds seed.
-{#- every stat a threshold may name, in the order drop_reasons lists them -#}
-{% set stats = ['alnum_ratio', 'char_rep_ratio', 'flagged_word_ratio', 'max_line_length', 'n_chars',
-                'special_char_ratio', 'word_rep_ratio'] %}
+-- Data-Juicer style quality stats per sample and the verdict against the thresholds seed. Every
+-- field of the stats struct (udfs/text_stats/quality.py) is a stat a seed row may bound: the stats
+-- are unpivoted to (sample_id, stat, value) and joined to the seed by (lang, stat), so a new
+-- statistic is one field of that module plus its seed rows.
 with tagged as (
     select c.sample_id, c.sample_text, t.lang
     from {{ ref('int_records_cleaned') }} as c
@@ -15,44 +15,35 @@ stats as (
 ),
 
 flat as (
-    select
-        sample_id,
-        lang,
-        s.n_chars,
-        s.n_words,
-        s.alnum_ratio,
-        s.char_rep_ratio,
-        s.word_rep_ratio,
-        s.special_char_ratio,
-        s.flagged_word_ratio,
-        s.max_line_length
+    select sample_id, lang, s.*
     from stats
 ),
 
--- one row per language, a min and a max column per stat (null: no bound)
-thresholds as (
+-- one row per sample and stat (a null stat has no row, as a null compares to no bound)
+stat_values as (
+    unpivot flat on columns(* exclude (sample_id, lang)) into name stat value stat_value
+),
+
+-- the bounds crossed, in the order of the stat names (drop_reason names the first)
+crossed as (
     select
-        lang,
-        {% for stat in stats %}
-        max(min_value) filter (where stat = '{{ stat }}') as {{ stat }}_min,
-        max(max_value) filter (where stat = '{{ stat }}') as {{ stat }}_max{{ ',' if not loop.last }}
-        {% endfor %}
-    from {{ ref('quality_thresholds') }}
-    group by lang
+        v.sample_id,
+        list(
+            case when v.stat_value < t.min_value then v.stat || ' < ' || t.min_value::varchar
+                 when v.stat_value > t.max_value then v.stat || ' > ' || t.max_value::varchar
+            end order by v.stat
+        ) filter (where v.stat_value < t.min_value or v.stat_value > t.max_value) as drop_reasons
+    from stat_values as v
+    inner join {{ ref('quality_thresholds') }} as t on v.lang = t.lang and v.stat = t.stat
+    group by v.sample_id
 ),
 
 checked as (
     select
         f.*,
-        list_filter([
-            {% for stat in stats %}
-            case when f.{{ stat }} < t.{{ stat }}_min then '{{ stat }} < ' || t.{{ stat }}_min::varchar
-                 when f.{{ stat }} > t.{{ stat }}_max then '{{ stat }} > ' || t.{{ stat }}_max::varchar
-            end{{ ',' if not loop.last }}
-            {% endfor %}
-        ], lambda reason: reason is not null) as drop_reasons
+        coalesce(c.drop_reasons, []) as drop_reasons
     from flat as f
-    left join thresholds as t using (lang)
+    left join crossed as c using (sample_id)
 )
 
 select
