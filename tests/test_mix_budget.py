@@ -181,22 +181,28 @@ def test_comparison_is_a_paired_t_interval_over_seeds(compiled, con):
 
 
 def test_arm_tokens_per_language_and_per_mix_with_its_run(compiled, con):
-    # one row per sample: curated seed 1 has two English and one Chinese sample; kit counts prompts only
+    # one row per sample: curated seed 1 has two English and one Chinese sample at the full budget and
+    # one at half of it; kit counts prompts only
     con.sql("""create table mix_rows as select * from (values
-                   ('curated', 1, 'en', 10, 10), ('curated', 1, 'en', 20, 20), ('curated', 1, 'zh', 30, 30),
-                   ('curated', 2, 'en', 40, 40), ('kit', 1, 'en', 50, 20))
-               as t(arm, seed, lang, n_tokens, counted_tokens)""")
+                   ('curated', 1, 1.0, 'en', 10, 10), ('curated', 1, 1.0, 'en', 20, 20),
+                   ('curated', 1, 1.0, 'zh', 30, 30), ('curated', 1, 0.5, 'en', 15, 15),
+                   ('curated', 2, 1.0, 'en', 40, 40), ('kit', 1, 1.0, 'en', 50, 20))
+               as t(arm, seed, budget_fraction, lang, n_tokens, counted_tokens)""")
     # curated seed 2 was not trained; a run of a mix that is not there adds no row
-    con.sql("""create table runs as select * from (values ('curated', 1, 180, 0), ('kit', 1, 150, 1),
-                   ('random', 1, 99, 0))
-               as t(arm, seed, tokens_seen, n_dropped_over_length)""")
-    rows = con.sql(f"select * from ({compiled['arm_tokens']}) order by arm, seed, lang nulls last").fetchall()
+    con.sql("""create table runs as select * from (values ('curated', 1, 1.0, 180, 0), ('curated', 1, 0.5, 45, 0),
+                   ('kit', 1, 1.0, 150, 1), ('random', 1, 1.0, 99, 0))
+               as t(arm, seed, budget_fraction, tokens_seen, n_dropped_over_length)""")
+    rows = con.sql(
+        f"select * from ({compiled['arm_tokens']}) order by arm, seed, budget_fraction, lang nulls last"
+    ).fetchall()
     assert rows == [
-        ("curated", 1, "en", 2, 30, 30, None, None),
-        ("curated", 1, "zh", 1, 30, 30, None, None),
-        ("curated", 1, None, 3, 60, 60, 180, 0),
-        ("curated", 2, "en", 1, 40, 40, None, None),
-        ("curated", 2, None, 1, 40, 40, None, None),
-        ("kit", 1, "en", 1, 50, 20, None, None),
-        ("kit", 1, None, 1, 50, 20, 150, 1),
+        ("curated", 1, 0.5, "en", 1, 15, 15, None, None),
+        ("curated", 1, 0.5, None, 1, 15, 15, 45, 0),
+        ("curated", 1, 1.0, "en", 2, 30, 30, None, None),
+        ("curated", 1, 1.0, "zh", 1, 30, 30, None, None),
+        ("curated", 1, 1.0, None, 3, 60, 60, 180, 0),
+        ("curated", 2, 1.0, "en", 1, 40, 40, None, None),
+        ("curated", 2, 1.0, None, 1, 40, 40, None, None),
+        ("kit", 1, 1.0, "en", 1, 50, 20, None, None),
+        ("kit", 1, 1.0, None, 1, 50, 20, 150, 1),
     ]

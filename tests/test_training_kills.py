@@ -111,6 +111,12 @@ def new_adapters(db_path, before: dict) -> list:
     return sorted(p for p in (artefacts_root(db_path) / "adapters").iterdir() if str(p) not in before)
 
 
+def new_lora_r(r: int) -> dict:
+    """Another LoRA rank for the guide and the final adapter (each has its own var), so both
+    fingerprints change and both train again."""
+    return {"lora_r": r, "guide_lora_r": r}
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("kills")
@@ -145,7 +151,7 @@ def test_killed_after_training_the_run_is_recorded_once(warehouse, tmp_path, sta
     steps: these kills come after training, so no checkpoint is needed; a guide trained less keeps
     another learnable set, so the mix may shrink on purpose)."""
     db_path, dbt_vars = warehouse
-    dbt_vars = dbt_vars | {"lora_r": lora_r, "max_steps": 2, "max_shrink_share": 1}
+    dbt_vars = dbt_vars | new_lora_r(lora_r) | {"max_steps": 2, "max_shrink_share": 1}
     runs_before = query(db_path, "select count(*) from marts.training_runs")[0][0]
     before = published_state(db_path)
     build_killed_at(stage, db_path, dbt_vars, tmp_path)
@@ -168,7 +174,7 @@ def test_killed_while_training_changes_nothing_published(warehouse, tmp_path):
     """Training a new guide (another lora_r) past its first checkpoint, then kill -9."""
     db_path, dbt_vars = warehouse
     before = published_state(db_path)
-    build_killed_at("training", db_path, dbt_vars | {"lora_r": 3, "max_shrink_share": 1}, tmp_path)
+    build_killed_at("training", db_path, dbt_vars | new_lora_r(3) | {"max_shrink_share": 1}, tmp_path)
     assert published_state(db_path) == before
     assert list((artefacts_root(db_path) / "work").glob("guide-*/checkpoints/step-0000050"))
 
@@ -187,7 +193,7 @@ def test_a_build_that_trains_then_fails_an_audit_changes_nothing_published(wareh
     code, stdout, stderr = dbt_process(
         "build",
         db_path,
-        dbt_vars | {"lora_r": 5, "max_steps": 2, "max_shrink_share": 1},
+        dbt_vars | new_lora_r(5) | {"max_steps": 2, "max_shrink_share": 1},
         *SELECTED,
         project_dir=project,
     )
@@ -202,7 +208,7 @@ def test_killed_while_publishing_leaves_a_whole_warehouse_and_artefacts(warehous
     referred to is there byte for byte."""
     db_path, dbt_vars = warehouse
     before = published_state(db_path)
-    changed = dbt_vars | {"lora_r": 6, "max_steps": 2, "max_shrink_share": 1}
+    changed = dbt_vars | new_lora_r(6) | {"max_steps": 2, "max_shrink_share": 1}
     build_killed_at("publish_replaced", db_path, changed, tmp_path)
     after = published_state(db_path)
     assert after["file"] != before["file"]

@@ -45,8 +45,8 @@ def summary_lines(plan: Plan) -> list[str]:
     largest = ", ".join(f"{n.node} {duration(n.seconds)}" for n in plan.largest(3))
     return [
         f"plan: about {duration(plan.total_seconds)} on this machine (contention {plan.contention:.1f}x: load per core now), "
-        f"peak RSS {plan.peak_rss_mb:,.0f} MB, disk {plan.disk_mb:,.0f} MB with the write-audit-publish copy "
-        f"({plan.wap_copy_mb:,.0f} MB)",
+        f"peak RSS {plan.peak_rss_mb:,.0f} MB, disk {plan.disk_mb:,.0f} MB ({plan.wap_copy_mb:,.0f} MB of it the "
+        "write-audit-publish build file)",
         f"largest: {largest}",
     ]
 
