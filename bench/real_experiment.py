@@ -159,7 +159,7 @@ def sftmart(args, db: Path, raw_root: Path, dbt_vars: dict) -> int:
     env = dict(os.environ, SFTMART_DB=str(db), PYTHONPATH=str(REPO), DBT_TARGET_PATH=str(db.parent / "dbt_target"))
     exe = [sys.executable, "-m", "sftmart.cli"]
     if args.mix_only:
-        cmd = [*exe, "build", "--select", "+mart_arm_mixes", "--no-report"]
+        cmd = [*exe, "build", "--select", "+mart_arm_mixes", "+mart_pipeline_funnel", "--no-report"]
     else:
         cmd = [*exe, "experiment", "--arms", *args.arms, "--seeds", str(args.seeds)]
     cmd += ["--raw-root", str(raw_root), "--vars", json.dumps(dbt_vars)]
