@@ -64,30 +64,37 @@ def test_heldout_and_target_rows_never_reach_the_pool_or_a_mix(mixed):
         con.executemany("insert into planted values (?)", [[r["instruction"]] for r in heldout + target])
         landed = con.execute("""
             select r.record_id, o.drop_reason from raw.alpaca_cot_records as r
-            semi join planted as p using (instruction)
-            join marts.mart_record_outcomes as o on o.sample_id = r.record_id""").fetchall()
+            join marts.mart_record_outcomes as o on o.sample_id = r.record_id
+            where r.instruction in (select instruction from planted)""").fetchall()
         in_pool = con.execute("""
             select count(*) from marts.mart_candidate_pool as c
             join raw.alpaca_cot_records as r on r.record_id = c.sample_id
-            semi join planted as p using (instruction)""").fetchone()[0]
+            where r.instruction in (select instruction from planted)""").fetchone()[0]
         in_mix = con.execute("""
             select count(*) from marts.mart_arm_mixes as m
             join raw.alpaca_cot_records as r on r.record_id = m.sample_id
-            semi join planted as p using (instruction)""").fetchone()[0]
+            where r.instruction in (select instruction from planted)""").fetchone()[0]
         arms = con.execute("select distinct arm, seed from marts.mart_arm_mixes order by 1, 2").fetchall()
         removed = con.execute("""
-            select sum(rows_removed) from marts.mart_pipeline_funnel
-            where stage = 'eval_decontaminated'""").fetchone()[0]
+            select removed_by_detail from marts.mart_pipeline_funnel
+            where stage = 'eval_decontaminated' and lang = 'en'""").fetchone()[0]
     assert len(landed) >= HELDOUT + TARGET
     assert {reason for _, reason in landed} == {"eval_contamination"}
     assert (in_pool, in_mix) == (0, 0)
     assert arms == [("random", 1), ("random", 2), ("target_dsir", 1), ("target_dsir", 2)]
-    assert removed >= HELDOUT + TARGET
+    # the funnel counts every planted row under its set, as an exact copy
+    assert removed[f"exact_record:{SUBSET}-heldout"] == HELDOUT and removed["exact_record:target"] == TARGET
 
 
 def test_the_command_writes_the_target_share_per_arm_and_seed(mixed):
     lines = (mixed / "target_share.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0].split(",")[:2] == ["arm", "seed"] and len(lines) == 1 + 4
+    shares = {}
+    for line in lines[1:]:
+        arm, *_, share = line.split(",")
+        shares.setdefault(arm, []).append(float(share))
+    # the target's subset is about a quarter of the English pool: DSIR draws well over random's share
+    assert min(shares["target_dsir"]) > max(shares["random"]) + 0.15
     assert "eval_decontaminated" in (mixed / "summary.md").read_text(encoding="utf-8")
     assert (
         json.loads((mixed / "summary.md").read_text(encoding="utf-8").split("vars: ")[1].splitlines()[0])["model_layer"]
