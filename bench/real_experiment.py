@@ -1,7 +1,7 @@
 """The experiment on real Alpaca-CoT data, in one command (issues 20 item 8 and 21 "shown on real data").
 
     bench/real_experiment.py --out DIR [--data ../shared/data/alpaca-cot] [--subset ecqa]
-        [--heldout-rows 200] [--target-rows 300] [--pool-rows N] [--seeds 3] [--random-draws K]
+        [--heldout-rows 200] [--target-rows 300] [--pool-rows N] [--seeds 3]
         [--arms curated random length target_dsir] [--token-budget 20000] [--max-steps 40]
         [--budget-fractions 0.5 1] [--mix-only] [--vars YAML]
 
@@ -18,8 +18,8 @@ Reads the shared data in place and writes only under DIR:
   DIR/target_share.csv                    per arm and seed, the target subset's share of the mix;
   DIR/funnel.csv, DIR/summary.md          the funnel (eval_decontaminated removals) and the paths.
 --mix-only builds `+mart_arm_mixes` with model_layer false (draws need no training: random and
-target_dsir), for the target share alone. Vars that may not exist yet (the number of random draws,
-budget fractions) are passed only when var_spec lists them.
+target_dsir), for the target share alone. --seeds N draws every arm N times: the random arm's N
+seeds are the K = N random mixes the comparison ranks each arm among (use 5 or more).
 """
 
 from __future__ import annotations
@@ -38,8 +38,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "alpaca-cot"
 COT = "chain-of-thought"
-# var names the comparison rewrite may add; passed only when var_spec has them
-RANDOM_DRAWS_VARS = ("random_draws", "random_seeds", "arm_random_draws")
 FRACTIONS_VAR = "arm_budget_fractions"
 
 
@@ -139,17 +137,8 @@ def run_vars(args, eval_root: Path, target_root: Path) -> dict:
     }
     if args.mix_only:
         dbt_vars.update(model_layer=False, arms=args.arms, arm_seeds=list(range(1, args.seeds + 1)))
-    if args.random_draws:
-        name = next((v for v in RANDOM_DRAWS_VARS if v in known), None)
-        if name:
-            dbt_vars[name] = args.random_draws
-        else:
-            print(f"no random-draws var in var_spec ({', '.join(RANDOM_DRAWS_VARS)}): random draws = --seeds")
     if args.budget_fractions:
-        if FRACTIONS_VAR in known:
-            dbt_vars[FRACTIONS_VAR] = args.budget_fractions
-        else:
-            print(f"var {FRACTIONS_VAR} not in var_spec: one budget only")
+        dbt_vars[FRACTIONS_VAR] = args.budget_fractions
     dbt_vars.update(yaml.safe_load(args.vars) or {})
     return {k: v for k, v in dbt_vars.items() if k in known}
 
@@ -231,14 +220,18 @@ def parse_args(argv):
     p.add_argument("--target-rows", type=int, default=300)
     p.add_argument("--pool-rows", type=int, help="a seeded slice of this many pool rows (default: all)")
     p.add_argument("--pool-seed", type=int, default=1)
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--random-draws", type=int, help="random draws, where var_spec has such a var")
+    p.add_argument("--seeds", type=int, default=3, help="seeds per arm; random's are the K random draws")
     p.add_argument("--arms", nargs="+", default=["curated", "random", "length"])
     p.add_argument("--token-budget", type=int, default=20000)
     p.add_argument("--en-ratio", type=float, default=1.0, help="English share (target and held-out are English)")
     p.add_argument("--max-steps", type=int, default=40)
     p.add_argument("--guide-token-budget", type=int, default=20000)
-    p.add_argument("--budget-fractions", type=float, nargs="+", help=f"var {FRACTIONS_VAR}, where it exists")
+    p.add_argument(
+        "--budget-fractions",
+        type=float,
+        nargs="+",
+        help=f"var {FRACTIONS_VAR}: each arm at these shares of the budget (a loss curve)",
+    )
     p.add_argument("--mix-only", action="store_true", help="build +mart_arm_mixes, model layer off (no training)")
     p.add_argument("--vars", default="{}", help="more dbt vars (YAML), applied last")
     p.add_argument("--slices-only", action="store_true", help="write the slices and stop")
