@@ -32,6 +32,25 @@ def cache_kwarg(body) -> str:
     return "cache" if "cache" in inspect.signature(body.forward).parameters else "past_key_values"
 
 
+def left_padded_pass(lm, body, kw: str, seqs: Sequence[list[int]], pad_id: int, device):
+    """One forward pass of `seqs` left-padded to the longest, with positions from the attention mask
+    and a fresh KV cache: (last hidden state per row, positions, attention mask, cache)."""
+    import torch
+    from transformers import DynamicCache
+
+    width = max(len(ids) for ids in seqs)
+    input_ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    attention = torch.zeros((len(seqs), width), dtype=torch.long)
+    for r, ids in enumerate(seqs):
+        input_ids[r, width - len(ids) :] = torch.tensor(ids)
+        attention[r, width - len(ids) :] = 1
+    input_ids, attention = input_ids.to(device), attention.to(device)
+    positions = (attention.cumsum(1) - 1).clamp(min=0)
+    cache = DynamicCache(config=lm.config)
+    out = body(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True, **{kw: cache})
+    return out.last_hidden_state[:, -1], positions, attention, cache
+
+
 def _next_tokens(hidden, head):
     from udfs.lm_scoring.scorer import _logits
 
@@ -45,7 +64,6 @@ def greedy_ids(
     KV cache. `lm` is a transformers causal LM with a `.base_model` body (LoRA layers may be injected);
     `on_batch(n)`, if given, is called as each batch of n prompts finishes."""
     import torch
-    from transformers import DynamicCache
 
     from udfs.lm_scoring.scorer import _head
 
@@ -58,18 +76,7 @@ def greedy_ids(
         return out
     for lo in range(0, len(order), rows):
         batch = order[lo : lo + rows]
-        width = max(len(ids[i]) for i in batch)
-        input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-        attention = torch.zeros((len(batch), width), dtype=torch.long)
-        for r, i in enumerate(batch):
-            input_ids[r, width - len(ids[i]) :] = torch.tensor(ids[i])
-            attention[r, width - len(ids[i]) :] = 1
-        input_ids, attention = input_ids.to(device), attention.to(device)
-        positions = (attention.cumsum(1) - 1).clamp(min=0)
-        cache = DynamicCache(config=lm.config)
-        hidden = body(
-            input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True, **{kw: cache}
-        ).last_hidden_state[:, -1]
+        hidden, positions, attention, cache = left_padded_pass(lm, body, kw, [ids[i] for i in batch], pad_id, device)
         position = positions[:, -1]
         live = list(batch)  # prompt index of each row still generating
         while True:

@@ -42,9 +42,8 @@ def shared_logliks(lm, prefixes: Sequence[list[int]], options: Sequence[list[lis
     """Per question, the summed log-probability of each option's tokens (each non-empty) after its
     prefix (non-empty). `lm`: a transformers causal LM with a `.base_model` body, in eval mode."""
     import torch
-    from transformers import DynamicCache
 
-    from evaluation.generation import cache_kwarg
+    from evaluation.generation import cache_kwarg, left_padded_pass
     from udfs.lm_scoring.scorer import _head, nll_positions
 
     body, head = lm.base_model, _head(lm)
@@ -57,18 +56,7 @@ def shared_logliks(lm, prefixes: Sequence[list[int]], options: Sequence[list[lis
     order = sorted(range(len(prefixes)), key=lambda q: -len(prefixes[q]))
     with torch.inference_mode():
         for batch in _batches(order, [len(p) for p in prefixes], budget):
-            width = len(prefixes[batch[0]])
-            ids = torch.zeros((len(batch), width), dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for r, q in enumerate(batch):
-                ids[r, width - len(prefixes[q]) :] = torch.tensor(prefixes[q])
-                mask[r, width - len(prefixes[q]) :] = 1
-            ids, mask = ids.to(device), mask.to(device)
-            positions = (mask.cumsum(1) - 1).clamp(min=0)
-            cache = DynamicCache(config=lm.config)
-            last = body(
-                input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True, **{kw: cache}
-            ).last_hidden_state[:, -1]
+            last, positions, mask, cache = left_padded_pass(lm, body, kw, [prefixes[q] for q in batch], 0, device)
             rows = [(r, q, o) for r, q in enumerate(batch) for o in options[q]]  # one row per option
             index = torch.tensor([r for r, _, _ in rows], device=device)
             cache.batch_select_indices(index)  # each prompt's cache, repeated for its options
