@@ -40,10 +40,11 @@ curated as (
 ),
 {%- endif %}
 
+{%- for arm in arms if experiment_arms()[arm].get('needs_target') and checked_var('target_root') == '' %}
+{{ exceptions.raise_compiler_error("arm " ~ arm ~ " draws toward target examples: set target_root to a folder of them") }}
+{%- endfor %}
+
 {%- if 'target_dsir' in arms %}
-{%- if checked_var('target_root') == '' %}
-{{ exceptions.raise_compiler_error("arm target_dsir draws toward target examples: set target_root to a folder of them") }}
-{%- endif %}
 
 target_dsir_candidates as (
     select c.*, w.log_importance_weight
@@ -53,9 +54,6 @@ target_dsir_candidates as (
 {%- endif %}
 
 {%- if 'target_embed' in arms %}
-{%- if checked_var('target_root') == '' %}
-{{ exceptions.raise_compiler_error("arm target_embed draws toward target examples: set target_root to a folder of them") }}
-{%- endif %}
 {%- if not checked_var('model_layer') %}
 {{ exceptions.raise_compiler_error("arm target_embed ranks candidates by their embeddings, which the model layer makes: set model_layer true") }}
 {%- endif %}
