@@ -1,7 +1,7 @@
 """The experiment on real Alpaca-CoT data, in one command (issues 20 item 8 and 21 "shown on real data").
 
     bench/real_experiment.py --out DIR [--data ../shared/data/alpaca-cot] [--subset ecqa]
-        [--heldout-rows 200] [--target-rows 300] [--pool-rows N] [--seeds 3]
+        [--heldout-rows 200] [--target-rows 300] [--pool-rows N] [--seeds 3] [--random-draws K]
         [--arms curated random length target_dsir] [--token-budget 20000] [--max-steps 40]
         [--budget-fractions 0.5 1] [--mix-only] [--vars YAML]
 
@@ -18,8 +18,8 @@ Reads the shared data in place and writes only under DIR:
   DIR/target_share.csv                    per arm and seed, the target subset's share of the mix;
   DIR/funnel.csv, DIR/summary.md          the funnel (eval_decontaminated removals) and the paths.
 --mix-only builds `+mart_arm_mixes` with model_layer false (draws need no training: random and
-target_dsir), for the target share alone. --seeds N draws every arm N times: the random arm's N
-seeds are the K = N random mixes the comparison ranks each arm among (use 5 or more).
+target_dsir), for the target share alone. --seeds N draws every arm N times; --random-draws K
+(default N) draws the random arm K times: the K random mixes the comparison ranks each arm among.
 """
 
 from __future__ import annotations
@@ -137,6 +137,7 @@ def run_vars(args, eval_root: Path, target_root: Path) -> dict:
     }
     if args.mix_only:
         dbt_vars.update(model_layer=False, arms=args.arms, arm_seeds=list(range(1, args.seeds + 1)))
+        dbt_vars.update({"random_draws": args.random_draws} if args.random_draws else {})
     if args.budget_fractions:
         dbt_vars[FRACTIONS_VAR] = args.budget_fractions
     dbt_vars.update(yaml.safe_load(args.vars) or {})
@@ -151,6 +152,7 @@ def sftmart(args, db: Path, raw_root: Path, dbt_vars: dict) -> int:
         cmd = [*exe, "build", "--select", "+mart_arm_mixes", "+mart_pipeline_funnel", "--no-report"]
     else:
         cmd = [*exe, "experiment", "--arms", *args.arms, "--seeds", str(args.seeds)]
+        cmd += ["--random-draws", str(args.random_draws)] if args.random_draws else []
     cmd += ["--raw-root", str(raw_root), "--vars", json.dumps(dbt_vars)]
     print("$", " ".join(cmd), flush=True)
     with open(db.parent / "run.log", "a", encoding="utf-8") as log:
@@ -221,6 +223,7 @@ def parse_args(argv):
     p.add_argument("--pool-rows", type=int, help="a seeded slice of this many pool rows (default: all)")
     p.add_argument("--pool-seed", type=int, default=1)
     p.add_argument("--seeds", type=int, default=3, help="seeds per arm; random's are the K random draws")
+    p.add_argument("--random-draws", type=int, help="K random mixes each arm is ranked among (default: --seeds)")
     p.add_argument("--arms", nargs="+", default=["curated", "random", "length"])
     p.add_argument("--token-budget", type=int, default=20000)
     p.add_argument("--en-ratio", type=float, default=1.0, help="English share (target and held-out are English)")

@@ -155,6 +155,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     experiment.add_argument("--seeds", type=at_least_one, default=3, help="seeds per arm: 1..N (default 3)")
     experiment.add_argument(
+        "--random-draws", type=at_least_one, help="random mixes every arm is ranked among (default: --seeds)"
+    )
+    experiment.add_argument(
         "--budget-fractions", nargs="+", type=float, help="shares of the mix's budget each arm is drawn at, e.g. 0.5 1"
     )
     experiment.add_argument("--no-report", action="store_true", help="skip the HTML pipeline report")
@@ -196,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 "sftmart experiment compares arms on an evaluation set, and eval_root: none turns it off: "
                 "give eval_root a folder of held-out records (or leave it empty for the bundled set)"
             )
-        dbt_vars = experiment_vars(dbt_vars, args.arms, args.seeds, args.budget_fractions)
+        dbt_vars = experiment_vars(dbt_vars, args.arms, args.seeds, args.budget_fractions, args.random_draws)
         args.select, args.no_validate = SELECT, False
     if args.raw_root:
         dbt_vars["raw_root"] = os.path.abspath(args.raw_root)

@@ -3,7 +3,7 @@ comparison table (marts.mart_arm_comparison) and the loss curve's headlines (mar
 printed.
 
 The arms are nodes of the one DAG (mart_arm_mixes, mart_arm_adapters, the evaluation and the
-comparison); this only sets the vars `arms` and `arm_seeds` and selects the comparison with its
+comparison); this only sets the vars `arms`, `arm_seeds` (and `random_draws`) and selects the comparison with its
 ancestors and the run history, so a build of the experiment trains and evaluates nothing else the
 comparison does not need.
 """
@@ -28,12 +28,15 @@ ARMS = tuple(arm for arm, spec in experiment_arms().items() if not spec.get("nee
 TARGET_ARMS = tuple(arm for arm, spec in experiment_arms().items() if spec.get("needs_target"))
 
 
-def experiment_vars(dbt_vars: dict, arms: list[str], seeds: int, fractions: list[float] | None = None) -> dict:
-    """The build's vars: the user's, with the arms, the seeds 1..seeds and the budget fractions (when
-    given; the var's checks refuse a share outside (0, 1])."""
+def experiment_vars(
+    dbt_vars: dict, arms: list[str], seeds: int, fractions: list[float] | None = None, random_draws: int | None = None
+) -> dict:
+    """The build's vars: the user's, with the arms, the seeds 1..seeds, the budget fractions and the
+    random arm's draws (when given; the vars' checks refuse a share outside (0, 1])."""
     if seeds < 1:
         raise ValueError(f"--seeds must be at least 1, got {seeds}")
     out = dict(dbt_vars, arms=list(dict.fromkeys(arms)), arm_seeds=list(range(1, seeds + 1)))
+    out |= {"random_draws": random_draws} if random_draws else {}
     return out | ({"arm_budget_fractions": sorted(set(fractions))} if fractions else {})
 
 

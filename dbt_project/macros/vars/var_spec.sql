@@ -251,6 +251,11 @@ arm_seeds:
   min_items: 1
   items: {type: integer, min: 0, max: 2147483647}
   doc: each arm is drawn and trained once per seed
+random_draws:
+  type: integer
+  min: 0
+  max: 1000
+  doc: "the random arm is drawn this many times (its seeds: arm_seeds, then the next integers), the K random mixes every arm is ranked among (beats r of K); 0 = once per arm seed"
 arm_budget_fractions:
   type: list
   min_items: 1

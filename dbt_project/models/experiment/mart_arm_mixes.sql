@@ -1,4 +1,4 @@
--- The experiment's arms (var arms, each drawn once per arm_seeds seed; listed in
+-- The experiment's arms (var arms, each drawn once per arm_seeds seed, random random_draws times; listed in
 -- macros/experiment_arms.sql, one branch each below): every arm draws the budget of
 -- int_mix_budget (the training mix's, shrunk under ratio_policy hold so the ratio holds) at en_ratio
 -- from the same decontaminated candidate pool, so arms differ only in which samples they pick:
@@ -27,6 +27,8 @@
 -- without an evaluation set (eval_root: none): the experiment is off.
 {%- set arms = checked_var('arms') | unique | list if evaluation_on() else [] %}
 {%- set seeds = checked_var('arm_seeds') | unique | list %}
+{#- the random arm: the arm seeds, then the next integers until random_draws draws (the K random mixes) #}
+{%- set random_seeds = seeds + range(seeds | max + 1, seeds | max + 1 + [checked_var('random_draws') - seeds | length, 0] | max) | list %}
 {%- set fractions = checked_var('arm_budget_fractions') | unique | list %}
 
 with candidates as (
@@ -79,7 +81,7 @@ budget_{{ loop.index }} as (
 {%- endfor %}
 
 {%- for arm in arms %}
-{%- for seed in seeds %}
+{%- for seed in (random_seeds if arm == 'random' else seeds) %}
 {%- for fraction in fractions %}
 {%- set budget = 'budget_' ~ loop.index %}
 
@@ -110,7 +112,7 @@ budget_{{ loop.index }} as (
 
 arms as (
     {%- for arm in arms %}
-    {%- for seed in seeds %}
+    {%- for seed in (random_seeds if arm == 'random' else seeds) %}
     {%- for fraction in fractions %}
     select
         {{ sql_literal(arm) }} as arm,
