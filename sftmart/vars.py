@@ -1,6 +1,7 @@
-"""The dbt vars as data: the spec in `dbt_project/macros/vars/var_spec.sql` (the one place that
-declares every var's type, range and meaning, and which dbt checks every run against) with the
-defaults from `dbt_project.yml`. `python -m sftmart.vars` prints the var table of docs/vars.md.
+"""The dbt vars as data: the spec of `dbt_project/macros/vars/` (the one place that declares every
+var's type, range and meaning, and which dbt checks every run against: var_spec.sql merges the
+groups of var_spec_<group>.sql) with the defaults from `dbt_project.yml`. `python -m sftmart.vars`
+prints the var table of docs/vars.md.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import yaml
 
 from sftmart.paths import DBT_PROJECT_DIR
 
-SPEC_FILE = DBT_PROJECT_DIR / "macros" / "vars" / "var_spec.sql"
+VARS_DIR = DBT_PROJECT_DIR / "macros" / "vars"
+SPEC_FILE = VARS_DIR / "var_spec.sql"
 ARMS_FILE = DBT_PROJECT_DIR / "macros" / "experiment_arms.sql"
 
 
@@ -29,9 +31,12 @@ def experiment_arms() -> dict[str, dict]:
 
 
 def var_spec() -> dict[str, dict]:
-    """Every declared var and its spec, in declaration order (the `arms` values filled in from
-    experiment_arms, as the var_spec macro does)."""
-    spec = macro_yaml(SPEC_FILE, "spec_yaml")
+    """Every declared var and its spec, in declaration order: the groups in the order the var_spec
+    macro merges them (each `var_spec_<group>` macro in its own file), the `arms` values filled in
+    from experiment_arms, as the macro does."""
+    spec = {}
+    for group in re.findall(r"spec\.update\((var_spec_\w+)\(\)\)", SPEC_FILE.read_text(encoding="utf-8")):
+        spec.update(macro_yaml(VARS_DIR / f"{group}.sql", "spec_yaml"))
     spec["arms"]["items"]["values"] = list(experiment_arms())
     return spec
 
