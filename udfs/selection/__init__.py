@@ -8,4 +8,5 @@
 * pairs_exact.py / pairs_ann.py: pairs at or above a cosine threshold, exactly in blocks or with a
   faiss IVF index in bounded memory;
 * semantic_dedup.py: those pairs joined into clusters, one kept member per cluster.
+* orders/: the selection recipe's ranking orders (`order by: <name>`), one module each.
 """

@@ -68,9 +68,9 @@ selection_recipe:
       step: {type: enum, values: [learnability, ifd, perplexity, quality, order]}
       min: {type: number, nullable: true}
       max: {type: number, nullable: true}
-      by: {type: pattern, regex: "random|kcenter|deita|dsir|target_similarity|[a-z_][a-z0-9_]{0,62}( desc| asc)?"}
+      by: {type: pattern, regex: "[a-z_][a-z0-9_]{0,62}( desc| asc)?"}   # which names exist: mart_selection_order
       threshold: {type: number, min: 0, max: 1}
-  doc: "the mix's selection as ordered steps: filters (learnability, ifd / perplexity / quality ranges), then one `order` (random, a score column, kcenter, deita, dsir: importance resampling toward `target_root`, target_similarity: embedding similarity toward it), then the ratio budget"
+  doc: "the mix's selection as ordered steps: filters (learnability, ifd / perplexity / quality ranges), then one `order` (random, a score column, dsir: importance resampling toward `target_root`, target_similarity: embedding similarity toward it, or the module of that name in `udfs/selection/orders/`, e.g. kcenter, deita), then the ratio budget"
 compute:
   type: object
   required: [backend]

@@ -1,22 +1,23 @@
 """The selection recipe's order step over the selected candidates (mart_sample_selection), per
 language: selection_rank 1, 2, ... is the order the mix draws in (ratio_sample's order_by).
 
+Orders that need SQL are here:
 - random: no rank (the mix keeps its seeded random order);
 - a column of mart_sample_selection, e.g. `ifd desc`: ranked by it, ties by sample_id;
-- kcenter: K-Center-Greedy (udfs/selection/kcenter.py) over the embeddings (centred per language,
-  udfs/selection/vectors.py `centered`) until the language's
-  token share (token_budget x its ratio) is reached; the rest follow by sample_id. Its first centre
-  is drawn with sample_seed (selection_rank) and, when the experiment has a curated arm, once more
-  with each arm seed (seed_ranks: seed -> rank), so each curated arm's seed changes its K-Center;
 - dsir: DSIR importance resampling toward the target examples (target_root): the largest
   Gumbel-perturbed log importance weights first (int_dsir_pool_weights.draw_key, seeded by
   sample_seed), a draw without replacement proportional to the weights; needs model scores of no kind;
 - target_similarity: embedding similarity toward the target examples: the largest mean cosine to the
   target_similarity_k nearest target examples first (mart_target_similarity; a language without
-  target examples follows by sample_id, drawn seeded among near ranks as every ranked order is);
-- deita: the DEITA filter (udfs/selection/deita.py) visiting the rows best quality first (model
-  quality score, then IFD, then sample_id) with the step's threshold (default 0.9, DEITA's); rows it
-  rejects get drop_reason 'recipe:deita_too_similar' and leave the curated pool.
+  target examples follows by sample_id, drawn seeded among near ranks as every ranked order is).
+
+Every other order is a module of udfs/selection/orders/ (kcenter, deita, ...; that package's
+docstring gives the contract), found by name: it ranks each language's candidates, visited best
+quality first (model quality score, then IFD, then sample_id), until the language's token share
+(token_budget x its ratio) is reached; the rest follow in that order; rows it drops get its
+DROP_REASON and leave the curated pool. A SEEDED order (kcenter: its first centre) ranks once with
+sample_seed (selection_rank) and, when the experiment has a curated arm, once more with each arm
+seed (seed_ranks: seed -> rank), so each curated arm's seed changes its ranking.
 """
 
 import json
@@ -24,26 +25,27 @@ import json
 import numpy as np
 import pyarrow as pa
 
+from udfs.selection import orders
 from udfs.selection.arrow_vectors import embedding_matrix
 
-DEITA_REASON = "recipe:deita_too_similar"
-TARGET_ORDERS = {"dsir": "draw_key desc", "target_similarity": "target_similarity desc nulls last"}
+SQL_ORDERS = {"random": None, "dsir": "draw_key desc", "target_similarity": "target_similarity desc nulls last"}
+QUALITY_FIRST = "model_quality_score desc nulls last, ifd desc nulls last"
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     config = json.loads(dbt.config.get("vars_json"))
-    orders = [s for s in config["selection_recipe"] if s["step"] == "order"]
-    step = orders[-1] if orders else {"by": "random"}
+    steps = [s for s in config["selection_recipe"] if s["step"] == "order"]
+    step = steps[-1] if steps else {"by": "random"}
     by = step.get("by") or "random"
-    if by in TARGET_ORDERS:
-        order = TARGET_ORDERS[by]
-    elif by in ("random", "kcenter", "deita"):
-        order = "model_quality_score desc nulls last, ifd desc nulls last"
-    else:
-        order = by
-    order_sql = f"lang, {order}, sample_id"
     selected = dbt.ref("mart_sample_selection").filter("is_selected")
+    module = orders.load(by) if by in orders.names() else None
+    if module is None and by not in SQL_ORDERS and by.split(" ")[0] not in selected.columns:
+        raise ValueError(
+            f"order by {by!r}: no such order (in SQL: {', '.join(SQL_ORDERS)}; modules of udfs/selection/orders/:"
+            f" {', '.join(orders.names())}) and no column of mart_sample_selection"
+        )
+    order = SQL_ORDERS.get(by) or (QUALITY_FIRST if by == "random" or module else by)
     columns = "sample_id, lang, n_tokens"
     targeted = {
         "dsir": dbt.ref("int_dsir_pool_weights").select("sample_id, draw_key"),
@@ -60,32 +62,40 @@ def model(dbt, session):
         selected = selected.join(targeted[by], "sample_id", how="left")
         if by == "target_similarity" and selected.filter("not coalesce(has_embedding, false)").limit(1).fetchall():
             raise ValueError("order by target_similarity: candidates without an embedding (is the model layer off?)")
-    if by in ("kcenter", "deita"):
+    uses_embeddings = getattr(module, "EMBEDDINGS", False)
+    if uses_embeddings:
         scores = dbt.ref("mart_base_scores").select("sample_id, embedding")
         selected, columns = selected.join(scores, "sample_id", how="left"), columns + ", embedding"
-    table = selected.order(order_sql).select(columns).to_arrow_table()
+    table = selected.order(f"lang, {order}, sample_id").select(columns).to_arrow_table()
     ids = table.column("sample_id").to_numpy(zero_copy_only=False)
     langs = table.column("lang").to_numpy(zero_copy_only=False)
     tokens = table.column("n_tokens").to_numpy(zero_copy_only=False)
     rank = np.full(len(ids), -1, dtype=np.int64)
     reason = np.full(len(ids), None, dtype=object)
     seeds = list(dict.fromkeys([config["sample_seed"], *(config["arm_seeds"] if "curated" in config["arms"] else [])]))
-    seed_ranks = {seed: np.full(len(ids), -1, dtype=np.int64) for seed in seeds} if by == "kcenter" else {}
-    if by != "random":
+    seeded = getattr(module, "SEEDED", False)
+    seed_ranks = {seed: np.full(len(ids), -1, dtype=np.int64) for seed in seeds} if seeded else {}
+    if module is not None:
         embeddings = None
-        if by in ("kcenter", "deita"):
+        if uses_embeddings:
             embedded, embeddings = embedding_matrix(table.column("embedding"))
             if embedded.size < len(ids):
                 raise ValueError(f"order by {by}: candidates without an embedding (is the model layer off?)")
         for lang in sorted(set(langs.tolist())):
             where = np.flatnonzero(langs == lang)
-            for seed, ranks in seed_ranks.items():  # kcenter: once per start seed, sample_seed's first
-                ranks[where] = _ranks(by, step, where, tokens, embeddings, config, lang, reason, seed)
-            rank[where] = (
-                seed_ranks[seeds[0]][where]
-                if seed_ranks
-                else _ranks(by, step, where, tokens, embeddings, config, lang, reason, seeds[0])
-            )
+            candidates = _candidates(where, ids, tokens, embeddings, config, lang)
+            for seed in seeds if seeded else seeds[:1]:  # sample_seed's first
+                first, dropped = orders.ranking(module, candidates, step, seed)
+                ranks = _ranks(first, where.size)
+                if seeded:
+                    seed_ranks[seed][where] = ranks
+                if seed == seeds[0]:
+                    rank[where] = ranks
+                    reason[where[dropped]] = getattr(module, "DROP_REASON", f"recipe:{by}")
+    elif by != "random":
+        for lang in sorted(set(langs.tolist())):
+            where = np.flatnonzero(langs == lang)
+            rank[where] = np.arange(1, where.size + 1)
     return pa.table(
         {
             "sample_id": pa.array(ids, pa.string()),
@@ -103,28 +113,20 @@ def model(dbt, session):
     )
 
 
-def _ranks(by, step, where, tokens, embeddings, config, lang, reason, seed):
-    """Ranks (1-based) of the rows `where` of one language, best-first order as given."""
-    ranks = np.arange(1, where.size + 1)
-    if by not in ("kcenter", "deita"):
-        return ranks
+def _candidates(where, ids, tokens, embeddings, config, lang):
+    """One language's rows `where` as the order modules take them."""
     ratio = config["en_ratio"] if lang == "en" else 1 - config["en_ratio"]
-    share = config["token_budget"] * ratio
-    from udfs.selection.vectors import centered
+    x = None
+    if embeddings is not None:
+        from udfs.selection.vectors import centered
 
-    x = centered(embeddings[where])  # cosine between one language's samples, without the common direction
-    if by == "kcenter":
-        from udfs.selection.kcenter import kcenter_greedy
+        x = centered(embeddings[where])  # cosine between one language's samples, without the common direction
+    return orders.Candidates(ids[where], tokens[where], config["token_budget"] * ratio, x)
 
-        first = kcenter_greedy(x, tokens[where], share, seed=seed)
-    else:
-        from udfs.selection.deita import DEITA_THRESHOLD, deita_filter
 
-        first, rejected = deita_filter(
-            x, tokens[where], share, np.arange(where.size), step.get("threshold") or DEITA_THRESHOLD
-        )
-        reason[where[rejected]] = DEITA_REASON
-    rest = np.setdiff1d(np.arange(where.size), first)  # ascending: the given order
-    out = np.empty(where.size, dtype=np.int64)
-    out[np.concatenate([first, rest]).astype(np.int64)] = ranks
+def _ranks(first, n):
+    """Ranks (1-based) of n rows in visiting order: the rows `first` first, in that order, the rest after."""
+    rest = np.setdiff1d(np.arange(n), first)  # ascending: the visiting order
+    out = np.empty(n, dtype=np.int64)
+    out[np.concatenate([first, rest]).astype(np.int64)] = np.arange(1, n + 1)
     return out
