@@ -80,7 +80,7 @@ def query(db_path, sql: str, params=None) -> list[tuple]:
 
 
 def guide_run(db_path) -> tuple[str, str]:
-    [(run_id, status)] = query(db_path, "select run_id, status from marts.mart_guide_adapter")
+    [(run_id, status)] = query(db_path, "select run_id, status from marts.guide_adapter")
     return run_id, status
 
 
@@ -140,7 +140,7 @@ def test_killed_during_training_resumes_from_its_checkpoint(warehouse, tmp_path)
     output = build(db_path, dbt_vars)
     assert "Resuming from" in output and f"(step 50 of {STEPS})" in output
     run_id, status = guide_run(db_path)
-    assert status == "trained" and query(db_path, "select steps from marts.mart_guide_adapter") == [(STEPS,)]
+    assert status == "trained" and query(db_path, "select steps from marts.guide_adapter") == [(STEPS,)]
     assert query(db_path, "select count(*) from marts.training_runs") == [(2,)]
     assert_every_run_recorded_once(db_path)
 
