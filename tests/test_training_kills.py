@@ -89,7 +89,7 @@ def assert_every_run_recorded_once(db_path) -> None:
     assert duplicated == []
     recorded = {r[0] for r in query(db_path, "select run_id from marts.training_runs")}
     for node in ("guide", "final"):
-        [(run_id, adapter)] = query(db_path, f"select run_id, adapter_path from marts.mart_{node}_adapter")
+        [(run_id, adapter)] = query(db_path, f"select run_id, adapter_path from marts.{node}_adapter")
         assert run_id in recorded, f"{node} names run {run_id}, which is in no table"
         folder = artefact_of(adapter, artefacts_root(db_path))
         assert folder.parent.name == "adapters" and folder.name.startswith(f"{node}-")
@@ -214,7 +214,7 @@ def test_killed_while_publishing_leaves_a_whole_warehouse_and_artefacts(warehous
     assert after["file"] != before["file"]
     assert {k: tree_digest(Path(k)) for k in before if k != "file"} == {k: v for k, v in before.items() if k != "file"}
     for node in ("guide", "final"):
-        [(adapter, config)] = query(db_path, f"select adapter_path, config_json from marts.mart_{node}_adapter")
+        [(adapter, config)] = query(db_path, f"select adapter_path, config_json from marts.{node}_adapter")
         assert json.loads(config)["lora_r"] == 6
         folder = artefact_of(adapter, artefacts_root(db_path))
         assert json.loads((folder / "run.json").read_text())["adapter_path"] == adapter
