@@ -24,15 +24,17 @@ import re
 from pathlib import Path
 
 ARTEFACT_KINDS = ("adapters", "merged", "work")  # the folders whose entries gc may remove
+# The tables of the adapter nodes (models/training/), one row per trained adapter, and the names
+# they had before issue 22 renamed them (mart_*): dbt never drops a table it no longer builds, so a
+# warehouse published before the rename keeps those tables, and gc keeps what they name. A retired
+# name a warehouse does not have names nothing (referenced_paths).
+ADAPTER_TABLES = ("guide_adapter", "final_adapter", "arm_adapters")
+RETIRED_ADAPTER_TABLES = ("mart_guide_adapter", "mart_final_adapter", "mart_arm_adapters")
 # (schema, table, column): every place the warehouse names an artefact folder (a path in it)
-REFERENCE_COLUMNS = (
-    ("marts", "training_runs", "adapter_path"),  # every run ever recorded, so history stays usable
-    ("marts", "mart_guide_adapter", "adapter_path"),
-    ("marts", "mart_guide_adapter", "merged_model_path"),
-    ("marts", "mart_final_adapter", "adapter_path"),
-    ("marts", "mart_final_adapter", "merged_model_path"),
-    ("marts", "mart_arm_adapters", "adapter_path"),
-    ("marts", "mart_arm_adapters", "merged_model_path"),
+REFERENCE_COLUMNS = (("marts", "training_runs", "adapter_path"),) + tuple(  # training_runs: every run ever recorded
+    ("marts", table, column)
+    for table in ADAPTER_TABLES + RETIRED_ADAPTER_TABLES
+    for column in ("adapter_path", "merged_model_path")
 )
 
 

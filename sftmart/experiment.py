@@ -2,7 +2,7 @@
 comparison table (marts.mart_arm_comparison) and the loss curve's headlines (marts.mart_arm_curve)
 printed.
 
-The arms are nodes of the one DAG (mart_arm_mixes, mart_arm_adapters, the evaluation and the
+The arms are nodes of the one DAG (mart_arm_mixes, arm_adapters, the evaluation and the
 comparison); this only sets the vars `arms`, `arm_seeds` (and `random_draws`) and selects the comparison with its
 ancestors and the run history, so a build of the experiment trains and evaluates nothing else the
 comparison does not need.

@@ -27,7 +27,7 @@ MAY_SHRINK = {
     "intermediate.int_duplicate_clusters": "duplicates found: an input without any has none",
     "marts.mart_semantic_duplicate_clusters": "semantic duplicates found: none without the model layer",
     "marts.mart_selection_order": "ranks of an algorithmic order step: none when the recipe orders by a column",
-    "marts.mart_arm_adapters": "the experiment's arms: none when a build names no arms",
+    "marts.arm_adapters": "the experiment's arms: none when a build names no arms",
     "marts.mart_arm_mixes": "the experiment's arms: none when a build names no arms",
     "marts.mart_arm_comparison": "the experiment's arms: none when a build names no arms",
     "marts.mart_arm_tokens": "the experiment's arms: none when a build names no arms",

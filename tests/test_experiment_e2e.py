@@ -124,7 +124,7 @@ def test_one_adapter_per_arm_and_seed_recorded_in_the_run_history(experiment):
     runs = query(
         db,
         "select arm, seed, budget_fraction, status, adapter_path, run_id, config_json, fingerprint"
-        " from marts.mart_arm_adapters",
+        " from marts.arm_adapters",
     )
     expected = sorted((a, s, f, "trained") for a in ARMS for s in SEEDS for f in FRACTIONS)
     assert sorted((a, s, f, st) for a, s, f, st, *_ in runs) == expected
@@ -153,7 +153,7 @@ def test_comparison_rows_and_the_printed_table(experiment):
     tokens = query(
         db,
         """select c.real_tokens, c.counted_tokens, c.trained_tokens, c.n_dropped_over_length,
-                  (select avg(r.tokens_seen) from marts.training_runs as r join marts.mart_arm_adapters as a
+                  (select avg(r.tokens_seen) from marts.training_runs as r join marts.arm_adapters as a
                    using (run_id) where a.arm = 'curated' and a.budget_fraction = 1)
            from marts.mart_arm_comparison as c where arm = 'curated' and metric = 'nll' and budget_fraction = 1""",
     )

@@ -43,7 +43,7 @@ def query(db_path, sql):
 def test_every_step_is_a_table_with_what_it_promises(dag):
     db, _ = dag
     [(guide_status, merged, guide_adapter)] = query(
-        db, "select status, merged_model_path, adapter_path from marts.mart_guide_adapter"
+        db, "select status, merged_model_path, adapter_path from marts.guide_adapter"
     )
     assert guide_status == "trained" and os.path.exists(os.path.join(merged, "config.json"))
     assert os.path.exists(os.path.join(guide_adapter, "adapter_config.json"))
@@ -56,15 +56,13 @@ def test_every_step_is_a_table_with_what_it_promises(dag):
         ) == [(pool, pool)]
     guide_sample = query(db, "select count(*) from marts.mart_guide_sample")[0][0]
     assert guide_sample == pool  # the guide budget (30M tokens) takes the whole small pool
-    [(final_status, adapter_path, steps)] = query(
-        db, "select status, adapter_path, steps from marts.mart_final_adapter"
-    )
+    [(final_status, adapter_path, steps)] = query(db, "select status, adapter_path, steps from marts.final_adapter")
     assert final_status == "trained" and steps == 2
     assert query(db, "select node from marts.training_runs order by node") == [("final",), ("guide",)]
     assert query(
         db,
-        """select count(*) from marts.training_runs as r join (select run_id from marts.mart_guide_adapter
-                        union all select run_id from marts.mart_final_adapter) using (run_id)
+        """select count(*) from marts.training_runs as r join (select run_id from marts.guide_adapter
+                        union all select run_id from marts.final_adapter) using (run_id)
                         where not r.recorded_on_reuse""",
     ) == [(2,)]
     # one model spec for both adapters; each its own training config
@@ -91,7 +89,7 @@ def test_the_one_guide_measures_held_out_rows_and_flags_its_own_rows_in_sample(d
     run records their loss before and after; the rows it trained on are scored in sample, flagged."""
     db, _ = dag
     [(n_heldout, before, after, n_samples)] = query(
-        db, "select n_heldout, heldout_loss_before, heldout_loss_after, n_samples from marts.mart_guide_adapter"
+        db, "select n_heldout, heldout_loss_before, heldout_loss_after, n_samples from marts.guide_adapter"
     )
     [(n_sample, n_held, n_train)] = query(
         db,
@@ -175,7 +173,7 @@ def test_final_adapter_reloads_with_peft(dag):
     from transformers import AutoModelForCausalLM
 
     db, dbt_vars = dag
-    [(adapter_path,)] = query(db, "select adapter_path from marts.mart_final_adapter")
+    [(adapter_path,)] = query(db, "select adapter_path from marts.final_adapter")
     base = AutoModelForCausalLM.from_pretrained(dbt_vars["base_model"])
     model = PeftModel.from_pretrained(base, adapter_path)
     assert any("lora_" in name for name, _ in model.named_parameters())
@@ -205,21 +203,22 @@ def test_rebuild_reuses_adapters_and_cached_scores(dag):
         dbt_vars,
         select="path:models/marts path:models/scoring path:models/selection path:models/training path:models/evaluation path:models/experiment",
     )
-    assert query(
-        db, "select status from marts.mart_guide_adapter union all select status from marts.mart_final_adapter"
-    ) == [("reused",), ("reused",)]
+    assert query(db, "select status from marts.guide_adapter union all select status from marts.final_adapter") == [
+        ("reused",),
+        ("reused",),
+    ]
     assert query(db, "select count(*) from marts.training_runs") == [(2,)]  # reuse adds no run
 
 
 def test_guide_scores_get_the_merged_model_through_ref(dag):
-    """No run_query at compile time: the merged path is a scalar subquery on mart_guide_adapter."""
+    """No run_query at compile time: the merged path is a scalar subquery on guide_adapter."""
     db, dbt_vars = dag
     dbt("compile", db, dbt_vars, select="mart_guide_scores")
     target = Path(os.environ.get("DBT_TARGET_PATH") or REPO / "dbt_project" / "target")
     [compiled] = target.glob("compiled/sftmart/models/scoring/mart_guide_scores.sql")
     sql = compiled.read_text()
-    assert "select merged_model_path from" in sql and "mart_guide_adapter" in sql
-    [(merged,)] = query(db, "select merged_model_path from marts.mart_guide_adapter")
+    assert "select merged_model_path from" in sql and "guide_adapter" in sql
+    [(merged,)] = query(db, "select merged_model_path from marts.guide_adapter")
     assert merged not in sql  # the path is read when the query runs, not pasted in when compiling
 
 
@@ -380,16 +379,14 @@ def test_cross_fitting_scores_every_row_with_the_guide_of_the_other_half(dag, tm
         "guide_heldout_rows": 2,
         "max_shrink_share": 1,
     }
-    nodes = "mart_guide_sample mart_guide_adapter mart_guide_scores mart_sample_learnability mart_sample_selection"
+    nodes = "mart_guide_sample guide_adapter mart_guide_scores mart_sample_learnability mart_sample_selection"
     dbt(
         "build",
         copy,
         cross,
         nodes + " mart_selection_order mart_record_outcomes mart_pipeline_funnel",
     )
-    guides = query(
-        copy, "select guide, status, steps, n_heldout, adapter_path from marts.mart_guide_adapter order by 1"
-    )
+    guides = query(copy, "select guide, status, steps, n_heldout, adapter_path from marts.guide_adapter order by 1")
     assert [(g, status, steps, n) for g, status, steps, n, _ in guides] == [
         ("guide-fold0", "trained", 2, 2),  # guide_max_steps null: the final adapter's max_steps
         ("guide-fold1", "trained", 2, 2),

@@ -65,7 +65,7 @@ def warehouse(root: Path) -> duckdb.DuckDBPyConnection:
 
 
 def build_nodes(root: Path, settings: dict):
-    """mart_arm_adapters, then mart_eval_results on the base model and every arm's adapter."""
+    """arm_adapters, then mart_eval_results on the base model and every arm's adapter."""
     con = warehouse(root)
     final = adapter_node(con, con.sql("select * from mixes where arm = 'random'"), settings, "final", merge=False)
     arms = arm_adapters_node(con, con.table("mixes"), settings)

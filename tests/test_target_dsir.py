@@ -354,7 +354,7 @@ def test_training_runs_of_target_aware_mixes_record_the_target(built, tmp_path):
     with duckdb.connect(str(copy)) as con:
         for arm in ("target_dsir", "random"):
             con.execute(
-                "insert into marts.mart_arm_adapters (arm, seed, node, status, run_id, data_source) values (?, 1, 'arm', 'trained', ?, ?)",
+                "insert into marts.arm_adapters (arm, seed, node, status, run_id, data_source) values (?, 1, 'arm', 'trained', ?, ?)",
                 [arm, f"run-{arm}", f"mart_arm_mixes:{arm}-1"],
             )
     run_dbt("run", copy, dbt_vars, "--select", "training_runs", "--target-path", str(tmp_path / "t"))

@@ -80,7 +80,7 @@ def query(db_path, sql: str, params=None) -> list[tuple]:
 
 
 def guide_run(db_path) -> tuple[str, str]:
-    [(run_id, status)] = query(db_path, "select run_id, status from marts.mart_guide_adapter")
+    [(run_id, status)] = query(db_path, "select run_id, status from marts.guide_adapter")
     return run_id, status
 
 
@@ -89,7 +89,7 @@ def assert_every_run_recorded_once(db_path) -> None:
     assert duplicated == []
     recorded = {r[0] for r in query(db_path, "select run_id from marts.training_runs")}
     for node in ("guide", "final"):
-        [(run_id, adapter)] = query(db_path, f"select run_id, adapter_path from marts.mart_{node}_adapter")
+        [(run_id, adapter)] = query(db_path, f"select run_id, adapter_path from marts.{node}_adapter")
         assert run_id in recorded, f"{node} names run {run_id}, which is in no table"
         folder = artefact_of(adapter, artefacts_root(db_path))
         assert folder.parent.name == "adapters" and folder.name.startswith(f"{node}-")
@@ -140,7 +140,7 @@ def test_killed_during_training_resumes_from_its_checkpoint(warehouse, tmp_path)
     output = build(db_path, dbt_vars)
     assert "Resuming from" in output and f"(step 50 of {STEPS})" in output
     run_id, status = guide_run(db_path)
-    assert status == "trained" and query(db_path, "select steps from marts.mart_guide_adapter") == [(STEPS,)]
+    assert status == "trained" and query(db_path, "select steps from marts.guide_adapter") == [(STEPS,)]
     assert query(db_path, "select count(*) from marts.training_runs") == [(2,)]
     assert_every_run_recorded_once(db_path)
 
@@ -214,7 +214,7 @@ def test_killed_while_publishing_leaves_a_whole_warehouse_and_artefacts(warehous
     assert after["file"] != before["file"]
     assert {k: tree_digest(Path(k)) for k in before if k != "file"} == {k: v for k, v in before.items() if k != "file"}
     for node in ("guide", "final"):
-        [(adapter, config)] = query(db_path, f"select adapter_path, config_json from marts.mart_{node}_adapter")
+        [(adapter, config)] = query(db_path, f"select adapter_path, config_json from marts.{node}_adapter")
         assert json.loads(config)["lora_r"] == 6
         folder = artefact_of(adapter, artefacts_root(db_path))
         assert json.loads((folder / "run.json").read_text())["adapter_path"] == adapter

@@ -113,7 +113,7 @@ def test_each_layer_reads_the_previous_one_only_through_its_validation_node(ware
         "raw": "stg_alpaca_cot__records",
         "staging": "int_records_cleaned",
         "intermediate": "mart_candidate_pool",
-        "marts": "mart_final_adapter",
+        "marts": "final_adapter",
     }
     for layer, first in parents.items():
         depends_on = run.manifest["nodes"][run.node(first)]["depends_on"]["nodes"]
@@ -240,4 +240,4 @@ def test_sftmart_build_no_validate_leaves_the_validation_nodes_out(validated_war
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "validate_" not in done.stdout and "PASSED" not in done.stdout
     assert rows(db, "select count(*) from duckdb_tables() where schema_name = 'validation'") == [(0,)]
-    assert rows(db, "select count(*) from marts.mart_final_adapter") == [(1,)]  # still built, after the mix
+    assert rows(db, "select count(*) from marts.final_adapter") == [(1,)]  # still built, after the mix

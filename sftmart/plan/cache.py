@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sftmart.paths import warehouse_state_dir
 
-ADAPTER_NODES = ("mart_guide_adapter", "mart_final_adapter")
+ADAPTER_NODES = ("guide_adapter", "final_adapter")
 
 
 def model_spec_json(dbt_vars: dict, path: str) -> str:

@@ -14,7 +14,7 @@ from sftmart.paths import EVAL_OFF
 from sftmart.plan import costs
 from sftmart.plan.volumes import Volume, model_layer_volumes, scan_volumes, warehouse_is_current, warehouse_volumes
 
-MODEL_NODES = ("mart_guide_adapter", "mart_base_scores", "mart_guide_scores", "mart_final_adapter", "mart_eval_results")
+MODEL_NODES = ("guide_adapter", "mart_base_scores", "mart_guide_scores", "final_adapter", "mart_eval_results")
 GPU_SPEEDUP = 25.0  # assumed: SmolLM2-135M on one data-centre GPU against these two cores (not measured here)
 DEFAULT_EVAL_ROWS, DEFAULT_EVAL_TOKENS, DEFAULT_QA_GROUPS = 120, 110.0, 2  # the bundled evaluation set
 
@@ -118,7 +118,7 @@ class Planner:
         for node in cache.ADAPTER_NODES:
             hit, run = cache.adapter_cached(con, self.warehouse, node, self.vars)
             self.cache["adapters"][node] = hit
-            if node == "mart_guide_adapter" and hit and run.get("merged_model_path"):
+            if node == "guide_adapter" and hit and run.get("merged_model_path"):
                 self.cache["guide_scores"] = cache.scored_share(
                     con, self.warehouse, self.vars, run["merged_model_path"]
                 )
@@ -163,20 +163,20 @@ class Planner:
             tokens = ml["pool_tokens"] * (1 - share)
             secs = costs.score_seconds(tokens, cal, ifd=name == "mart_base_scores") if tokens else 1.0
             return secs, costs.MODEL_RSS_MB["score"], round(share, 3)
-        if name in ("mart_guide_adapter", "mart_final_adapter"):
+        if name in ("guide_adapter", "final_adapter"):
             if self.cache["adapters"].get(name):
                 return 1.0, costs.BASE_RSS_MB, True
-            budget = ml["guide_tokens" if name == "mart_guide_adapter" else "mix_tokens"]
+            budget = ml["guide_tokens" if name == "guide_adapter" else "mix_tokens"]
             tokens = self._train_tokens(v, budget, per_row)
             return (
-                costs.train_seconds(tokens, cal, merge=name == "mart_guide_adapter"),
+                costs.train_seconds(tokens, cal, merge=name == "guide_adapter"),
                 costs.MODEL_RSS_MB["train"],
                 False,
             )
         if v.get("eval_root") == EVAL_OFF:  # no evaluation set: the node returns an empty table
             return 1.0, costs.BASE_RSS_MB, False
         rows, tokens_per_row, qa = self.eval
-        cached_models = min(self.cache["evaluated"], 1 if not self.cache["adapters"].get("mart_final_adapter") else 2)
+        cached_models = min(self.cache["evaluated"], 1 if not self.cache["adapters"].get("final_adapter") else 2)
         models = 2 - cached_models
         gens = int(v["eval_generation_samples"]) * qa
         secs = costs.eval_seconds(models, rows * tokens_per_row, gens, int(v["eval_max_new_tokens"]), cal)

@@ -88,7 +88,7 @@ def side_rows(name: str, dbt_vars: dict, eval_rows: float) -> float | None:
         return 0.0 if not dbt_vars.get("target_root") else None
     if "arm_" in name:
         return 0.0 if not dbt_vars.get("arms") else None
-    if name in ("mart_guide_adapter", "mart_final_adapter", "training_runs"):
+    if name in ("guide_adapter", "final_adapter", "training_runs"):
         return 1.0
     return None
 

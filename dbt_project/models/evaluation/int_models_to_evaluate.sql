@@ -3,13 +3,13 @@
 -- model). Adapters that were not trained (model layer off) are left out; no model at all without an
 -- evaluation set (eval_root: none, macros/evaluation_on.sql).
 {%- set evaluated = sql_literal(evaluation_on()) %}
-with final_adapter as (
-    select run_id, adapter_path from {{ ref('mart_final_adapter') }}
+with final_run as (
+    select run_id, adapter_path from {{ ref('final_adapter') }}
     where adapter_path is not null and {{ evaluated }}
 ),
 
-arm_adapters as (
-    select arm, seed, budget_fraction, run_id, adapter_path from {{ ref('mart_arm_adapters') }}
+arm_runs as (
+    select arm, seed, budget_fraction, run_id, adapter_path from {{ ref('arm_adapters') }}
     where adapter_path is not null and {{ evaluated }}
 )
 
@@ -31,7 +31,7 @@ select
     null::double as budget_fraction,
     run_id,
     adapter_path
-from final_adapter
+from final_run
 
 union all
 
@@ -42,4 +42,4 @@ select
     budget_fraction,
     run_id,
     adapter_path
-from arm_adapters
+from arm_runs

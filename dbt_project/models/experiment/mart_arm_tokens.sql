@@ -4,7 +4,7 @@
 -- int_arm_metrics_compared, `sftmart experiment` and the report read them.
 {%- set runs -%}
 (select a.arm, a.seed, a.budget_fraction, r.tokens_seen, r.n_dropped_over_length
- from {{ ref('mart_arm_adapters') }} as a
+ from {{ ref('arm_adapters') }} as a
  inner join {{ ref('training_runs') }} as r using (run_id))
 {%- endset %}
 {{ arm_tokens(ref('mart_arm_mixes'), runs) }}

@@ -3,5 +3,5 @@
 -- unless embedding_model names a sentence-embedding directory).
 -- After the guide's training, not beside it: with dbt threads > 1 the two would share the same
 -- cores and hold two models in memory at once.
--- depends_on: {{ ref('mart_guide_adapter') }}
+-- depends_on: {{ ref('guide_adapter') }}
 {{ lm_scores(ref('mart_candidate_pool'), checked_var('base_model'), signals=true) }}

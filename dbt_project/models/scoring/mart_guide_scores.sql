@@ -9,7 +9,7 @@ with scored as (
     {%- for guide in guide_names() %}
     {%- set rows = '(select * from ' ~ pool ~ ' where ' ~ guide_scoring(guide_fold('sample_id')) ~ ' = '
                    ~ sql_literal(guide) ~ ')' %}
-    {%- set merged = '(select merged_model_path from ' ~ ref('mart_guide_adapter') ~ ' where guide = '
+    {%- set merged = '(select merged_model_path from ' ~ ref('guide_adapter') ~ ' where guide = '
                      ~ sql_literal(guide) ~ ')' %}
     select *, {{ sql_literal(guide) }} as scored_by_guide
     from ({{ lm_scores(rows, model_path_sql=merged) }})

@@ -7,11 +7,11 @@
           on_schema_change='append_new_columns') }}
 
 with adapter_runs as (
-    select * from {{ ref('mart_guide_adapter') }}
+    select * from {{ ref('guide_adapter') }}
     union all by name
-    select * from {{ ref('mart_final_adapter') }}
+    select * from {{ ref('final_adapter') }}
     union all by name
-    select * from {{ ref('mart_arm_adapters') }}
+    select * from {{ ref('arm_adapters') }}
 )
 
 select
