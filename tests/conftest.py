@@ -110,3 +110,13 @@ def validated_warehouse(tmp_path_factory):
     dbt_vars = {"raw_root": str(root), "eval_root": str(eval_root), "model_layer": False}
     run = dbt_build(db_path, root.parent / "validated_target", dbt_vars)
     return root, db_path, run
+
+
+@pytest.fixture(scope="session")
+def dag(tmp_path_factory):
+    """The model layer's whole DAG on the pipeline fixture with a tiny random model
+    (model_layer_fixture.build_dag): (warehouse file, vars). tests/test_model_layer.py reads it,
+    then tests/test_model_layer_reuse.py rebuilds it (files run in name order)."""
+    from model_layer_fixture import build_dag
+
+    return build_dag(tmp_path_factory.mktemp("dag"))

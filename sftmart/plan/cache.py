@@ -63,9 +63,21 @@ def adapter_run(con, node: str) -> dict | None:
     return dict(zip(names, rows[0])) if rows else None
 
 
-def adapter_cached(con, warehouse: Path, node: str, dbt_vars: dict) -> tuple[bool, dict | None]:
-    """Whether the published run of `node` used the training config these vars give, and its
-    run.json is still beside the warehouse (the build then reuses the adapter)."""
+def training_settings(node: str, dbt_vars: dict) -> dict:
+    """The settings `node` trains with: the guide's own (its training_settings in
+    models/training/_training__models.yml: guide_* vars, guide_max_steps null = max_steps), else the
+    final adapter's vars."""
+    if node != "guide_adapter":
+        return dbt_vars
+    guide = {k: dbt_vars[f"guide_{k}"] for k in ("lora_r", "lora_alpha", "learning_rate", "epochs")}
+    steps = dbt_vars["guide_max_steps"]
+    return dbt_vars | guide | {"max_steps": dbt_vars["max_steps"] if steps is None else steps}
+
+
+def adapter_cached(con, node: str, dbt_vars: dict) -> tuple[bool, dict | None]:
+    """Whether the published run of `node` used the training config these vars give it, and its
+    content-addressed folder (sftmart.artefacts: the adapter beside its run.json) is still there
+    (the build then reuses the adapter)."""
     from training.config import TrainConfig
     from training.dag import specs_from_settings
 
@@ -73,7 +85,7 @@ def adapter_cached(con, warehouse: Path, node: str, dbt_vars: dict) -> tuple[boo
     if run is None:
         return False, None
     try:
-        _, config = specs_from_settings(dbt_vars)
+        _, config = specs_from_settings(training_settings(node, dbt_vars))
     except Exception:
         return False, run
     recorded = json.loads(run["config_json"] or "{}")
@@ -81,8 +93,8 @@ def adapter_cached(con, warehouse: Path, node: str, dbt_vars: dict) -> tuple[boo
     for key in TrainConfig.NOT_FINGERPRINTED:
         recorded.pop(key, None)
         planned.pop(key, None)
-    run_file = warehouse_state_dir(warehouse) / "adapters" / node / "run.json"
-    return recorded == planned and run_file.exists(), run
+    run_file = Path(run["adapter_path"]).parent / "run.json" if run.get("adapter_path") else None
+    return recorded == planned and run_file is not None and run_file.exists(), run
 
 
 def evaluated_models(con) -> int:

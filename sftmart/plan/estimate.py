@@ -116,7 +116,7 @@ class Planner:
 
         self.cache["base_scores"] = cache.scored_share(con, self.warehouse, self.vars, self.vars["base_model"])
         for node in cache.ADAPTER_NODES:
-            hit, run = cache.adapter_cached(con, self.warehouse, node, self.vars)
+            hit, run = cache.adapter_cached(con, node, self.vars)
             self.cache["adapters"][node] = hit
             if node == "guide_adapter" and hit and run.get("merged_model_path"):
                 self.cache["guide_scores"] = cache.scored_share(
