@@ -1,9 +1,13 @@
 """The experiment on real Alpaca-CoT data, in one command (issues 20 item 8 and 21 "shown on real data").
 
     bench/real_experiment.py --out DIR [--data ../shared/data/alpaca-cot] [--subset ecqa]
-        [--heldout-rows 200] [--target-rows 300] [--pool-rows N] [--seeds 3] [--random-draws K]
-        [--arms curated random length target_dsir] [--token-budget 20000] [--max-steps 40]
-        [--budget-fractions 0.5 1] [--mix-only] [--vars YAML]
+        [--heldout-rows 80] [--target-rows 100] [--pool-rows 600] [--seeds 3] [--random-draws 5]
+        [--arms curated random length target_dsir target_embed] [--token-budget 6000]
+        [--budget-fractions 0.5 1] [--learning-rate 1e-3] [--max-steps N] [--mix-only] [--vars YAML]
+
+The defaults are the run the README shows: 45 minutes on the two cores (34 LoRA adapters, each arm's
+whole mix once, at the guide's learning rate 1e-3 since a few steps at the competition's 2.5e-5
+barely move an adapter).
 
 Reads the shared data in place and writes only under DIR:
   DIR/eval/<subset>-heldout/heldout.json  the held-out slice (eval_root): the rows of one CoT subset
@@ -15,6 +19,7 @@ Reads the shared data in place and writes only under DIR:
                                           has them to remove); without it the pool is the data itself;
   DIR/warehouse.duckdb                    the warehouse (SFTMART_DB);
   DIR/comparison.csv, comparison.md       marts.mart_arm_comparison as it is (select *);
+  DIR/curve.csv, curve.png                marts.mart_arm_curve and its plot (the report's figure);
   DIR/target_share.csv                    per arm and seed, the target subset's share of the mix;
   DIR/funnel.csv, DIR/summary.md          the funnel (eval_decontaminated removals) and the paths.
 --mix-only builds `+mart_arm_mixes` with model_layer false (draws need no training: random and
@@ -25,6 +30,7 @@ target_dsir), for the target share alone. --seeds N draws every arm N times; --r
 from __future__ import annotations
 
 import argparse
+import base64
 import csv
 import hashlib
 import json
@@ -133,10 +139,16 @@ def run_vars(args, eval_root: Path, target_root: Path) -> dict:
         "eval_generation_samples": 0,
         "epochs": 1,
         "max_steps": args.max_steps,
+        "learning_rate": args.learning_rate,
         "guide_token_budget": args.guide_token_budget,
     }
+    if args.en_ratio == 1.0:  # an English-only mix: no Chinese row needs landing or scoring
+        dbt_vars["keep_languages"] = ["en"]
     if args.mix_only:
-        dbt_vars.update(model_layer=False, arms=args.arms, arm_seeds=list(range(1, args.seeds + 1)))
+        arms = [arm for arm in args.arms if arm != "target_embed"]  # embeddings need the model layer
+        if arms != args.arms:
+            print("--mix-only: target_embed left out (it ranks by the model layer's embeddings)")
+        dbt_vars.update(model_layer=False, arms=arms, arm_seeds=list(range(1, args.seeds + 1)))
         dbt_vars.update({"random_draws": args.random_draws} if args.random_draws else {})
     if args.budget_fractions:
         dbt_vars[FRACTIONS_VAR] = args.budget_fractions
@@ -208,9 +220,29 @@ def write_results(out: Path, db: Path, subset: str) -> list[str]:
             columns, rows = query(con, "select * from marts.mart_arm_comparison")
             write_table(out / "comparison", columns, rows)
             print(f"comparison: {out / 'comparison.csv'} ({len(rows)} rows)")
+    write_curve(out, db)
     reports = sorted((db.parent / "reports").glob("**/*.html")) if (db.parent / "reports").exists() else []
     notes.append(f"report: {reports[-1] if reports else 'none'}")
     return notes
+
+
+def write_curve(out: Path, db: Path) -> None:
+    """DIR/curve.csv (marts.mart_arm_curve) and DIR/curve.png (the report's curve figure)."""
+    from sftmart.report.arm_plots import arm_curve_figure
+    from sftmart.report.queries import arm_curve
+    from sftmart.report.warehouse import Warehouse
+
+    wh = Warehouse.open(db)
+    try:
+        rows = arm_curve(wh)
+    finally:
+        wh.close()
+    if not rows:
+        return
+    write_table(out / "curve", ["eval_set", "lang", "arm", "real_tokens", "nll", "headline"], rows)
+    uri = arm_curve_figure([(f"{s} ({lang})", arm, tokens, value) for s, lang, arm, tokens, value, _ in rows])
+    (out / "curve.png").write_bytes(base64.b64decode(uri.split(",", 1)[1]))
+    print(f"curve: {out / 'curve.png'}")
 
 
 def parse_args(argv):
@@ -218,21 +250,23 @@ def parse_args(argv):
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--data", type=Path, default=DATA)
     p.add_argument("--subset", default="ecqa", help="the CoT subset of the held-out and target slices")
-    p.add_argument("--heldout-rows", type=int, default=200)
-    p.add_argument("--target-rows", type=int, default=300)
-    p.add_argument("--pool-rows", type=int, help="a seeded slice of this many pool rows (default: all)")
+    p.add_argument("--heldout-rows", type=int, default=80)
+    p.add_argument("--target-rows", type=int, default=100)
+    p.add_argument("--pool-rows", type=int, default=600, help="a seeded slice of this many pool rows (0: all)")
     p.add_argument("--pool-seed", type=int, default=1)
-    p.add_argument("--seeds", type=int, default=3, help="seeds per arm; random's are the K random draws")
-    p.add_argument("--random-draws", type=int, help="K random mixes each arm is ranked among (default: --seeds)")
-    p.add_argument("--arms", nargs="+", default=["curated", "random", "length"])
-    p.add_argument("--token-budget", type=int, default=20000)
+    p.add_argument("--seeds", type=int, default=3, help="seeds per arm")
+    p.add_argument("--random-draws", type=int, default=5, help="K random mixes each arm is ranked among")
+    p.add_argument("--arms", nargs="+", default=["curated", "random", "length", "target_dsir", "target_embed"])
+    p.add_argument("--token-budget", type=int, default=6000)
     p.add_argument("--en-ratio", type=float, default=1.0, help="English share (target and held-out are English)")
-    p.add_argument("--max-steps", type=int, default=40)
-    p.add_argument("--guide-token-budget", type=int, default=20000)
+    p.add_argument("--max-steps", type=int, help="cap LoRA steps (default: none, every arm trains its whole mix once)")
+    p.add_argument("--learning-rate", type=float, default=1e-3, help="the arms' LoRA learning rate")
+    p.add_argument("--guide-token-budget", type=int, default=15000)
     p.add_argument(
         "--budget-fractions",
         type=float,
         nargs="+",
+        default=[0.5, 1.0],
         help=f"var {FRACTIONS_VAR}: each arm at these shares of the budget (a loss curve)",
     )
     p.add_argument("--mix-only", action="store_true", help="build +mart_arm_mixes, model layer off (no training)")

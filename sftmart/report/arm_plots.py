@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from sftmart.report.plots import _data_uri, _plt
 
-ARM_COLORS = {"random": "#8c8c8c", "curated": "#2a7ab0", "length": "#d08a2c", "kit": "#b04a5a"}
+ARM_COLORS = {
+    "random": "#8c8c8c", "curated": "#2a7ab0", "length": "#d08a2c", "kit": "#b04a5a",
+    "target_dsir": "#2e8b57", "target_embed": "#7a4fb0",
+}  # fmt: skip
 LOWER_IS_BETTER = ("nll", "perplexity")
 
 
