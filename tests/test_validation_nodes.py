@@ -150,7 +150,7 @@ CORRUPTIONS = {
         "raw",
         lambda p: wrap_python_model(
             p,
-            "raw/alpaca_cot_landing.py",
+            "raw/landing/alpaca_cot_landing.py",
             "result.filter(\"not (source_file = 'alpaca-zh/part-0.jsonl' and record_index = 0)\")",
         ),
         "gate",

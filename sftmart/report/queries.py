@@ -49,7 +49,7 @@ def landing_totals(wh: Warehouse) -> tuple | None:
 def evaluation_set(wh: Warehouse) -> tuple | None:
     """(landed evaluation records, evaluable records, eval sets), or None without the evaluation
     tables. No landed record means the build said `eval_root: none`: an eval_root that lands none
-    fails the build (dbt_project/models/raw/eval_landing.py)."""
+    fails the build (dbt_project/models/raw/landing/eval_landing.py)."""
     if not (wh.has(EVAL_LANDING) and wh.has(EVAL_RECORDS)):
         return None
     return wh.one(f"""

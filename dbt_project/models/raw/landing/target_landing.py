@@ -8,26 +8,8 @@ An empty target_root means no target: the landing table is empty.
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="incremental",
-        incremental_strategy="merge",
-        unique_key="record_id",
-        on_schema_change="sync_all_columns",
-        merge_clauses={
-            "when_matched": [
-                {
-                    "action": "update",
-                    "mode": "by_name",
-                    "condition": "(DBT_INTERNAL_SOURCE.loaded_at is distinct from DBT_INTERNAL_DEST.loaded_at"
-                    " or DBT_INTERNAL_SOURCE.file_mtime_ns is distinct from DBT_INTERNAL_DEST.file_mtime_ns)",
-                }
-            ],
-            "when_not_matched": [
-                {"action": "insert", "mode": "by_name"},
-                {"by": "source", "action": "delete"},
-            ],
-        },
-    )
+    # the rest of the incremental config: dbt_project.yml (models: raw: landing)
+    dbt.config(materialized="incremental")
     import json
     import os
 

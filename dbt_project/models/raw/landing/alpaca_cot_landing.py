@@ -5,32 +5,15 @@ build (`dbt.this`) is handed to sftmart.landing.land, which re-reads only new or
 returns the whole table (the kept rows of unchanged files plus the new rows). dbt merges that into
 the table on record_id: changed rows are updated, new ones inserted, and rows that are no longer
 there (files removed or changed) deleted. `dbt build --full-refresh` lands everything again, which
-is how a new max_record_bytes re-judges files that did not change.
+is how a new max_record_bytes re-judges files that did not change. The incremental config (the
+merge on record_id and its clauses) is set once for the three landing models, in dbt_project.yml
+(models: raw: landing).
 """
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="incremental",
-        incremental_strategy="merge",
-        unique_key="record_id",
-        on_schema_change="sync_all_columns",
-        merge_clauses={
-            "when_matched": [
-                {
-                    "action": "update",
-                    "mode": "by_name",
-                    # only rows whose file was read again (new loaded_at) or touched (new mtime)
-                    "condition": "(DBT_INTERNAL_SOURCE.loaded_at is distinct from DBT_INTERNAL_DEST.loaded_at"
-                    " or DBT_INTERNAL_SOURCE.file_mtime_ns is distinct from DBT_INTERNAL_DEST.file_mtime_ns)",
-                }
-            ],
-            "when_not_matched": [
-                {"action": "insert", "mode": "by_name"},
-                {"by": "source", "action": "delete"},
-            ],
-        },
-    )
+    # the rest of the incremental config: dbt_project.yml (models: raw: landing)
+    dbt.config(materialized="incremental")
     import json
 
     from sftmart.landing import land
