@@ -50,7 +50,7 @@ def mixed(tmp_path_factory):
     out = tmp_path_factory.mktemp("real_experiment")
     argv = ["--out", str(out), "--subset", SUBSET, "--heldout-rows", str(HELDOUT), "--target-rows", str(TARGET)]
     argv += ["--pool-rows", "240", "--mix-only", "--arms", "random", "target_dsir", "--seeds", "2"]
-    argv += ["--token-budget", "4000"]
+    argv += ["--random-draws", "3", "--token-budget", "4000", "--budget-fractions", "1"]
     rc = rx.main(argv)
     assert rc == 0, (out / "run.log").read_text(encoding="utf-8")[-3000:]
     return out
@@ -81,14 +81,15 @@ def test_heldout_and_target_rows_never_reach_the_pool_or_a_mix(mixed):
     assert len(landed) >= HELDOUT + TARGET
     assert {reason for _, reason in landed} == {"eval_contamination"}
     assert (in_pool, in_mix) == (0, 0)
-    assert arms == [("random", 1), ("random", 2), ("target_dsir", 1), ("target_dsir", 2)]
+    # random_draws: the random arm is drawn 3 times (the K random mixes), the other arm once per seed
+    assert arms == [("random", 1), ("random", 2), ("random", 3), ("target_dsir", 1), ("target_dsir", 2)]
     # the funnel counts every planted row under its set, as an exact copy
     assert removed[f"exact_record:{SUBSET}-heldout"] == HELDOUT and removed["exact_record:target"] == TARGET
 
 
 def test_the_command_writes_the_target_share_per_arm_and_seed(mixed):
     lines = (mixed / "target_share.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0].split(",")[:2] == ["arm", "seed"] and len(lines) == 1 + 4
+    assert lines[0].split(",")[:2] == ["arm", "seed"] and len(lines) == 1 + 5
     shares = {}
     for line in lines[1:]:
         arm, *_, share = line.split(",")

@@ -191,3 +191,8 @@ drawn_ as (
 
 select * from drawn_
 {%- endmacro %}
+
+{#- The columns of a sample in every drawn mix (mart_training_mix, mart_arm_mixes), in their order. -#}
+{% macro mix_sample_columns() -%}
+sample_id, lang, prompt, response, n_prompt_tokens, n_response_tokens, n_tokens
+{%- endmacro %}

@@ -28,7 +28,8 @@
 {%- set arms = checked_var('arms') | unique | list if evaluation_on() else [] %}
 {%- set seeds = checked_var('arm_seeds') | unique | list %}
 {#- the random arm: the arm seeds, then the next integers until random_draws draws (the K random mixes) #}
-{%- set random_seeds = seeds + range(seeds | max + 1, seeds | max + 1 + [checked_var('random_draws') - seeds | length, 0] | max) | list %}
+{%- set extra_draws = [checked_var('random_draws') - seeds | length, 0] | max %}
+{%- set random_seeds = seeds + range(seeds | max + 1, seeds | max + 1 + extra_draws) | list %}
 {%- set fractions = checked_var('arm_budget_fractions') | unique | list %}
 
 with candidates as (
@@ -118,13 +119,7 @@ arms as (
         {{ sql_literal(arm) }} as arm,
         {{ sql_literal(seed) }}::bigint as seed,
         {{ fraction }}::double as budget_fraction,
-        sample_id,
-        lang,
-        prompt,
-        response,
-        n_prompt_tokens,
-        n_response_tokens,
-        n_tokens,
+        {{ mix_sample_columns() }},
         {{ experiment_arms()[arm].get('counts', 'n_tokens') }} as counted_tokens
     from {{ arm }}_{{ seed }}_{{ loop.index }}
     union all
@@ -136,13 +131,7 @@ arms as (
         null::varchar as arm,
         null::bigint as seed,
         null::double as budget_fraction,
-        sample_id,
-        lang,
-        prompt,
-        response,
-        n_prompt_tokens,
-        n_response_tokens,
-        n_tokens,
+        {{ mix_sample_columns() }},
         n_tokens as counted_tokens
     from candidates
     where false and lang in (select lang from budget)

@@ -13,13 +13,7 @@ sampled as (
 )
 
 select
-    sample_id,
-    lang,
-    prompt,
-    response,
-    n_prompt_tokens,
-    n_response_tokens,
-    n_tokens,
+    {{ mix_sample_columns() }},
     source_collection,
     source_file,
     {{ selection_recipe_literal() }} as selection_recipe,
