@@ -148,3 +148,20 @@ def test_the_progress_line_counts_the_plans_nodes_down(tmp_path):
     assert len(lines) == len(plan.nodes)  # the hook is no node of the plan
     assert lines[-1].startswith(f"build: {len(plan.nodes)}/{len(plan.nodes)} nodes") and "about 0 s left" in lines[-1]
     assert "about 0 s left" not in lines[0]
+
+
+def test_the_guide_is_planned_with_its_own_steps_and_epochs(tmp_path):
+    """The guide trains with guide_epochs and guide_max_steps (null: max_steps), the final adapter
+    with epochs and max_steps: each node's planned time follows its own settings."""
+
+    def seconds(**settings) -> dict:
+        v = effective_vars({"model_layer": True, "epochs": 3} | settings)
+        plan = Planner(v, tmp_path / "none.duckdb", calibration=CALIBRATION).plan()
+        return {n.node: n.seconds for n in plan.nodes if n.node in ("guide_adapter", "final_adapter")}
+
+    one, two = seconds(guide_epochs=1), seconds(guide_epochs=2)
+    assert two["final_adapter"] == one["final_adapter"] and two["guide_adapter"] > 1.5 * one["guide_adapter"]
+    capped = seconds(max_steps=2)  # guide_max_steps null: the guide takes the final adapter's cap
+    assert capped["guide_adapter"] < one["guide_adapter"] and capped["final_adapter"] < one["final_adapter"]
+    own = seconds(max_steps=2, guide_max_steps=20)
+    assert own["guide_adapter"] > capped["guide_adapter"] and own["final_adapter"] == capped["final_adapter"]

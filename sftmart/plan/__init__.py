@@ -34,3 +34,14 @@ def make_plan(dbt_vars: dict, warehouse: Path, recalibrate: bool = False):
     from sftmart.plan.estimate import Planner
 
     return Planner(effective_vars(dbt_vars), warehouse, recalibrate=recalibrate).plan()
+
+
+def training_settings(node: str, dbt_vars: dict) -> dict:
+    """The settings `node` trains with: the guide's own (its training_settings in
+    models/training/_training__models.yml: guide_* vars, guide_max_steps null = max_steps), else the
+    final adapter's vars."""
+    if node != "guide_adapter":
+        return dbt_vars
+    guide = {k: dbt_vars[f"guide_{k}"] for k in ("lora_r", "lora_alpha", "learning_rate", "epochs")}
+    steps = dbt_vars["guide_max_steps"]
+    return dbt_vars | guide | {"max_steps": dbt_vars["max_steps"] if steps is None else steps}

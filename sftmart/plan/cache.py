@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from sftmart.paths import warehouse_state_dir
+from sftmart.plan import training_settings
 
 ADAPTER_NODES = ("guide_adapter", "final_adapter")
 
@@ -61,17 +62,6 @@ def adapter_run(con, node: str) -> dict | None:
     except Exception:
         return None
     return dict(zip(names, rows[0])) if rows else None
-
-
-def training_settings(node: str, dbt_vars: dict) -> dict:
-    """The settings `node` trains with: the guide's own (its training_settings in
-    models/training/_training__models.yml: guide_* vars, guide_max_steps null = max_steps), else the
-    final adapter's vars."""
-    if node != "guide_adapter":
-        return dbt_vars
-    guide = {k: dbt_vars[f"guide_{k}"] for k in ("lora_r", "lora_alpha", "learning_rate", "epochs")}
-    steps = dbt_vars["guide_max_steps"]
-    return dbt_vars | guide | {"max_steps": dbt_vars["max_steps"] if steps is None else steps}
 
 
 def adapter_cached(con, node: str, dbt_vars: dict) -> tuple[bool, dict | None]:

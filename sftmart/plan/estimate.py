@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sftmart.paths import EVAL_OFF
-from sftmart.plan import costs
+from sftmart.plan import costs, training_settings
 from sftmart.plan.volumes import Volume, model_layer_volumes, scan_volumes, warehouse_is_current, warehouse_volumes
 
 MODEL_NODES = ("guide_adapter", "mart_base_scores", "mart_guide_scores", "final_adapter", "mart_eval_results")
@@ -167,7 +167,7 @@ class Planner:
             if self.cache["adapters"].get(name):
                 return 1.0, costs.BASE_RSS_MB, True
             budget = ml["guide_tokens" if name == "guide_adapter" else "mix_tokens"]
-            tokens = self._train_tokens(v, budget, per_row)
+            tokens = self._train_tokens(training_settings(name, v), budget, per_row)
             return (
                 costs.train_seconds(tokens, cal, merge=name == "guide_adapter"),
                 costs.MODEL_RSS_MB["train"],
