@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from udfs.lm_scoring.sequences import Seq
+from udfs.lm_scoring.sequences import Seq, budget_batches
 
 DEFAULT_BUDGET = {"cpu": 4096, "cuda": 32768}  # padded prompt tokens per batch, as the scorer's
 
@@ -26,16 +26,6 @@ def shared_prefix(seqs: Sequence[Seq | None]) -> list[int] | None:
     if any(s.ids[: s.start] != prefix for s in seqs):
         return None
     return prefix
-
-
-def _batches(order: list[int], lengths: list[int], budget: int) -> list[list[int]]:
-    batches, current = [], []
-    for q in order:  # longest first, so a batch's first prompt is its widest
-        if current and (len(current) + 1) * lengths[current[0]] > budget:
-            batches.append(current)
-            current = []
-        current.append(q)
-    return batches + ([current] if current else [])
 
 
 def shared_logliks(lm, prefixes: Sequence[list[int]], options: Sequence[list[list[int]]], budget=None):
@@ -55,7 +45,7 @@ def shared_logliks(lm, prefixes: Sequence[list[int]], options: Sequence[list[lis
     out: list[list[float]] = [[] for _ in prefixes]
     order = sorted(range(len(prefixes)), key=lambda q: -len(prefixes[q]))
     with torch.inference_mode():
-        for batch in _batches(order, [len(p) for p in prefixes], budget):
+        for batch in budget_batches(order, lambda q: len(prefixes[q]), budget):
             last, positions, mask, cache = left_padded_pass(lm, body, kw, [prefixes[q] for q in batch], 0, device)
             rows = [(r, q, o) for r, q in enumerate(batch) for o in options[q]]  # one row per option
             index = torch.tensor([r for r, _, _ in rows], device=device)

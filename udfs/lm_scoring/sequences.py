@@ -4,8 +4,11 @@ length-sorted batches they run in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 SCOPES = ("response", "prompt")
 
@@ -87,16 +90,22 @@ def unconditional_sequences(
     return [Seq(i, s.ids, s.start, s.end, True) for i, s in zip(todo, seqs) if s is not None]
 
 
-def plan_batches(seqs: Iterable[Seq], max_tokens_per_batch: int) -> list[list[Seq]]:
-    """Longest first; each batch's padded size (rows x longest row) stays within the budget."""
-    batches: list[list[Seq]] = []
-    current: list[Seq] = []
-    for seq in sorted(seqs, key=lambda s: (-len(s.ids), s.index, s.unconditional)):
-        # sorted descending, so the first row of a batch is its longest
-        if current and (len(current) + 1) * len(current[0].ids) > max_tokens_per_batch:
+def budget_batches(items: Sequence[T], length: Callable[[T], int], max_tokens_per_batch: int) -> list[list[T]]:
+    """`items` longest first, cut into batches whose padded size (rows x the first, longest row's
+    length) stays within the budget."""
+    batches: list[list[T]] = []
+    current: list[T] = []
+    for item in items:
+        if current and (len(current) + 1) * length(current[0]) > max_tokens_per_batch:
             batches.append(current)
             current = []
-        current.append(seq)
+        current.append(item)
     if current:
         batches.append(current)
     return batches
+
+
+def plan_batches(seqs: Iterable[Seq], max_tokens_per_batch: int) -> list[list[Seq]]:
+    """Longest first; each batch's padded size (rows x longest row) stays within the budget."""
+    ordered = sorted(seqs, key=lambda s: (-len(s.ids), s.index, s.unconditional))
+    return budget_batches(ordered, lambda s: len(s.ids), max_tokens_per_batch)
