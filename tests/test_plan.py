@@ -85,7 +85,23 @@ def test_the_calibration_cache_is_keyed_by_machine(tmp_path, monkeypatch):
     other = calibration(spec, measure_fn=measure, fingerprint=here | {"cores": (here["cores"] or 1) + 6})
     assert (other["cached"], other["run"], len(measured)) == (False, 2, 2)
     assert len(json.loads(calibration_path().read_text())) == 2  # both machines stay
-    assert calibration(spec, measure_fn=measure, fingerprint=here)["run"] == 1
+    assert calibration(spec, measure_fn=measure, fingerprint=here, load_per_core=1.0)["run"] == 1
+
+
+def test_a_calibration_measured_under_heavy_load_is_measured_again_when_quieter(tmp_path, monkeypatch):
+    monkeypatch.setenv("SFTMART_CACHE", str(tmp_path))
+    loads = iter([12.0, 1.0])
+
+    def measure(spec):  # stands in for the real model runs; the cache's policy is under test
+        return CALIBRATION | {"load_per_core": next(loads)}
+
+    spec, here = ModelSpec(), machine_fingerprint("cpu", ModelSpec().path)
+    assert calibration(spec, measure_fn=measure, fingerprint=here, load_per_core=12.0)["load_per_core"] == 12.0
+    still_loaded = calibration(spec, measure_fn=measure, fingerprint=here, load_per_core=8.0)
+    assert still_loaded["cached"] and still_loaded["load_per_core"] == 12.0
+    quiet = calibration(spec, measure_fn=measure, fingerprint=here, load_per_core=1.0)
+    assert not quiet["cached"] and quiet["load_per_core"] == 1.0
+    assert calibration(spec, measure_fn=measure, fingerprint=here, load_per_core=20.0)["cached"]
 
 
 @pytest.mark.parametrize("share", [0.6, 0.05])
@@ -99,6 +115,24 @@ def test_within_suggestions_applied_fit_the_bound(tmp_path, share):
     if share > 0.5:  # a modest cut keeps the model layer, with fewer steps or generations
         assert advice.vars.get("model_layer", True) is not False, advice
     assert parse_duration("1h") == 3600 and parse_duration("20m") == 1200
+
+
+def test_within_an_hour_the_real_collection_keeps_the_model_layer_on_a_score_sample(tmp_path):
+    """The whole of ../shared/data/alpaca-cot with the model layer at its defaults is a day or more
+    of these cores; `--within 1h` keeps the model layer, capping the LoRA steps and scoring a seeded
+    sample of the pool (at least twice the rows the runs train on), and the plan of that fits."""
+    from conftest import SHARED_DATA
+
+    if not SHARED_DATA.exists():
+        pytest.skip("../shared/data/alpaca-cot is not beside the checkout")
+    planner = Planner(effective_vars({"raw_root": str(SHARED_DATA)}), tmp_path / "none.duckdb", calibration=CALIBRATION)
+    planner.contention = 1.0  # a quiet machine's plan, whatever else runs beside the test
+    assert planner.plan().total_seconds > 6 * 3600
+    advice = suggest(planner, 3600)
+    assert advice.fits and advice.vars.get("model_layer", True) is not False, advice
+    steps, rows = advice.vars["max_steps"], advice.vars["score_sample_rows"]
+    assert rows >= 2 * steps * 8 and planner.plan(advice.vars).total_seconds <= 3600
+    assert any("score a seeded sample" in line for line in advice.steps), advice.steps
 
 
 def test_plan_json_shape(validated_warehouse, capsys, monkeypatch):

@@ -52,16 +52,28 @@ buckets as (
 {%- endif -%}
 {%- endmacro %}
 
+{#- Whether the base scores need IFD's second pass (the response without its prompt): var ifd
+    `always`, or the selection recipe uses it: an `ifd` step, or an order other than random, dsir
+    and target_similarity (a module visits rows by quality then IFD; a column may name ifd). The
+    plan's twin: sftmart.plan.costs.ifd_needed. -#}
+{% macro ifd_needed() -%}
+{%- set recipe = checked_var('selection_recipe') -%}
+{%- set orders = recipe | selectattr('step', 'equalto', 'order') | list -%}
+{%- set by = (orders[-1].get('by') or 'random') if orders else 'random' -%}
+{{ return(checked_var('ifd') == 'always' or (recipe | selectattr('step', 'equalto', 'ifd') | list | length > 0)
+          or by not in ['random', 'dsir', 'target_similarity']) }}
+{%- endmacro %}
+
 {#- Mean token entropy, NLL and perplexity of every candidate under the model at `model_path` (or
     at `model_path_sql`, see model_spec_sql): candidates go to the UDF as length-sorted lists and the
-    per-sample results are unnested. With `signals`, also IFD (mean_nll_unconditional, ifd) and the
-    embedding FLOAT[d]: the base model's mean-pooled final hidden state from the same pass
-    (embedding_model 'base'), or a sentence-embedding directory's (sftmart_text_embeddings). With
-    `embedding_only`, the same columns but IFD's second pass (the response alone) is skipped: null. -#}
+    per-sample results are unnested. With `signals`, also IFD (mean_nll_unconditional, ifd; null
+    unless ifd_needed()) and the embedding FLOAT[d]: the base model's mean-pooled final hidden state
+    from the same pass (embedding_model 'base'), or a sentence-embedding directory's
+    (sftmart_text_embeddings). With `embedding_only`, IFD is null whatever the recipe. -#}
 {% macro lm_scores(pool, model_path=none, model_path_sql=none, signals=false, embedding_only=false) -%}
 {%- set own_embedding = checked_var('embedding_model') == 'base' -%}
-{%- set lm_signals = (['embedding'] if own_embedding else []) if embedding_only
-                     else (['ifd', 'embedding'] if own_embedding else ['ifd']) -%}
+{%- set with_ifd = not embedding_only and ifd_needed() -%}
+{%- set lm_signals = (['ifd'] if with_ifd else []) + (['embedding'] if own_embedding else []) -%}
 {% if checked_var('model_layer') %}
 with {{ sample_buckets(pool) }},
 

@@ -133,6 +133,8 @@ def measure(spec) -> dict:
     }
 
 
+LOADED = 2.0  # runnable tasks per core above which a calibration is re-measured on a quieter machine
+
 # Quiet figures of this project's two cores (bench/RESULTS.md), for a plan that must not spend time
 # calibrating (`sftmart build --yes` on a machine not calibrated yet: only its ETA line uses them).
 UNCALIBRATED = {
@@ -154,8 +156,19 @@ def cached_calibration(spec) -> dict | None:
         return None
 
 
-def calibration(spec, recalibrate: bool = False, measure_fn=measure, fingerprint: dict | None = None) -> dict:
-    """This machine's throughputs: cached by fingerprint, measured when missing (or asked to)."""
+def measured_under_more_load(stored: dict, load_per_core: float) -> bool:
+    """Whether a stored calibration was measured under at least twice the load of now, and a heavy
+    one (over LOADED per core): torch slows less than the load says, so such a figure is re-measured
+    when the machine is quieter instead of being scaled back (bench/RESULTS.md, plan against build)."""
+    then = stored.get("load_per_core", 1.0)
+    return then > LOADED and then >= 2 * max(load_per_core, 1.0)
+
+
+def calibration(
+    spec, recalibrate: bool = False, measure_fn=measure, fingerprint: dict | None = None, load_per_core=None
+) -> dict:
+    """This machine's throughputs: cached by fingerprint, measured when missing (or asked to), and
+    again when the stored one was measured under much more load than the machine has now."""
     fingerprint = fingerprint or machine_fingerprint(spec.resolved_device(), spec.path)
     key = fingerprint_key(fingerprint)
     path = calibration_path()
@@ -163,7 +176,9 @@ def calibration(spec, recalibrate: bool = False, measure_fn=measure, fingerprint
         stored = json.loads(path.read_text())
     except (OSError, ValueError):
         stored = {}
-    if not recalibrate and key in stored:
+    if load_per_core is None:
+        load_per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+    if not recalibrate and key in stored and not measured_under_more_load(stored[key], load_per_core):
         return stored[key] | {"cached": True}
     measured = measure_fn(spec) | {"fingerprint": fingerprint, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     try:

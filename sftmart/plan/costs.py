@@ -85,6 +85,18 @@ def disk_mb(node, rows: float, text_bytes_per_row: float) -> float:
     return rows * per_row / 2**20
 
 
+SQL_ORDERS = ("random", "dsir", "target_similarity")  # orders that rank by no base-model score
+
+
+def ifd_needed(dbt_vars: dict) -> bool:
+    """Whether base scoring runs IFD's second pass: the twin of macros/model_layer.sql ifd_needed."""
+    recipe = dbt_vars.get("selection_recipe") or []
+    orders = [s for s in recipe if s.get("step") == "order"]
+    by = (orders[-1].get("by") or "random") if orders else "random"
+    uses = any(s.get("step") == "ifd" for s in recipe) or by not in SQL_ORDERS
+    return dbt_vars.get("ifd") == "always" or uses
+
+
 def score_seconds(tokens: float, cal: dict, ifd: bool) -> float:
     return cal["load_seconds"] + tokens * (1 + IFD_EXTRA * ifd) / cal["score_tokens_per_s"]
 

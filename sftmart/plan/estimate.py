@@ -160,16 +160,26 @@ class Planner:
         cal, per_row = self.calibration, ml["tokens_per_row"]
         if name in ("mart_base_scores", "mart_guide_scores"):
             share = self.cache["base_scores" if name == "mart_base_scores" else "guide_scores"]
-            tokens = ml["pool_tokens"] * (1 - share)
-            secs = costs.score_seconds(tokens, cal, ifd=name == "mart_base_scores") if tokens else 1.0
+            tokens = ml["scored_tokens"] * (1 - share)
+            ifd = name == "mart_base_scores" and costs.ifd_needed(v)
+            secs = costs.score_seconds(tokens, cal, ifd=ifd) if tokens else 1.0
             return secs, costs.MODEL_RSS_MB["score"], round(share, 3)
         if name in ("guide_adapter", "final_adapter"):
             if self.cache["adapters"].get(name):
                 return 1.0, costs.BASE_RSS_MB, True
             budget = ml["guide_tokens" if name == "guide_adapter" else "mix_tokens"]
             tokens = self._train_tokens(training_settings(name, v), budget, per_row)
+            if name == "final_adapter":
+                return costs.train_seconds(tokens, cal, merge=False), costs.MODEL_RSS_MB["train"], False
+            # each guide (two with cross-fitting): its run, its held-out rows' loss before and after, its merge
+            guides = 2 if v.get("guide_cross_fit") else 1
+            if not training_settings(name, v).get("max_steps"):
+                tokens /= guides  # each guide trains on its half of the guide sample
+            guide_rows = min(ml["pool_rows"], ml["guide_tokens"] / per_row if per_row else 0.0)
+            heldout = min(float(v.get("guide_heldout_rows") or 0), guide_rows / 2)
+            heldout_s = 2 * heldout * per_row / cal["score_tokens_per_s"]
             return (
-                costs.train_seconds(tokens, cal, merge=name == "guide_adapter"),
+                guides * (costs.train_seconds(tokens, cal, merge=True) + heldout_s),
                 costs.MODEL_RSS_MB["train"],
                 False,
             )
@@ -204,7 +214,7 @@ class Planner:
             if v["model_layer"] and node.name in MODEL_NODES:
                 quiet, rss, cached = self._model_cost(node.name, v, ml)
                 alt = quiet / (workers if ray else GPU_SPEEDUP)
-                tokens = ml["pool_tokens"] if "scores" in node.name else vol.tokens
+                tokens = ml["scored_tokens"] if "scores" in node.name else vol.tokens
             else:
                 quiet, rss, tokens = costs.sql_seconds(node, rows_in), costs.sql_rss_mb(rows_in, text_bytes), vol.tokens
             out.append(

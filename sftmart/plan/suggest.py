@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sftmart.plan.volumes import POOL
+
 STEP_CHOICES = (2000, 1000, 500, 200, 100, 50, 20, 8)
+SAMPLE_CHOICES = (50000, 20000, 10000, 5000, 2000, 1000, 500, 200)
+SAMPLE_OVER_TRAINED = 2  # a scored sample holds at least twice the rows the LoRA runs train on
 GENERATION_CHOICES = (8, 4, 0)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -32,6 +36,20 @@ class Suggestion:
 
 def _try(planner, base: dict, patch: dict):
     return planner.plan(base | patch).total_seconds
+
+
+def _steps_and_sample(planner, base: dict, applied: dict, bound_s: float) -> tuple[int | None, int | None]:
+    """The most optimiser steps whose LoRA runs fit beside scoring a seeded sample of the pool that
+    holds at least SAMPLE_OVER_TRAINED times the rows they train on, with the largest such sample."""
+    pool_rows = planner.volumes[POOL].rows if POOL in planner.volumes else 0.0
+    current = base.get("max_steps") or float("inf")
+    per_step = base["train_batch_size"] * base["grad_accumulation"]
+    for steps in (s for s in STEP_CHOICES if s < current):
+        for rows in SAMPLE_CHOICES:
+            if SAMPLE_OVER_TRAINED * steps * per_step <= rows < pool_rows:
+                if _try(planner, base, applied | {"max_steps": steps, "score_sample_rows": rows}) <= bound_s:
+                    return steps, rows
+    return None, None
 
 
 def suggest(planner, bound_s: float) -> Suggestion:
@@ -63,9 +81,12 @@ def suggest(planner, bound_s: float) -> Suggestion:
             current = base.get("max_steps") or float("inf")
             choices = [s for s in STEP_CHOICES if s < current]
             fitting = [s for s in choices if _try(planner, base, applied | {"max_steps": s}) <= bound_s]
-            steps_to = fitting[0] if fitting else (choices[-1] if choices else None)
+            steps_to, sample = (fitting[0], None) if fitting else _steps_and_sample(planner, base, applied, bound_s)
+            steps_to = steps_to or (choices[-1] if choices else None)
             if steps_to is not None:
                 keep({"max_steps": steps_to}, "cap the LoRA runs' optimiser steps")
+            if sample is not None:
+                keep({"score_sample_rows": sample}, "score a seeded sample of the candidates, not all of them")
         if total > bound_s and base.get("eval_generation_samples", 0) and "eval_generation_samples" not in applied:
             keep({"eval_generation_samples": 0}, "no greedy generations in the evaluation")
         if total > bound_s:

@@ -123,7 +123,7 @@ def scan_volumes(nodes: list[Node], scan: RawScan, dbt_vars: dict, eval_rows: fl
 
 
 def model_layer_volumes(volumes: dict[str, Volume], dbt_vars: dict) -> dict[str, float]:
-    """Tokens through the model-heavy steps at these vars: the pool scored twice, the guide and the
+    """Tokens through the model-heavy steps at these vars: the pool (or score_sample_rows of it) scored twice, the guide and the
     final adapter trained on their budgets (or max_steps), the evaluation's models."""
     pool = volumes.get(POOL, Volume(0, 0, "scan"))
     per_row = pool.tokens / pool.rows if pool.rows else 0.0
@@ -133,9 +133,13 @@ def model_layer_volumes(volumes: dict[str, Volume], dbt_vars: dict) -> dict[str,
         mix_tokens = mix.tokens
     else:
         mix_tokens = min(float(dbt_vars["token_budget"]), pool.tokens * LEARNABLE_SHARE)
+    sample = dbt_vars.get("score_sample_rows")
+    scored_rows = pool.rows if sample is None else min(pool.rows, float(sample))
     return {
         "pool_rows": pool.rows,
         "pool_tokens": pool.tokens,
+        "scored_rows": scored_rows,
+        "scored_tokens": scored_rows * per_row,
         "tokens_per_row": per_row,
         "guide_tokens": guide_tokens,
         "mix_tokens": mix_tokens,

@@ -33,6 +33,16 @@ score_bucket_size:
   min: 1
   max: 2048
   doc: samples per list handed to the scoring UDF (sorted by length)
+score_sample_rows:
+  type: integer
+  min: 1
+  max: 1000000000000
+  nullable: true
+  doc: "score a seeded sample of this many candidates (lowest hash of sample_seed and sample_id; the pool's language shares) and select the curated mix from it; the other candidates get `not_scored:outside_score_sample`; null = score every candidate. `sftmart plan --within` suggests it when scoring the whole pool would not fit"
+ifd:
+  type: enum
+  values: [auto, always]
+  doc: "IFD's second scoring pass (the response without its prompt, +~44% of base scoring): auto = only when the selection recipe may use it (an `ifd` step, or an order other than random, dsir and target_similarity: a module visits rows by quality then IFD, a column order may name it); always = in every build, for ad-hoc analysis"
 guide_token_budget:
   type: integer
   min: 1

@@ -1,9 +1,10 @@
--- Every candidate scored under a guide model (the base with a guide adapter merged in): the guide
--- of its fold (macros/guide.sql; with guide_cross_fit the guide trained on the other half), with
--- scored_by_guide and guide_in_sample (the guide trained on this row: never with cross-fitting).
+-- Every candidate to score (int_candidates_score_sampled) scored under a guide model (the base with
+-- a guide adapter merged in): the guide of its fold (macros/guide.sql; with guide_cross_fit the
+-- guide trained on the other half), with scored_by_guide and guide_in_sample (the guide trained on
+-- this row: never with cross-fitting).
 -- After the base scores: one scoring pass at a time shares the cores and the score cache.
 -- depends_on: {{ ref('mart_base_scores') }}
-{% set pool = ref('mart_candidate_pool') %}
+{% set pool = ref('int_candidates_score_sampled') %}
 with scored as (
     {%- if checked_var('model_layer') %}
     {%- for guide in guide_names() %}

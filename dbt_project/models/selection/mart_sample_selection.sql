@@ -1,5 +1,6 @@
--- The selection recipe (var selection_recipe) applied to every candidate: semantic duplicates go
--- first (semantic_duplicate), then each filter step in the recipe's order; the first step that fails
+-- The selection recipe (var selection_recipe) applied to every candidate: candidates the model layer
+-- did not score go first (not_scored:outside_score_sample, var score_sample_rows), semantic
+-- duplicates next (semantic_duplicate), then each filter step in the recipe's order; the first step that fails
 -- gives drop_reason ('recipe:<step>_out_of_range', 'recipe:<step>_not_scored', or the learnability
 -- rule's own reason). Steps: learnability (mart_sample_learnability), ifd [min, max]
 -- (mart_base_scores.ifd), perplexity [min, max] (base perplexity), quality [min, max]
@@ -18,8 +19,10 @@ with signals as (
         b.perplexity as perplexity_base,
         b.ifd,
         q.quality_score as model_quality_score,
-        coalesce(d.is_kept, true) as is_semantic_kept
+        coalesce(d.is_kept, true) as is_semantic_kept,
+        s.sample_id is not null as is_score_sampled
     from {{ ref('mart_candidate_pool') }} as p
+    left join {{ ref('int_candidates_score_sampled') }} as s using (sample_id)
     left join {{ ref('mart_sample_learnability') }} as l using (sample_id)
     left join {{ ref('mart_base_scores') }} as b using (sample_id)
     left join {{ ref('mart_quality_scores') }} as q using (sample_id)
@@ -30,6 +33,7 @@ judged as (
     select
         *,
         case
+            when not is_score_sampled then 'not_scored:outside_score_sample'
             when not is_semantic_kept then 'semantic_duplicate'
             {%- for step in checked_var('selection_recipe') %}
             {%- if step.step == 'learnability' %}
