@@ -238,7 +238,7 @@ def test_eval_root_none_turns_evaluation_and_the_experiment_off(tmp_path, valida
         "zh": expected["pool"]["zh"],
     }
     assert query(db, "select count(*) from marts.mart_arm_mixes") == [(0,)]
-    assert query(db, "select count(*) from marts.int_models_to_evaluate") == [(0,)]
+    assert query(db, "select count(*) from intermediate.int_models_to_evaluate") == [(0,)]
     notes = query(
         db, "select lang, note from marts.mart_pipeline_funnel where stage = 'eval_decontaminated' order by lang"
     )

@@ -192,8 +192,8 @@ def test_model_layer_off_leaves_typed_empty_evaluation_tables(validated_warehous
     _, db_path, _ = validated_warehouse  # built with model_layer false
     with duckdb.connect(str(db_path), read_only=True) as con:
         counts = [
-            con.execute(f"select count(*) from marts.{t}").fetchone()[0]
-            for t in ("int_models_to_evaluate", "mart_eval_results", "mart_eval_item_nll")
+            con.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("intermediate.int_models_to_evaluate", "marts.mart_eval_results", "marts.mart_eval_item_nll")
         ]
         types = dict(con.execute("select column_name, column_type from (describe marts.mart_eval_results)").fetchall())
     assert counts == [0, 0, 0]

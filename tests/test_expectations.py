@@ -177,7 +177,7 @@ def test_marts_untraceable_and_duplicate_rows_block(warehouse, corrupt):
 def test_marts_budget_is_checked_against_int_mix_budget_and_the_share_only_warns(warehouse, corrupt):
     raw_root, db, _ = warehouse
     # The mix was drawn for int_mix_budget's budget; against a 100-token one per language it is over.
-    over = corrupt("update marts.int_mix_budget set lang_budget = 100")
+    over = corrupt("update intermediate.int_mix_budget set lang_budget = 100")
     result = validate_warehouse("marts", over, raw_root=str(raw_root), build_docs_site=False)
     budget = failed(result, "expect_column_values_to_be_between", "tokens_over_budget")
     assert budget.severity == "error" and not result.passed

@@ -95,7 +95,7 @@ def test_every_arm_draws_the_same_budget_and_ratio(experiment):
         db,
         """select m.arm, m.seed, m.budget_fraction, m.lang, sum(m.counted_tokens),
                   floor(any_value(b.lang_budget * m.budget_fraction))
-           from marts.mart_arm_mixes as m join marts.int_mix_budget as b using (lang) group by all""",
+           from marts.mart_arm_mixes as m join intermediate.int_mix_budget as b using (lang) group by all""",
     )
     assert {(a, s, f) for a, s, f, *_ in per_arm} == {(a, s, f) for a in ARMS for s in SEEDS for f in FRACTIONS}
     smallest = dict(query(db, "select lang, min(n_tokens) from marts.mart_candidate_pool group by 1"))
@@ -104,7 +104,7 @@ def test_every_arm_draws_the_same_budget_and_ratio(experiment):
         # no room for another (the curated arm's K-Center bands can fall a few percent short here: it is
         # then `not comparable`)
         assert arm == "curated" or budget - smallest[lang] < counted
-    assert query(db, "select count(distinct ratio_policy) from marts.int_mix_budget") == [(1,)]
+    assert query(db, "select count(distinct ratio_policy) from intermediate.int_mix_budget") == [(1,)]
 
 
 def test_each_curated_seed_starts_its_own_k_center(experiment):
@@ -241,7 +241,7 @@ def test_a_row_too_long_to_train_leaves_the_pool_before_any_mix(english_only):
 
 def test_english_only_data_builds_at_en_ratio_one(english_only):
     db = english_only
-    budgets = dict(query(db, "select lang, lang_budget from marts.int_mix_budget"))
+    budgets = dict(query(db, "select lang, lang_budget from intermediate.int_mix_budget"))
     assert budgets == {"en": 400, "zh": 0}
     per_mix = query(
         db,

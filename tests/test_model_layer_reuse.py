@@ -99,7 +99,7 @@ def test_base_and_final_adapter_are_evaluated_on_the_bundled_eval_set(dag):
         assert got[(arm, "nll")][0] == 4 and got[(arm, "nll")][1] > 0  # every bundled set has references
         assert got[(arm, "acc")] == (2, 60)  # mc-en and mc-zh: 30 questions each
         assert got[(arm, "rouge_l")][0] >= 2
-    assert query(db, "select count(*) from marts.int_models_to_evaluate") == [(2,)]
+    assert query(db, "select count(*) from intermediate.int_models_to_evaluate") == [(2,)]
 
 
 def test_the_recipe_is_recorded_with_the_mix_and_the_final_run(dag):

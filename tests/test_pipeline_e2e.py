@@ -109,7 +109,7 @@ def test_mix_takes_the_whole_small_pool_and_reports_the_shortfall(built):
     assert all(0 < mix[lang] <= expected["pool"][lang] for lang in expected["pool"])
     over = query(
         db,
-        """select m.lang from marts.mart_training_mix as m join marts.int_mix_budget as b using (lang)
+        """select m.lang from marts.mart_training_mix as m join intermediate.int_mix_budget as b using (lang)
            group by m.lang, b.lang_budget having sum(m.n_tokens) > b.lang_budget""",
     )
     assert over == []

@@ -195,7 +195,7 @@ def test_weights_agree_with_a_hand_computed_worked_case(built):
         query(
             db,
             """select concat_ws(chr(10), p.instruction, nullif(p.input, ''), p.output), w.log_importance_weight
-               from marts.int_dsir_pool_weights as w join marts.mart_candidate_pool as p using (sample_id)
+               from intermediate.int_dsir_pool_weights as w join marts.mart_candidate_pool as p using (sample_id)
                where w.lang = 'zh'""",
         )
     )
@@ -215,7 +215,7 @@ def test_ranking_equals_the_data_selection_package_on_real_rows(built, tmp_path)
         db,
         """select w.sample_id, concat_ws(chr(10), p.instruction, nullif(p.input, ''), p.output),
                   w.log_importance_weight
-           from marts.int_dsir_pool_weights as w join marts.mart_candidate_pool as p using (sample_id)
+           from intermediate.int_dsir_pool_weights as w join marts.mart_candidate_pool as p using (sample_id)
            where w.lang = 'en' order by w.sample_id""",
     )
     target = query(db, "select sample_text from intermediate.int_target_records where lang = 'en' order by 1")
@@ -265,10 +265,10 @@ def test_the_dsir_mix_draws_mostly_the_target_subset_and_random_does_not(built):
     random_share = aqua_share(db, ARM_POOL, "where arm = 'random' and mart_arm_mixes.lang = 'en'")
     assert dsir_share >= 0.9 and random_share <= 0.5, (dsir_share, random_share)
     # the order is the Gumbel top-k: the mix is the largest draw keys, in the language's share
-    [(en_budget,)] = query(db, "select lang_budget from marts.int_mix_budget where lang = 'en'")
+    [(en_budget,)] = query(db, "select lang_budget from intermediate.int_mix_budget where lang = 'en'")
     keys = query(
         db,
-        """select w.sample_id, p.n_tokens from marts.int_dsir_pool_weights as w
+        """select w.sample_id, p.n_tokens from intermediate.int_dsir_pool_weights as w
            join marts.mart_candidate_pool as p using (sample_id) where w.lang = 'en'
            order by w.draw_key desc, w.sample_id""",
     )
@@ -295,7 +295,7 @@ def test_same_budget_and_ratio_as_random(built):
            )
            select m.mix, m.lang, sum(m.n_tokens) <= b.lang_budget, sum(m.n_tokens) >= 0.98 * b.lang_budget,
                   b.pool_tokens
-           from mixes as m join marts.int_mix_budget as b using (lang)
+           from mixes as m join intermediate.int_mix_budget as b using (lang)
            group by m.mix, m.lang, b.lang_budget, b.pool_tokens order by 1, 2""",
     )
     # English fills its share within 2% and never over; Chinese (fill) takes its whole pool

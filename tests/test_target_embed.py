@@ -93,7 +93,7 @@ def test_similarity_is_the_mean_cosine_to_the_k_nearest_centred_targets(built):
             f"""select p.sample_id, b.embedding from marts.mart_candidate_pool as p
                 join marts.mart_base_scores as b using (sample_id) where p.lang = '{lang}' order by 1""",
         )
-        targets = query(db, f"select embedding from marts.int_target_records_embedded where lang = '{lang}'")
+        targets = query(db, f"select embedding from intermediate.int_target_records_embedded where lang = '{lang}'")
         x, t = np.array([e for _, e in pool], dtype=np.float64), np.array([e for (e,) in targets], dtype=np.float64)
         assert len(t) == (60 if lang == "en" else 1) and len(x) > (400 if lang == "en" else 3)
         mean = x.mean(axis=0)
@@ -121,7 +121,7 @@ def test_target_embed_draws_mostly_the_target_subset_and_random_does_not(built):
                from marts.mart_target_similarity as s join marts.mart_candidate_pool as p using (sample_id)
                where s.lang = 'en')
            select sample_id from ranked
-           where cumulative <= 0.85 * (select lang_budget from marts.int_mix_budget where lang = 'en')""",
+           where cumulative <= 0.85 * (select lang_budget from intermediate.int_mix_budget where lang = 'en')""",
     )
     for seed in (1, 2):
         drawn = {
@@ -152,7 +152,7 @@ def test_same_budget_and_ratio_as_random(built):
                select arm || seed, lang, n_tokens from marts.mart_arm_mixes
            )
            select m.mix, m.lang, sum(m.n_tokens) <= b.lang_budget, sum(m.n_tokens) >= 0.98 * b.lang_budget
-           from mixes as m join marts.int_mix_budget as b using (lang)
+           from mixes as m join intermediate.int_mix_budget as b using (lang)
            group by m.mix, m.lang, b.lang_budget order by 1, 2""",
     )
     mixes = ["mix", "random1", "random2", "target_embed1", "target_embed2"]

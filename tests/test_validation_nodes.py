@@ -128,6 +128,20 @@ def test_each_layer_reads_the_previous_one_only_through_its_validation_node(ware
             assert models and set(models) <= below, (layer, later, set(models) - below)
 
 
+def test_a_models_name_states_its_layer(warehouse):
+    # int_* builds in intermediate and mart_* in marts, whichever folder (models/scoring/, ...) holds it
+    _, _, run = warehouse
+    models = [n for n in run.manifest["nodes"].values() if n["resource_type"] == "model"]
+    layer_of = {"int": "intermediate", "mart": "marts", "stg": "staging"}
+    wrong = {
+        n["name"]: n["schema"]
+        for n in models
+        if n["name"].split("_")[0] in layer_of and n["schema"] != layer_of[n["name"].split("_")[0]]
+    }
+    assert not wrong, wrong
+    assert {n["schema"] for n in models if n["name"].startswith("int_")} == {"intermediate"}
+
+
 def test_no_relation_is_created_outside_dbt(warehouse):
     _, db, run = warehouse
     in_warehouse = set(

@@ -67,7 +67,7 @@ MARTS = SuiteDef(
             description=(
                 "Per mix (the training mix and every arm, seed and budget fraction of marts.mart_arm_mixes, "
                 "counted the arm's way) and language: the tokens it holds against that language's budget in "
-                "marts.int_mix_budget (times the arm's budget fraction, floored), which no mix exceeds (a "
+                "intermediate.int_mix_budget (times the arm's budget fraction, floored), which no mix exceeds (a "
                 "language with share 0 has budget 0)."
             ),
             id_columns=["mix", "lang"],
@@ -86,7 +86,7 @@ MARTS = SuiteDef(
                           coalesce(m.n_samples, 0) as n_samples, coalesce(m.mix_tokens, 0) as mix_tokens,
                           (coalesce(m.mix_tokens, 0) - floor(b.lang_budget * n.budget_fraction))::double
                               as tokens_over_budget
-                   from names as n cross join marts.int_mix_budget as b
+                   from names as n cross join intermediate.int_mix_budget as b
                    left join per_mix as m on m.mix = n.mix and m.lang = b.lang
                    order by 1, 2""",
         ),

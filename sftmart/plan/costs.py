@@ -39,7 +39,7 @@ FIXED_NODE_S = {  # nodes with a start cost of their own (module imports, a mode
     "int_samples_tokenized": 3.0,  # the BPE tables and the compiled kernels loaded
     "int_records_cleaned": 1.5,
     "int_samples_eval_matched": 0.5,
-    "mart_semantic_dedup": 0.5,
+    "int_samples_semantic_deduped": 0.5,
     "alpaca_cot_landing": 0.6,
     "int_eval_records_cleaned": 0.9,
     "validate_raw": 1.5,

@@ -2,7 +2,7 @@
 the target examples (marts.mart_mix_target_provenance: the target arms, and the training mix when
 its recipe orders by dsir) the share of each source collection, and of each source file, in its
 samples and tokens against the random arm's (all seeds pooled); the distribution of DSIR log
-importance weights per language (marts.int_dsir_pool_weights); the target's provenance."""
+importance weights per language (intermediate.int_dsir_pool_weights); the target's provenance."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ TARGET = "intermediate.int_target_provenance"
 ARM_MIXES = "marts.mart_arm_mixes"
 TRAINING_MIX = "marts.mart_training_mix"
 POOL = "marts.mart_candidate_pool"
-WEIGHTS = "marts.int_dsir_pool_weights"
+WEIGHTS = "intermediate.int_dsir_pool_weights"
 RANDOM_ARM = "random"
 TOP_FILES = 15
 WEIGHT_BINS = 40

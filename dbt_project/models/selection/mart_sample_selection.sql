@@ -26,7 +26,7 @@ with signals as (
     left join {{ ref('mart_sample_learnability') }} as l using (sample_id)
     left join {{ ref('mart_base_scores') }} as b using (sample_id)
     left join {{ ref('mart_quality_scores') }} as q using (sample_id)
-    left join {{ ref('mart_semantic_dedup') }} as d using (sample_id)
+    left join {{ ref('int_samples_semantic_deduped') }} as d using (sample_id)
 ),
 
 judged as (

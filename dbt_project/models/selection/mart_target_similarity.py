@@ -1,7 +1,7 @@
 """Embedding similarity toward the target examples (RDS+-style): per language, every candidate's
 mean cosine to its target_similarity_k nearest target examples (udfs/selection/target_similarity.py),
 both sides centred on the language's candidate mean, the mean semantic dedup removes
-(mart_semantic_dedup). `order by: target_similarity` and the `target_embed` arm draw the largest first.
+(int_samples_semantic_deduped). `order by: target_similarity` and the `target_embed` arm draw the largest first.
 
 One row per candidate: target_similarity is null where it has no embedding (model layer off) or its
 language has no target example (n_neighbours 0).

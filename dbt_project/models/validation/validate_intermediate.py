@@ -1,7 +1,9 @@
 """Great Expectations suite of the intermediate layer (expectations/suites/intermediate.py), as a dbt node.
 
-Runs after every intermediate model; the marts depend on it (`-- depends_on` in mart_candidate_pool),
-so a blocking failure here skips everything downstream. Appends one row per expectation each build
+Runs after every model of models/intermediate/; the marts depend on it (`-- depends_on` in
+mart_candidate_pool), so a blocking failure here skips everything downstream. The model side's int_*
+steps (models/scoring/, selection/, ...) build in the intermediate schema too but read the marts, so
+they come after this node: the marts suite checks what of them a mix depends on (int_mix_budget). Appends one row per expectation each build
 (see expectations.dbt_node)."""
 
 

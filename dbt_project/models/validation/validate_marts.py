@@ -1,6 +1,7 @@
 """Great Expectations suite of the marts layer (expectations/suites/marts.py), as a dbt node.
 
-Runs after every mart the training mix is made of; the final adapter depends on it, so a blocking
+Runs after every mart the training mix is made of and the budget it draws (intermediate.int_mix_budget,
+an intermediate step that reads the marts, so checked here); the final adapter depends on it, so a blocking
 failure here means no training on a bad mix. Appends one row per expectation each build (see
 expectations.dbt_node)."""
 

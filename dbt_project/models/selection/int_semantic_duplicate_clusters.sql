@@ -7,5 +7,5 @@ select
     sample_id,
     cluster_size,
     is_kept
-from {{ ref('mart_semantic_dedup') }}
+from {{ ref('int_samples_semantic_deduped') }}
 where cluster_size > 1
