@@ -274,7 +274,7 @@ def test_a_score_sample_scores_only_its_rows_and_the_rest_leave_with_their_reaso
     pool = query(copy, "select count(*) from marts.mart_candidate_pool")[0][0]
     sampled = dbt_vars | {"score_sample_rows": pool - 5, "ifd": "auto", "max_shrink_share": 1}
     nodes = "int_candidates_score_sampled mart_base_scores mart_guide_scores mart_sample_learnability"
-    nodes += " mart_semantic_dedup mart_sample_selection mart_selection_order mart_training_mix"
+    nodes += " int_samples_semantic_deduped mart_sample_selection mart_selection_order mart_training_mix"
     dbt("build", copy, sampled, nodes + " mart_record_outcomes mart_pipeline_funnel")
     chosen = {r[0] for r in query(copy, "select sample_id from intermediate.int_candidates_score_sampled")}
     assert len(chosen) == pool - 5
