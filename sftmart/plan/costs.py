@@ -106,7 +106,8 @@ def train_seconds(tokens: float, cal: dict, merge: bool) -> float:
 
 
 def eval_seconds(models: int, eval_tokens: float, generations: int, new_tokens: int, cal: dict) -> float:
-    """Per model: load, the response NLL and multiple-choice passes (about twice the eval tokens),
-    and the greedy generations."""
-    per_model = cal["load_seconds"] + 2 * eval_tokens / cal["score_tokens_per_s"]
+    """Per model: load, the response NLL and multiple-choice passes (about the eval tokens once: the
+    options share their prompt's pass, which also gives a question's response NLL; on the bundled
+    set 27 s of 65 per model), and the greedy generations."""
+    per_model = cal["load_seconds"] + eval_tokens / cal["score_tokens_per_s"]
     return models * (per_model + generations * new_tokens / cal["generate_tokens_per_s"])

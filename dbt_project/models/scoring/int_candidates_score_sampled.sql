@@ -2,7 +2,6 @@
 -- with score_sample_rows a seeded sample of that many (lowest hash of sample_seed and sample_id, so
 -- the pool's language shares hold; model layer on); the curated mix is selected from them, and the other
 -- candidates leave with not_scored:outside_score_sample (mart_sample_selection).
-{{ config(schema='intermediate', materialized='view') }}
 {% set rows = checked_var('score_sample_rows') %}
 select *
 from {{ ref('mart_candidate_pool') }}
