@@ -120,3 +120,14 @@ def dag(tmp_path_factory):
     from model_layer_fixture import build_dag
 
     return build_dag(tmp_path_factory.mktemp("dag"))
+
+
+@pytest.fixture(scope="session")
+def dsir_built(tmp_path_factory):
+    """The target-examples build (target_dsir_fixture.build_target_dsir): (warehouse file, dbt_runs.Run,
+    vars), shared by tests/test_target_dsir.py and tests/test_target_dsir_arms.py."""
+    if not SHARED_DATA.exists():
+        pytest.skip("../shared/data/alpaca-cot is not beside the checkout")
+    from target_dsir_fixture import build_target_dsir
+
+    return build_target_dsir(tmp_path_factory.mktemp("target_dsir"))
