@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 
 import duckdb
@@ -182,6 +183,26 @@ def test_the_progress_line_counts_the_plans_nodes_down(tmp_path):
     assert len(lines) == len(plan.nodes)  # the hook is no node of the plan
     assert lines[-1].startswith(f"build: {len(plan.nodes)}/{len(plan.nodes)} nodes") and "about 0 s left" in lines[-1]
     assert "about 0 s left" not in lines[0]
+
+
+def test_the_eta_stretches_each_kind_of_node_by_its_own_pace(tmp_path):
+    """SQL nodes that ran 3x their estimate stretch what is left of the SQL nodes, not a LoRA run."""
+    import io
+
+    from sftmart.plan.estimate import MODEL_NODES
+    from sftmart.plan.progress import ProgressLine
+
+    plan = Planner(effective_vars({}), tmp_path / "none.duckdb", calibration=CALIBRATION).plan()
+    progress = ProgressLine(plan, io.StringIO())
+    sql = [n for n in progress.planned if n not in MODEL_NODES]
+    finished = sql[: len(sql) // 2]
+    assert sum(progress.planned[n] for n in finished) > 5
+    progress.done = {n: 3 * progress.planned[n] for n in finished}
+    model_left = sum(s for n, s in progress.planned.items() if n in MODEL_NODES)
+    sql_left = sum(progress.planned[n] for n in sql[len(sql) // 2 :])
+    assert f"about {progress.duration(model_left + 3 * sql_left)} left" in progress.line()
+    os.close(progress.write_fd)
+    os.close(progress.read_fd)
 
 
 def test_the_guide_is_planned_with_its_own_steps_and_epochs(tmp_path):

@@ -4,8 +4,8 @@ The dbt process (sftmart.dbt_child) writes one JSON line per finished node (dbt'
 `NodeFinished` event: unique_id, status, seconds) to a pipe the wrapper hands down as
 $SFTMART_PROGRESS_FD; the wrapper reads it in a thread and prints, on stderr,
 `build: 41/185 nodes, 1.2 min elapsed, about 4.5 min left (plan 5.9 min)`. The time left is
-what the plan gives the nodes not yet finished, stretched by how far the finished ones ran over
-or under their estimates.
+what the plan gives the nodes not yet finished, stretched by how far the finished ones of the same
+kind (model-heavy, or SQL and tests) ran over or under their estimates, by dbt's own node times.
 """
 
 from __future__ import annotations
@@ -76,13 +76,19 @@ class ProgressLine:
         self.thread.join(timeout=5)
 
     def line(self) -> str:
+        from sftmart.plan.estimate import MODEL_NODES
+
         elapsed = time.monotonic() - self.started
-        planned_done = sum(self.planned[n] for n in self.done)
-        left = sum(seconds for n, seconds in self.planned.items() if n not in self.done)
-        pace = min(max(elapsed / planned_done, 0.25), 4.0) if planned_done > 5 else 1.0
+        left = 0.0
+        for model_heavy in (True, False):  # SQL nodes' start costs say nothing of a LoRA run's pace
+            names = [n for n in self.planned if (n in MODEL_NODES) == model_heavy]
+            planned_done = sum(self.planned[n] for n in names if n in self.done)
+            measured_done = sum(self.done[n] for n in names if n in self.done)
+            pace = min(max(measured_done / planned_done, 0.25), 4.0) if planned_done > 5 else 1.0
+            left += pace * sum(self.planned[n] for n in names if n not in self.done)
         return (
             f"build: {len(self.done)}/{self.n_nodes} nodes, {self.duration(elapsed)} elapsed, "
-            f"about {self.duration(left * pace)} left (plan {self.duration(self.total_planned)})"
+            f"about {self.duration(left)} left (plan {self.duration(self.total_planned)})"
         )
 
     def _read(self) -> None:
