@@ -19,8 +19,8 @@ browser:
 
 .PHONY: build test
 # The main job's vars (sample_data/build_vars.json) keep it within 5 minutes on 2 CPU cores: a seeded
-# sample of 100 of the ~290 candidates scored by base and guide, LoRA runs of 4 optimiser steps, 16
-# held-out rows for the guide, 4 greedy generations per evaluation set (bench/RESULTS.md: the time).
+# sample of 80 of the 291 candidates scored by base and guide, LoRA runs of 4 optimiser steps, 8
+# held-out rows for the guide, 2 greedy generations per free-answer set (bench/RESULTS.md: the time).
 # --yes: the sample is known to be small; on cores shared with other jobs its plan can still pass
 # max_build_hours (the plan prices the load it sees), and the main job must not stop for that.
 build: $(STAMP)
