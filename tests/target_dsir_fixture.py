@@ -82,3 +82,11 @@ def build_target_dsir(base: Path) -> tuple[Path, object, dict]:
     dbt_vars = {**VARS, "raw_root": str(raw), "target_root": str(target)}
     run = dbt_build(db, base / "target_dbt", dbt_vars)
     return db, run, dbt_vars
+
+
+ARM_POOL = "marts.mart_arm_mixes join marts.mart_candidate_pool using (sample_id)"
+
+
+def aqua_share(db, table: str, where: str = "") -> float:
+    rows = dict(query(db, f"select source_collection = {TARGET_SUBSET!r}, count(*) from {table} {where} group by all"))
+    return rows.get(True, 0) / sum(rows.values())

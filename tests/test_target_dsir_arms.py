@@ -12,20 +12,14 @@ import duckdb
 import pytest
 from conftest import run_dbt
 from target_dsir_fixture import (
+    ARM_POOL,
     TARGET_SUBSET,
     ZH_POOL,
+    aqua_share,
     query,
 )
 
 # ------------------------------------------------------------------ the `order by: dsir` recipe step
-
-
-ARM_POOL = "marts.mart_arm_mixes join marts.mart_candidate_pool using (sample_id)"
-
-
-def aqua_share(db, table: str, where: str = "") -> float:
-    rows = dict(query(db, f"select source_collection = {TARGET_SUBSET!r}, count(*) from {table} {where} group by all"))
-    return rows.get(True, 0) / sum(rows.values())
 
 
 def test_the_dsir_mix_draws_mostly_the_target_subset_and_random_does_not(dsir_built):

@@ -15,7 +15,7 @@ import pytest
 from conftest import SHARED_DATA, run_dbt
 from dbt_runs import dbt_build
 from lm_fixtures import make_tiny_model_dir
-from test_target_dsir import ARM_POOL, TARGET_SUBSET, VARS, aqua_share, query, write_roots
+from target_dsir_fixture import ARM_POOL, TARGET_SUBSET, VARS, aqua_share, query, write_roots
 
 from udfs.selection.target_similarity import centered_on, knn_mean_cosine
 
