@@ -90,3 +90,19 @@ ARM_POOL = "marts.mart_arm_mixes join marts.mart_candidate_pool using (sample_id
 def aqua_share(db, table: str, where: str = "") -> float:
     rows = dict(query(db, f"select source_collection = {TARGET_SUBSET!r}, count(*) from {table} {where} group by all"))
     return rows.get(True, 0) / sum(rows.values())
+
+
+def budget_fills(db, mix_label: str) -> list[tuple]:
+    """Per mix (the training mix as `mix_label`, each arm and seed) and language: whether its tokens
+    stay within the language's budget and reach 98% of it (intermediate.int_mix_budget)."""
+    return query(
+        db,
+        f"""with mixes as (
+               select {mix_label!r} as mix, lang, n_tokens from marts.mart_training_mix
+               union all
+               select arm || seed, lang, n_tokens from marts.mart_arm_mixes
+           )
+           select m.mix, m.lang, sum(m.n_tokens) <= b.lang_budget, sum(m.n_tokens) >= 0.98 * b.lang_budget
+           from mixes as m join intermediate.int_mix_budget as b using (lang)
+           group by m.mix, m.lang, b.lang_budget order by 1, 2""",
+    )

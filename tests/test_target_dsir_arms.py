@@ -16,6 +16,7 @@ from target_dsir_fixture import (
     TARGET_SUBSET,
     ZH_POOL,
     aqua_share,
+    budget_fills,
     query,
 )
 
@@ -49,21 +50,10 @@ def test_the_dsir_mix_draws_mostly_the_target_subset_and_random_does_not(dsir_bu
 
 def test_same_budget_and_ratio_as_random(dsir_built):
     db = dsir_built[0]
-    per_lang = query(
-        db,
-        """with mixes as (
-               select 'dsir' as mix, lang, n_tokens from marts.mart_training_mix
-               union all
-               select arm || seed, lang, n_tokens from marts.mart_arm_mixes
-           )
-           select m.mix, m.lang, sum(m.n_tokens) <= b.lang_budget, sum(m.n_tokens) >= 0.98 * b.lang_budget,
-                  b.pool_tokens
-           from mixes as m join intermediate.int_mix_budget as b using (lang)
-           group by m.mix, m.lang, b.lang_budget, b.pool_tokens order by 1, 2""",
-    )
+    per_lang = budget_fills(db, "dsir")
     # English fills its share within 2% and never over; Chinese (fill) takes its whole pool
     mixes = ["dsir", "random1", "random2", "target_dsir1", "target_dsir2"]
-    assert [r[:4] for r in per_lang] == [(m, lang, True, lang == "en") for m in mixes for lang in ("en", "zh")]
+    assert per_lang == [(m, lang, True, lang == "en") for m in mixes for lang in ("en", "zh")]
     zh = query(db, "select count(*) from marts.mart_training_mix where lang = 'zh'")
     assert zh == [(len(ZH_POOL),)]
 

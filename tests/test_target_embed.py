@@ -15,7 +15,7 @@ import pytest
 from conftest import SHARED_DATA, run_dbt
 from dbt_runs import dbt_build
 from lm_fixtures import make_tiny_model_dir
-from target_dsir_fixture import ARM_POOL, TARGET_SUBSET, VARS, aqua_share, query, write_roots
+from target_dsir_fixture import ARM_POOL, TARGET_SUBSET, VARS, aqua_share, budget_fills, query, write_roots
 
 from udfs.selection.target_similarity import centered_on, knn_mean_cosine
 
@@ -144,17 +144,7 @@ def test_a_seed_changes_the_target_embed_draw(built):
 
 def test_same_budget_and_ratio_as_random(built):
     db = built[0]
-    per_lang = query(
-        db,
-        """with mixes as (
-               select 'mix' as mix, lang, n_tokens from marts.mart_training_mix
-               union all
-               select arm || seed, lang, n_tokens from marts.mart_arm_mixes
-           )
-           select m.mix, m.lang, sum(m.n_tokens) <= b.lang_budget, sum(m.n_tokens) >= 0.98 * b.lang_budget
-           from mixes as m join intermediate.int_mix_budget as b using (lang)
-           group by m.mix, m.lang, b.lang_budget order by 1, 2""",
-    )
+    per_lang = budget_fills(db, "mix")
     mixes = ["mix", "random1", "random2", "target_embed1", "target_embed2"]
     # English fills its share within 2% and never over; Chinese (ratio_policy fill) takes its whole pool
     assert per_lang == [(m, lang, True, lang == "en") for m in mixes for lang in ("en", "zh")]

@@ -51,9 +51,11 @@ class ProgressLine:
     """The wrapper's side: reads the pipe, prints the line after each node."""
 
     def __init__(self, plan, stream=None):
+        from sftmart.plan.estimate import MODEL_NODES  # here, not in the dbt process that imports this module
         from sftmart.plan.render import duration
 
         self.duration = duration
+        self.model_heavy = set(MODEL_NODES)
         self.planned = {n.node.split(":", 1)[-1]: n.seconds for n in plan.nodes}
         self.total_planned = plan.total_seconds
         self.n_nodes = len(plan.nodes)
@@ -76,12 +78,10 @@ class ProgressLine:
         self.thread.join(timeout=5)
 
     def line(self) -> str:
-        from sftmart.plan.estimate import MODEL_NODES
-
         elapsed = time.monotonic() - self.started
         left = 0.0
         for model_heavy in (True, False):  # SQL nodes' start costs say nothing of a LoRA run's pace
-            names = [n for n in self.planned if (n in MODEL_NODES) == model_heavy]
+            names = [n for n in self.planned if (n in self.model_heavy) == model_heavy]
             planned_done = sum(self.planned[n] for n in names if n in self.done)
             measured_done = sum(self.done[n] for n in names if n in self.done)
             pace = min(max(measured_done / planned_done, 0.25), 4.0) if planned_done > 5 else 1.0
