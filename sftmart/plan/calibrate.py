@@ -190,7 +190,9 @@ def calibration(
     except (OSError, ValueError):
         stored = {}
     if load_per_core is None:
-        load_per_core = os.getloadavg()[0] / (os.cpu_count() or 1)
+        from sftmart.plan.costs import contention
+
+        load_per_core = contention()
     if not recalibrate and key in stored and not measured_under_more_load(stored[key], load_per_core):
         return stored[key] | {"cached": True}
     measured = measure_fn(spec) | {"fingerprint": fingerprint, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S")}

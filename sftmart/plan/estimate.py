@@ -168,12 +168,13 @@ class Planner:
             if self.cache["adapters"].get(name):
                 return 1.0, costs.BASE_RSS_MB, True
             budget = ml["guide_tokens" if name == "guide_adapter" else "mix_tokens"]
-            tokens = self._train_tokens(training_settings(name, v), budget, per_row)
+            settings = training_settings(name, v)
+            tokens = self._train_tokens(settings, budget, per_row)
             if name == "final_adapter":
                 return costs.train_seconds(tokens, cal, merge=False), costs.MODEL_RSS_MB["train"], False
             # each guide (two with cross-fitting): its run, its held-out rows' loss before and after, its merge
             guides = 2 if v.get("guide_cross_fit") else 1
-            if not training_settings(name, v).get("max_steps"):
+            if not settings.get("max_steps"):
                 tokens /= guides  # each guide trains on its half of the guide sample
             guide_rows = min(ml["pool_rows"], ml["guide_tokens"] / per_row if per_row else 0.0)
             heldout = min(float(v.get("guide_heldout_rows") or 0), guide_rows / 2)

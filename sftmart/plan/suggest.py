@@ -41,13 +41,12 @@ def _try(planner, base: dict, patch: dict):
     return planner.plan(base | patch).total_seconds
 
 
-def _steps_and_sample(planner, base: dict, applied: dict, bound_s: float) -> tuple[int | None, int | None]:
-    """The most optimiser steps whose LoRA runs fit beside scoring a seeded sample of the pool that
+def _steps_and_sample(planner, base: dict, applied: dict, bound_s: float, choices) -> tuple[int | None, int | None]:
+    """The most optimiser steps (of `choices`, largest first) whose LoRA runs fit beside scoring a seeded sample of the pool that
     holds at least SAMPLE_OVER_TRAINED times the rows they train on, with the largest such sample."""
     pool_rows = planner.volumes[POOL].rows if POOL in planner.volumes else 0.0
-    current = base.get("max_steps") or float("inf")
     per_step = base["train_batch_size"] * base["grad_accumulation"]
-    for steps in (s for s in STEP_CHOICES if s < current):
+    for steps in choices:
         for rows in SAMPLE_CHOICES:
             if SAMPLE_OVER_TRAINED * steps * per_step <= rows < pool_rows:
                 if _try(planner, base, applied | {"max_steps": steps, "score_sample_rows": rows}) <= bound_s:
@@ -86,7 +85,9 @@ def suggest(planner, bound_s: float) -> Suggestion:
             current = base.get("max_steps") or float("inf")
             choices = [s for s in STEP_CHOICES if s < current]
             fitting = [s for s in choices if _try(planner, base, applied | {"max_steps": s}) <= bound_s]
-            steps_to, sample = (fitting[0], None) if fitting else _steps_and_sample(planner, base, applied, bound_s)
+            steps_to, sample = (
+                (fitting[0], None) if fitting else _steps_and_sample(planner, base, applied, bound_s, choices)
+            )
             steps_to = steps_to or (choices[-1] if choices else None)
             if steps_to is not None:
                 keep({"max_steps": steps_to}, "cap the LoRA runs' optimiser steps")
