@@ -9,8 +9,10 @@ For each N and file layout (bench/corpus_writer.py: `split` JSONL parts of 20k r
 process, reads per-model timings from dbt's run_results.json, and takes the child's peak RSS from
 getrusage. dbt's partial-parse file is removed first, so the figure is that of the first build after
 a vars change (--warm-parse keeps it). With --data-juicer it also runs Data-Juicer's equivalent
-recipe on the same corpus in the same run (bench/data_juicer_baseline.py) and reports our speed as a
-ratio of it. Results go to bench/results/build-<N>[-<layout>].json and bench/results/build_scaling.png.
+recipe on the same corpus in the same run (bench/data_juicer_baseline.py), with as many worker
+processes as the machine has cores (`--dj-np`), and reports our speed as a ratio of it, the
+CPU-seconds ratio beside. `--select +mart_candidate_pool --validate` times what users run for the
+pool (`sftmart build --select`: the selection plus every layer's validation node). Results go to bench/results/build-<N>[-<layout>].json and bench/results/build_scaling.png.
 """
 
 from __future__ import annotations
@@ -102,27 +104,39 @@ def timed_child(args: list[str], env: dict | None = None) -> tuple[float, float,
     return elapsed, usage.ru_maxrss / 1024, stdout
 
 
-def dbt_args(command: str, corpus: Path, target: Path, validate: bool = False) -> list[str]:
+def dbt_args(command: str, corpus: Path, target: Path, validate: bool = False, select: str | None = None) -> list[str]:
     """The dbt command on a corpus, model layer off; the GX validation nodes only with `validate`
-    (Data-Juicer's recipe validates nothing, so the like-for-like comparison leaves them out)."""
-    return [
-        sys.executable,
-        "-m",
-        "dbt.cli.main",
-        command,
-        "--project-dir",
-        str(REPO / "dbt_project"),
-        "--profiles-dir",
-        str(REPO / "profiles"),
-        "--target-path",
-        str(target),
-        "--vars",
-        json.dumps({"raw_root": str(corpus), "model_layer": False}),
-    ] + ([] if validate else ["--exclude", "path:models/validation"])
+    (Data-Juicer's recipe validates nothing, so the like-for-like comparison leaves them out);
+    `select` narrows it to a dbt selection (plus the validation nodes with `validate`, as
+    `sftmart build --select` runs it)."""
+    selection = ["--select", select] + (["path:models/validation"] if validate else []) if select else []
+    return (
+        [
+            sys.executable,
+            "-m",
+            "dbt.cli.main",
+            command,
+            "--project-dir",
+            str(REPO / "dbt_project"),
+            "--profiles-dir",
+            str(REPO / "profiles"),
+            "--target-path",
+            str(target),
+            "--vars",
+            json.dumps({"raw_root": str(corpus), "model_layer": False}),
+        ]
+        + selection
+        + ([] if validate else ["--exclude", "path:models/validation"])
+    )
 
 
 def run_dbt_build(
-    corpus: Path, rows: int, models_only: bool = False, validate: bool = False, warm_parse: bool = False
+    corpus: Path,
+    rows: int,
+    models_only: bool = False,
+    validate: bool = False,
+    warm_parse: bool = False,
+    select: str | None = None,
 ) -> dict:
     """One fresh `dbt build`; with models_only, `dbt seed` then a timed `dbt run` (no data tests).
     Unless warm_parse, dbt parses the project afresh (as after a vars change)."""
@@ -137,7 +151,7 @@ def run_dbt_build(
         timed_child(dbt_args("seed", corpus, target), env)
     if not warm_parse:
         (target / "partial_parse.msgpack").unlink(missing_ok=True)
-    wall, peak_mb, _ = timed_child(dbt_args("run" if models_only else "build", corpus, target, validate), env)
+    wall, peak_mb, _ = timed_child(dbt_args("run" if models_only else "build", corpus, target, validate, select), env)
     cpu = CPU_SECONDS[-1]
     timings = json.loads((target / "run_results.json").read_text())["results"]
     per_model = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in timings}
@@ -163,10 +177,10 @@ def run_dbt_build(
     }
 
 
-def run_data_juicer(corpus: Path, rows: int, python: str) -> dict:
+def run_data_juicer(corpus: Path, rows: int, python: str, np: int) -> dict:
     out = RESULTS / f"dj-{corpus.parent.name}"
     wall, peak_mb, stdout = timed_child(
-        [python, str(BENCH / "data_juicer_baseline.py"), "--corpus", str(corpus), "--out", str(out)]
+        [python, str(BENCH / "data_juicer_baseline.py"), "--corpus", str(corpus), "--out", str(out), "--np", str(np)]
     )
     kept = json.loads(stdout.strip().splitlines()[-1])["kept"]
     return {
@@ -177,6 +191,7 @@ def run_data_juicer(corpus: Path, rows: int, python: str) -> dict:
         "peak_rss_mb": peak_mb,
         "cpu_s": CPU_SECONDS[-1],
         "kept": kept,
+        "np": np,
     }
 
 
@@ -230,6 +245,13 @@ def main() -> None:
     )
     parser.add_argument("--data-juicer", help="python of a venv with py-data-juicer, for the same-run baseline")
     parser.add_argument(
+        "--dj-np",
+        type=int,
+        default=os.cpu_count(),
+        help="Data-Juicer's worker processes (default: every core, as dbt and the landing use them)",
+    )
+    parser.add_argument("--select", help="a dbt selection to time instead of the whole DAG, e.g. +mart_candidate_pool")
+    parser.add_argument(
         "--validate", action="store_true", help="include the Great Expectations validation nodes in the timed build"
     )
     parser.add_argument(
@@ -251,8 +273,8 @@ def main() -> None:
     dj_runs: dict[int, dict] = {}
     for rows, layout in [(rows, layout) for rows in args.rows for layout in args.layout]:
         corpus = make_corpus(rows, args.source, layout)
-        result = run_dbt_build(corpus, rows, args.models_only, args.validate, args.warm_parse)
-        result["validated"] = args.validate
+        result = run_dbt_build(corpus, rows, args.models_only, args.validate, args.warm_parse, args.select)
+        result["validated"], result["select"] = args.validate, args.select
         result["layout"] = layout
         result["first_build_after_vars_change"] = not args.warm_parse
         if args.models_only:
@@ -262,7 +284,7 @@ def main() -> None:
             continue
         if args.data_juicer:
             if rows not in dj_runs or not args.data_juicer_once:
-                dj_runs[rows] = run_data_juicer(corpus, rows, args.data_juicer)
+                dj_runs[rows] = run_data_juicer(corpus, rows, args.data_juicer, args.dj_np)
             result["data_juicer"] = dj_runs[rows]
             result["speedup_vs_data_juicer"] = result["rows_per_s"] / result["data_juicer"]["rows_per_s"]
         (RESULTS / f"build-{corpus_name(rows, layout)}.json").write_text(json.dumps(result, indent=2))
@@ -278,7 +300,7 @@ def main() -> None:
         if "data_juicer" in result:
             dj = result["data_juicer"]
             print(
-                f"  Data-Juicer same run ({dj['layout']}): {dj['wall_s']:.1f} s, {dj['rows_per_s']:,.0f} rows/s, "
+                f"  Data-Juicer np={dj['np']}, same run ({dj['layout']}): {dj['wall_s']:.1f} s, {dj['rows_per_s']:,.0f} rows/s, "
                 f"peak RSS {dj['peak_rss_mb']:,.0f} MB, CPU {dj['cpu_s']:.1f} s, kept {dj['kept']:,} -> sftmart is "
                 f"{result['speedup_vs_data_juicer']:.1f}x (CPU seconds: {dj['cpu_s'] / result['cpu_s']:.1f}x)"
             )

@@ -2,8 +2,10 @@
 
 A dbt run works on a private copy of the published file, `<warehouse>.sftmart/build/<name>` (the
 same file name, so the same catalog name in SQL), holding `<warehouse>.sftmart/build.lock` while
-it does. The run audits its own work (dbt data tests and the Great Expectations validation nodes
-of `dbt build`); its `on-run-end` hook says whether every node passed and each layer it wrote was
+it does. The copy starts empty and holds, once the run's on-run-start hook has run, what the run
+does not rebuild, carried from the published file (sftmart.carry); the run writes the rest. The
+run audits its own work (dbt data tests and the Great Expectations validation nodes of `dbt
+build`); its `on-run-end` hook says whether every node passed and each layer it wrote was
 validated, and only then, after DuckDB has closed the copy and the row guard (sftmart.row_guard)
 found no table emptied or shrunk (udfs.plugin decides), is the copy renamed over the published
 file: one atomic `rename`, so a reader sees the old warehouse or the new one, never half of either.
@@ -18,9 +20,9 @@ Two builds of one warehouse do not run at once: the second waits for the build l
 `$SFTMART_BUILD_LOCK_FD`), so the lock is held until both are gone.
 
 No commit is lost at any point of a publish. A writer outside dbt may leave committed changes in
-the published file's write-ahead log; the build copy starts with them (prepare_build copies the
-log too), and a publish refuses when the published file or its log changed after that copy. The
-log is never deleted before the new file is in place: it is renamed aside (`<name>.wal.aside-<inode>`),
+the published file's write-ahead log; the build copy starts with them (the carry reads the file
+with its log), and a publish refuses when the published file or its log changed after the run
+started. The log is never deleted before the new file is in place: it is renamed aside (`<name>.wal.aside-<inode>`),
 the copy renamed over the file, and only then the aside log removed. A crash between the steps is
 undone by `recover` (called before every copy and publish): an aside log whose file is still
 there goes back beside it, one whose file was replaced is removed (the new file holds its changes).
@@ -130,15 +132,17 @@ def identity(published: Path) -> tuple | None:
     return (of(published), of(_wal(published)))
 
 
-def prepare_build(published: Path, build: Path | None = None) -> Path:
-    """A fresh copy of `published` (or no file, for a first build) at `build` (default: the build
-    copy, whose caller holds the build lock); returns its path."""
+def prepare_build(published: Path, build: Path | None = None, fresh: bool = False) -> Path:
+    """The build copy of `published` at `build` (default: the build copy, whose caller holds the
+    build lock); returns its path. With `fresh` the copy starts empty and the run's on-run-start
+    hook carries into it what the run does not rebuild (sftmart.carry); otherwise it is a byte copy
+    of the published file and its write-ahead log (a read snapshot; no file for a first build)."""
     build = build or build_path(published)
     build.parent.mkdir(parents=True, exist_ok=True)
     for stale in (build, _wal(build)):
         stale.unlink(missing_ok=True)
     recover(published)
-    if published.exists():
+    if published.exists() and not fresh:
         with _read_lock(published):  # no writer outside dbt can be half-way through it meanwhile
             shutil.copyfile(published, build)
             if _wal(published).exists():  # a writer outside dbt left changes in its log: keep them

@@ -21,7 +21,7 @@ from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb.sqltypes import BOOLEAN, DOUBLE, VARCHAR
 
-from sftmart import publish, row_guard
+from sftmart import carry, publish, row_guard
 from sftmart.paths import warehouse_of, warehouse_state_dir
 from udfs.registry import register_all
 
@@ -79,7 +79,9 @@ class _Run:
     published: Path | None = None
     build: Path | None = None
     lock: "publish.BuildLock | None" = None
-    expected: tuple | None = None  # the published file's identity when the copy was made
+    expected: tuple | None = None  # the published file's identity when the run started
+    carried: bool = False  # the on-run-start hook filled the build copy (sftmart.carry)
+    deferred_views: list = []  # carried views that read what the run rebuilds: created at the end
     verdict: str = "the run ended before its on-run-end hook gave a verdict"
     max_shrink_share: float = 0.0
     turned_off: tuple[str, ...] = ()  # features the run's vars turned off (row_guard.TURNED_OFF)
@@ -90,7 +92,7 @@ class _Run:
         if _command() in WRITING_COMMANDS:
             cls.lock = publish.BuildLock.inherited_from_env(published) or publish.BuildLock(published)
             cls.expected = publish.identity(published)
-            cls.build = publish.prepare_build(published)
+            cls.build = publish.prepare_build(published, fresh=True)
         else:  # compile, docs, test, show: a snapshot of its own, beside any build in progress
             cls.build = publish.prepare_read_copy(published)
         return cls.build
@@ -117,6 +119,10 @@ class _Run:
         os._exit(128 + signum)
 
     @classmethod
+    def record_carry(cls, deferred_views: list) -> None:
+        cls.carried, cls.deferred_views = True, deferred_views
+
+    @classmethod
     def record_verdict(cls, verdict: str, max_shrink_share: float, turned_off: str = "") -> bool:
         cls.verdict, cls.max_shrink_share = verdict, float(max_shrink_share)
         cls.turned_off = tuple(feature for feature in turned_off.split(",") if feature)
@@ -128,6 +134,11 @@ class _Run:
         wrapper = os.environ.get(WRAPPER_PID_ENV)
         if cls.verdict != "publish":
             return cls.verdict
+        if not cls.carried:
+            return "the build copy was never filled with what this run does not rebuild (no on-run-start carry)"
+        refused = carry.create_deferred_views(cls.build, cls.deferred_views)
+        if refused:
+            return refused
         if wrapper and str(os.getppid()) != wrapper:
             return f"the sftmart command that started this run (pid {wrapper}) is gone"
         return row_guard.refusal(cls.published, cls.build, cls.max_shrink_share, cls.turned_off) or "publish"
@@ -212,4 +223,8 @@ class Plugin(BasePlugin):
             conn.create_function(
                 "sftmart_run_verdict", _Run.record_verdict, [VARCHAR, DOUBLE, VARCHAR], BOOLEAN, side_effects=True
             )
+            if _Run.lock is not None:  # a build copy that starts empty: the on-run-start hook fills it
+                catalog = conn.execute("select current_database()").fetchall()[0][0]
+                filled = carry.carry_function(conn, catalog, on_done=_Run.record_carry)
+                conn.create_function("sftmart_carry_over", filled, [VARCHAR], VARCHAR, side_effects=True)
         register_all(conn)
