@@ -62,7 +62,9 @@ def wait_for(condition, wrapper: subprocess.Popen, log: Path, timeout_s: float =
 
 
 def dbt_child(wrapper: subprocess.Popen) -> int:
-    [pid] = Path(f"/proc/{wrapper.pid}/task/{wrapper.pid}/children").read_text().split()
+    """The wrapper's dbt process (beside it the wrapper may have multiprocessing's resource tracker)."""
+    children = Path(f"/proc/{wrapper.pid}/task/{wrapper.pid}/children").read_text().split()
+    [pid] = [pid for pid in children if b"sftmart.dbt_child" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     return int(pid)
 
 

@@ -21,7 +21,7 @@
             {% set node = by_name[relation.schema ~ '.' ~ relation.name] %}
             {% do adapter.cache_added(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias, type=relation.type)) %}
         {% endfor %}
-        {{ log('sftmart: carried ' ~ done.carried | length ~ ' relation(s) of the published warehouse into the build copy in ' ~ done.seconds ~ ' s; the run rebuilds ' ~ rebuilt | length, info=true) }}
+        {{ log('sftmart: carried ' ~ done.carried | length ~ ' relation(s) from the published warehouse in ' ~ done.seconds ~ ' s; the run rebuilds ' ~ rebuilt | length, info=true) }}
     {% endif %}
 {% endif %}
 select 1
