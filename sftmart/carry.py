@@ -26,7 +26,8 @@ from pathlib import Path
 PUBLISHED = "published"  # the catalog the plugin attaches the published file as, read-only
 
 
-def _quoted(*parts: str) -> str:
+def quoted(*parts: str) -> str:
+    """A (catalog.)(schema.)name as quoted SQL identifiers."""
     return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
 
 
@@ -62,16 +63,16 @@ def carry_over(cur, catalog: str, rebuilt: set[str]) -> tuple[list[dict], list[t
     'schema.name' is not in `rebuilt`. Returns what it carried ({schema, name, type}) and the views
     it could not create yet because they read a relation the run rebuilds (schema, name, sql):
     `create_deferred_views` creates those once the run is over."""
-    cur.execute(f"use {_quoted(catalog)}")
+    cur.execute(f"use {quoted(catalog)}")
     carried, views = [], []
     for schema, name, kind, sql in published_relations(cur):
         if f"{schema}.{name}" in rebuilt:
             continue
-        cur.execute(f"create schema if not exists {_quoted(catalog, schema)}")
+        cur.execute(f"create schema if not exists {quoted(catalog, schema)}")
         if kind == "view":
             views.append((schema, name, sql))
             continue
-        cur.execute(f"create table {_quoted(catalog, schema, name)} as from {_quoted(PUBLISHED, schema, name)}")
+        cur.execute(f"create table {quoted(catalog, schema, name)} as from {quoted(PUBLISHED, schema, name)}")
         carried.append({"schema": schema, "name": name, "type": "table"})
     deferred = [(schema, name, sql) for schema, name, sql, _ in _create_views(cur, views)]
     waiting = {(schema, name) for schema, name, _ in deferred}

@@ -28,10 +28,6 @@ from udfs.registry import register_all
 BOOTSTRAP_CATALOG = "sftmart_reattach"
 
 
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _sql_string(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -51,9 +47,9 @@ def reattach_with_row_group_size(conn, rows: int) -> None:
     options = f"ROW_GROUP_SIZE {int(rows)}"
     conn.execute(f"ATTACH ':memory:' AS {BOOTSTRAP_CATALOG}")
     conn.execute(f"USE {BOOTSTRAP_CATALOG}")
-    conn.execute(f"DETACH {_quoted(name)}")
-    conn.execute(f"ATTACH {_sql_string(path)} AS {_quoted(name)} ({options})")
-    conn.execute(f"USE {_quoted(name)}")
+    conn.execute(f"DETACH {carry.quoted(name)}")
+    conn.execute(f"ATTACH {_sql_string(path)} AS {carry.quoted(name)} ({options})")
+    conn.execute(f"USE {carry.quoted(name)}")
     conn.execute(f"DETACH {BOOTSTRAP_CATALOG}")
 
 
@@ -173,7 +169,7 @@ def attach_published(conn, published: Path) -> None:
     the build with (an empty catalog before the first publish)."""
     source = str(published) if published.exists() else ":memory:"
     options = " (READ_ONLY)" if published.exists() else ""
-    conn.execute(f"ATTACH {_sql_string(source)} AS published{options}")
+    conn.execute(f"ATTACH {_sql_string(source)} AS {carry.PUBLISHED}{options}")
 
 
 def close_and_publish() -> None:
