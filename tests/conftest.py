@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 # torch threads that spin while waiting slow everything down on 2 shared cores (2-4x measured)
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -107,9 +108,21 @@ def validated_warehouse(tmp_path_factory):
     eval_root = root.parent / "validated_eval"  # the bundled eval set + a broken file (issue 11)
     write_eval_fixture(eval_root)
     db_path = root.parent / "validated_warehouse.duckdb"
-    dbt_vars = {"raw_root": str(root), "eval_root": str(eval_root), "model_layer": False}
-    run = dbt_build(db_path, root.parent / "validated_target", dbt_vars)
+    run = dbt_build(db_path, root.parent / "validated_target", validated_vars(root))
     return root, db_path, run
+
+
+def validated_vars(raw_root) -> dict:
+    """The vars that built `validated_warehouse` from its raw_root (eval_root beside it)."""
+    return {"raw_root": str(raw_root), "eval_root": str(raw_root.parent / "validated_eval"), "model_layer": False}
+
+
+def copy_of_validated(validated_warehouse, folder) -> tuple:
+    """A copy of the session's clean build as `folder`/warehouse.duckdb, to change: (path, its vars)."""
+    raw_root, validated, _ = validated_warehouse
+    db_path = folder / "warehouse.duckdb"
+    shutil.copyfile(validated, db_path)
+    return db_path, validated_vars(raw_root)
 
 
 @pytest.fixture(scope="session")

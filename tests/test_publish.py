@@ -13,7 +13,7 @@ import time
 
 import duckdb
 import pytest
-from conftest import dbt_argv, run_dbt
+from conftest import copy_of_validated, dbt_argv, run_dbt
 
 from sftmart.paths import build_path, published_path, read_copy_path
 from sftmart.publish import BuildLock, BuildLockTimeout, PublishConflict, identity, prepare_build, publish, recover
@@ -134,11 +134,8 @@ def test_a_second_build_waits_then_names_the_holder(tmp_path):
 @pytest.fixture(scope="module")
 def published(validated_warehouse, tmp_path_factory):
     """A copy of the session's clean build (conftest.validated_warehouse), with the vars that built it."""
-    raw_root, validated, _ = validated_warehouse
     root = tmp_path_factory.mktemp("wap")
-    dbt_vars = {"raw_root": str(raw_root), "eval_root": str(raw_root.parent / "validated_eval"), "model_layer": False}
-    db_path = root / "warehouse.duckdb"
-    shutil.copyfile(validated, db_path)
+    db_path, dbt_vars = copy_of_validated(validated_warehouse, root)
     return root, db_path, dbt_vars
 
 

@@ -5,11 +5,9 @@ no-op rebuild neither loses a relation nor grows the file."""
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
-from conftest import dbt_process
+from conftest import copy_of_validated, dbt_process
 
 from sftmart import carry
 from udfs import plugin
@@ -92,10 +90,7 @@ def test_a_copy_that_was_never_filled_is_not_published(monkeypatch):
 
 @pytest.mark.slow
 def test_a_no_op_rebuild_carries_the_rest_and_the_file_does_not_grow(validated_warehouse, tmp_path):
-    raw_root, validated, _ = validated_warehouse
-    db_path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(validated, db_path)
-    dbt_vars = {"raw_root": str(raw_root), "eval_root": str(raw_root.parent / "validated_eval"), "model_layer": False}
+    db_path, dbt_vars = copy_of_validated(validated_warehouse, tmp_path)
     with duckdb.connect(str(db_path)) as con:  # an analyst's table, committed only in the log
         before = {
             f"{s}.{t}": n

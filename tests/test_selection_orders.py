@@ -12,7 +12,7 @@ import subprocess
 import duckdb
 import numpy as np
 import pytest
-from conftest import REPO, dbt_argv, run_dbt
+from conftest import REPO, copy_of_validated, dbt_argv, run_dbt
 from selection_oracle import deita_brute_force, kcenter_brute_force
 
 from sftmart.vars import var_spec
@@ -72,10 +72,7 @@ def test_a_module_returning_bad_rows_is_a_clear_error():
 
 @pytest.mark.slow
 def test_a_new_order_is_one_module(validated_warehouse, tmp_path):
-    raw_root, validated, _ = validated_warehouse
-    db = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(validated, db)
-    dbt_vars = {"raw_root": str(raw_root), "eval_root": str(raw_root.parent / "validated_eval"), "model_layer": False}
+    db, dbt_vars = copy_of_validated(validated_warehouse, tmp_path)
     nodes = "mart_selection_order mart_training_mix mart_record_outcomes"
 
     # a misspelt order: the error names every order there is, found in udfs/selection/orders/

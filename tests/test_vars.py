@@ -9,7 +9,7 @@ import shutil
 
 import duckdb
 import pytest
-from conftest import REPO, run_dbt
+from conftest import REPO, copy_of_validated, run_dbt
 
 from sftmart.vars import markdown_table, var_defaults, var_spec
 
@@ -40,10 +40,7 @@ def warehouse_state(db_path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def built(validated_warehouse, tmp_path_factory):
     """A copy of the session's clean build, with the vars that built it."""
-    raw_root, validated, _ = validated_warehouse
-    db_path = tmp_path_factory.mktemp("vars") / "warehouse.duckdb"
-    shutil.copyfile(validated, db_path)
-    dbt_vars = {"raw_root": str(raw_root), "eval_root": str(raw_root.parent / "validated_eval"), "model_layer": False}
+    db_path, dbt_vars = copy_of_validated(validated_warehouse, tmp_path_factory.mktemp("vars"))
     return db_path, dbt_vars, warehouse_state(db_path)
 
 
