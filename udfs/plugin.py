@@ -126,17 +126,17 @@ class _Run:
 
     @classmethod
     def final_verdict(cls) -> str:
-        """'publish', or why not: the hook's verdict, then the wrapper's life, then the row guard."""
+        """'publish', or why not: the hook's verdict, the wrapper's life, the carry, then the row guard."""
         wrapper = os.environ.get(WRAPPER_PID_ENV)
         if cls.verdict != "publish":
             return cls.verdict
+        if wrapper and str(os.getppid()) != wrapper:
+            return f"the sftmart command that started this run (pid {wrapper}) is gone"
         if not cls.carried:
             return "the build copy was never filled with what this run does not rebuild (no on-run-start carry)"
         refused = carry.create_deferred_views(cls.build, cls.deferred_views)
         if refused:
             return refused
-        if wrapper and str(os.getppid()) != wrapper:
-            return f"the sftmart command that started this run (pid {wrapper}) is gone"
         return row_guard.refusal(cls.published, cls.build, cls.max_shrink_share, cls.turned_off) or "publish"
 
     @classmethod

@@ -1,14 +1,14 @@
 {#- on-run-start: fills the build copy, which starts empty, with every table and view of the
     published warehouse that this run does not rebuild from scratch (sftmart/carry.py): all but the
-    table and view models and seeds it selected (and the failure tables of tests it stores). Incremental models keep their rows (the landing, the
-    validation history, training_runs), and so does every model a `--select` leaves out. The carried
+    table and view models and seeds it selected (and the failure tables of tests it stores).
+    Incremental models keep their rows (the landing, the validation history, training_runs), and
+    so does every model a `--select` leaves out. The carried
     dbt relations are told to dbt's relation cache, which was filled from the empty copy, so an
     incremental model finds its table. Without write-audit-publish (no sftmart_carry_over function
     on the connection) it does nothing. -#}
 {% macro carry_published() %}
 {% if execute %}
-    {% set has_wap = run_query("select count(*) from duckdb_functions() where function_name = 'sftmart_carry_over'").columns[0].values()[0] %}
-    {% if has_wap %}
+    {% if connection_has_function('sftmart_carry_over') %}
         {% set rebuilt, by_name = [], {} %}
         {% for node in graph.nodes.values() if node.resource_type in ('model', 'seed', 'test') %}
             {% do by_name.update({node.schema ~ '.' ~ node.alias: node}) %}

@@ -35,8 +35,7 @@
     {% else %}
         {% set verdict = 'publish' %}
     {% endif %}
-    {% set has_wap = run_query("select count(*) from duckdb_functions() where function_name = 'sftmart_run_verdict'").columns[0].values()[0] %}
-    {% if has_wap %}
+    {% if connection_has_function('sftmart_run_verdict') %}
         {#- a feature the user turned off (eval_root: none, no target_root) may empty its own tables -#}
         {% set turned_off = ([] if evaluation_on() else ['eval']) + ([] if checked_var('target_root') else ['target']) %}
         {% do run_query("select sftmart_run_verdict(" ~ sql_literal(verdict) ~ ", " ~ checked_var('max_shrink_share') ~ ", " ~ sql_literal(turned_off | join(',')) ~ ")") %}
@@ -59,4 +58,10 @@ published as (
 select rows_now, rows_published, {{ sql_literal(max_shrink) }} as max_shrink_share
 from now, published
 where rows_now = 0 or rows_now < rows_published * (1 - {{ sql_literal(max_shrink) }})
+{% endmacro %}
+
+{#- Whether the run's DuckDB connection has the function `name`: the write-audit-publish plugin
+    (udfs/plugin.py) registers its functions only on a build copy it manages. -#}
+{% macro connection_has_function(name) %}
+{{ return(run_query("select count(*) from duckdb_functions() where function_name = " ~ sql_literal(name)).columns[0].values()[0] > 0) }}
 {% endmacro %}
