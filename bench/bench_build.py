@@ -31,6 +31,7 @@ from pathlib import Path
 from sftmart.paths import warehouse_state_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_report import plot, print_result  # noqa: E402
 from corpus_writer import LAYOUTS  # noqa: E402
 
 CPU_SECONDS: list[float] = []  # CPU seconds of each timed child (its subtree)
@@ -195,40 +196,6 @@ def run_data_juicer(corpus: Path, rows: int, python: str, np: int) -> dict:
     }
 
 
-def plot(results: list[dict]) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    rows = [r["rows"] for r in results]
-    left.plot(rows, [r["wall_s"] for r in results], "o-", label="sftmart dbt build")
-    with_dj = [r for r in results if "data_juicer" in r]
-    if with_dj:
-        left.plot(
-            [r["rows"] for r in with_dj],
-            [r["data_juicer"]["wall_s"] for r in with_dj],
-            "s--",
-            label="Data-Juicer (same run)",
-        )
-    (
-        left.set_xlabel("input rows"),
-        left.set_ylabel("seconds"),
-        left.set_title("Build time vs rows"),
-        left.legend(loc="center right"),
-    )
-    last = results[-1]["stages"]
-    labels = [k for k, v in last.items() if v["seconds"]]
-    right.barh(labels, [last[k]["seconds"] for k in labels])
-    right.set_xlabel("seconds"), right.set_title(f"Per stage at {results[-1]['rows']:,} rows")
-    left.set_xscale("log"), left.set_yscale("log")
-    fig.tight_layout()
-    path = RESULTS / "build_scaling.png"
-    fig.savefig(path, dpi=110)
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[200_000])
@@ -267,7 +234,7 @@ def main() -> None:
     if args.replot:
         saved = [json.loads(p.read_text()) for p in RESULTS.glob("build-*.json")]
         saved = [r for r in saved if r.get("layout", "split") == "split"]
-        print(f"plot: {plot(sorted(saved, key=lambda r: r['rows']))}")
+        print(f"plot: {plot(sorted(saved, key=lambda r: r['rows']), RESULTS)}")
         return
     results = []
     dj_runs: dict[int, dict] = {}
@@ -289,27 +256,13 @@ def main() -> None:
             result["speedup_vs_data_juicer"] = result["rows_per_s"] / result["data_juicer"]["rows_per_s"]
         (RESULTS / f"build-{corpus_name(rows, layout)}.json").write_text(json.dumps(result, indent=2))
         results.append(result)
-        print(
-            f"\n{rows:,} rows, layout {layout}: {result['wall_s']:.1f} s, {result['rows_per_s']:,.0f} rows/s, "
-            f"peak RSS {result['peak_rss_mb']:,.0f} MB, CPU {result['cpu_s']:.1f} s, pool {result['pool_rows']:,}"
-        )
-        for label, stage in result["stages"].items():
-            if stage["rows_per_s"]:
-                print(f"  {label:<22} {stage['seconds']:7.2f} s  {stage['rows_per_s']:>12,.0f} rows/s")
-        print(f"  {'dbt data tests':<22} {result['dbt_tests_s']:7.2f} s")
-        if "data_juicer" in result:
-            dj = result["data_juicer"]
-            print(
-                f"  Data-Juicer np={dj['np']}, same run ({dj['layout']}): {dj['wall_s']:.1f} s, {dj['rows_per_s']:,.0f} rows/s, "
-                f"peak RSS {dj['peak_rss_mb']:,.0f} MB, CPU {dj['cpu_s']:.1f} s, kept {dj['kept']:,} -> sftmart is "
-                f"{result['speedup_vs_data_juicer']:.1f}x (CPU seconds: {dj['cpu_s'] / result['cpu_s']:.1f}x)"
-            )
+        print_result(result)
     if len(args.rows) > 1:
         first, last = results[0], results[-1]
         growth = (last["wall_s"] / first["wall_s"]) / (last["rows"] / first["rows"])
         print(f"\ntime growth vs row growth from {first['rows']:,} to {last['rows']:,}: {growth:.2f} (1.0 = linear)")
     if results:
-        print(f"plot: {plot(results)}")
+        print(f"plot: {plot(results, RESULTS)}")
 
 
 if __name__ == "__main__":
